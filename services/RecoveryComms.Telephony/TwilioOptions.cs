@@ -1,0 +1,30 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace RecoveryComms.Telephony;
+
+/// <summary>The Twilio account and addresses, bound from the <c>Twilio</c> configuration section.</summary>
+public sealed class TwilioOptions
+{
+    /// <summary>The configuration section name.</summary>
+    public const string Section = "Twilio";
+
+    /// <summary>The account SID (<c>AC…</c>); the path segment of every REST call.</summary>
+    [Required]
+    public string AccountSid { get; set; } = "";
+
+    /// <summary>The account's auth token: the password for REST calls and the key of webhook signatures.</summary>
+    [Required]
+    public string AuthToken { get; set; } = "";
+
+    /// <summary>Twilio's REST base URL; tests and the local sandbox point it elsewhere.</summary>
+    [Required, Url]
+    public string ApiBaseUrl { get; set; } = "https://api.twilio.com";
+
+    /// <summary>
+    /// The base URL Twilio uses to reach the webhooks service (what the shop typed into Twilio's console).
+    /// Signatures are computed over this URL, not over whatever host and scheme the request arrived with,
+    /// so validation keeps working behind proxies and tunnels.
+    /// </summary>
+    [Required, Url]
+    public string PublicBaseUrl { get; set; } = "http://127.0.0.1:5080";
+}
