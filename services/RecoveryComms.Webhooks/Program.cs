@@ -1,6 +1,41 @@
+using RecoveryComms.Hosting;
+using RecoveryComms.Hosting.Data;
+using RecoveryComms.Hosting.Messaging;
+using RecoveryComms.Telephony;
+using RecoveryComms.Webhooks;
+using RecoveryComms.Webhooks.Capture;
+using RecoveryComms.Webhooks.FrontDoor;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults("recoverycomms-webhooks");
+
+var rabbit = builder.Configuration.RabbitMq();
+builder.Services.AddTwilio();
+builder.Services.AddValidatedOptions<WebhookOptions>(WebhookOptions.Section);
+builder.Services.AddValidatedOptions<BusinessOptions>(BusinessOptions.Section);
+builder.Services.AddPostgres(builder.Configuration, "webhooks", typeof(WebhookOptions).Assembly);
+builder.Services.AddOutbox("webhooks");
+builder.Services.AddSingleton<BusinessHours>();
+builder.Services.AddSingleton<FrontDoorTwiml>();
+builder.Services.AddSingleton<WebhookRoutes>();
+builder.Services.AddSingleton<WebhookReader>();
+builder.Services.AddSingleton<CaptureProcessor>();
+builder.Services.AddSingleton<WebhookSpool>();
+builder.Services.AddSingleton<WebhookPipeline>();
+builder.Services.AddSingleton(new SpoolSettings($"{rabbit.EndpointPrefix}webhook-spool"));
+builder.Services.AddRecoveryCommsBus(rabbit, bus =>
+{
+    bus.AddConsumer<SpooledWebhookConsumer>(typeof(SpooledWebhookConsumerDefinition))
+        .Endpoint(endpoint => endpoint.Name = $"{rabbit.EndpointPrefix}webhook-spool");
+});
+
 var app = builder.Build();
-
-app.MapGet("/", () => "Hello World!");
-
+app.MapServiceDefaults();
+app.MapTwilioWebhooks();
 app.Run();
+
+namespace RecoveryComms.Webhooks
+{
+    /// <summary>Names this assembly for WebApplicationFactory in tests.</summary>
+    public sealed class WebhooksEntryPoint;
+}

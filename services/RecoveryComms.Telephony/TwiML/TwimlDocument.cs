@@ -25,19 +25,19 @@ public static class Twiml
         new("Say", Attr("voice", voice), text);
 
     /// <summary>A <c>&lt;Dial&gt;</c> verb around the given nouns.</summary>
-    /// <param name="action">Where Twilio posts the result (<c>DialCallStatus</c>).</param>
+    /// <param name="action">Where Twilio posts the result (<c>DialCallStatus</c>), or null to fall through to the next verb.</param>
     /// <param name="timeoutSeconds">How long to ring, 5–600.</param>
     /// <param name="callerId">The caller ID shown to the called party, or null for the current call's.</param>
     /// <param name="answerOnBridge">Keep the caller hearing ringing until a callee answers.</param>
     /// <param name="nouns">The <c>&lt;Number&gt;</c> nouns to ring at once.</param>
-    public static XElement Dial(string action, int timeoutSeconds, string? callerId, bool answerOnBridge, params XElement[] nouns)
+    public static XElement Dial(string? action, int timeoutSeconds, string? callerId, bool answerOnBridge, params XElement[] nouns)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(timeoutSeconds, 5);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(timeoutSeconds, 600);
         return new XElement(
             "Dial",
             Attr("action", action),
-            Attr("method", "POST"),
+            action is null ? null : Attr("method", "POST"),
             Attr("timeout", timeoutSeconds.ToString(CultureInfo.InvariantCulture)),
             Attr("callerId", callerId),
             answerOnBridge ? Attr("answerOnBridge", "true") : null,

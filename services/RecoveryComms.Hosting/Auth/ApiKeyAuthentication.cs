@@ -1,0 +1,125 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace RecoveryComms.Hosting.Auth;
+
+public sealed class ApiKeyAuthenticationOptions : AuthenticationSchemeOptions
+{
+    /// <summary>The schema whose <c>api_keys</c> table this service reads.</summary>
+    public string Schema { get; set; } = "";
+
+    /// <summary><c>Auth:BootstrapAdminKey</c>, accepted as an admin where <see cref="AcceptBootstrapKey"/> is set.</summary>
+    public string? BootstrapAdminKey { get; set; }
+
+    /// <summary>Only the orchestrator accepts the bootstrap key, and only to create the first users.</summary>
+    public bool AcceptBootstrapKey { get; set; }
+}
+
+/// <summary>
+/// One handler for every service: <c>Authorization: Bearer &lt;key&gt;</c>, looked up by its SHA-256 in the
+/// service's own <c>api_keys</c> table (the orchestrator writes its own; the others fill theirs from
+/// <c>ApiKeyIssued</c>/<c>ApiKeyRevoked</c> events). No cache: a revoked key is refused as soon as the
+/// revocation event is stored.
+/// </summary>
+public sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<ApiKeyAuthenticationOptions> options, ILoggerFactory logger, UrlEncoder encoder, NpgsqlDataSource dataSource)
+    : AuthenticationHandler<ApiKeyAuthenticationOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "ApiKey";
+    public const string BootstrapClaim = "rc:bootstrap";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var header = Request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        var key = header["Bearer ".Length..].Trim();
+        if (key.Length == 0)
+        {
+            return AuthenticateResult.Fail("empty API key");
+        }
+
+        if (Options.AcceptBootstrapKey && !string.IsNullOrEmpty(Options.BootstrapAdminKey)
+            && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(Options.BootstrapAdminKey)))
+        {
+            return Success(Guid.Empty, "bootstrap", Roles.Admin, bootstrap: true);
+        }
+
+        await using var command = dataSource.CreateCommand(
+            $"SELECT user_id, user_name, role FROM {Options.Schema}.api_keys WHERE key_hash = @hash AND revoked_at IS NULL");
+        command.Parameters.AddWithValue("hash", ApiKeys.Hash(key));
+        await using var reader = await command.ExecuteReaderAsync(Context.RequestAborted);
+        if (!await reader.ReadAsync(Context.RequestAborted))
+        {
+            return AuthenticateResult.Fail("unknown or revoked API key");
+        }
+
+        return Success(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), bootstrap: false);
+    }
+
+    private static AuthenticateResult Success(Guid userId, string name, string role, bool bootstrap)
+    {
+        var claims = new List<Claim>
+        {
+            new(ClaimTypes.NameIdentifier, userId.ToString()),
+            new(ClaimTypes.Name, name),
+            new(ClaimTypes.Role, role),
+        };
+        if (bootstrap)
+        {
+            claims.Add(new Claim(BootstrapClaim, "true"));
+        }
+
+        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
+    }
+}
+
+public static class ApiKeyAuthenticationExtensions
+{
+    /// <summary>Bearer API keys read from <paramref name="schema"/>.api_keys, and the contract's role policies.</summary>
+    public static IServiceCollection AddApiKeyAuthentication(this IServiceCollection services, IConfiguration configuration, string schema, bool acceptBootstrapKey)
+    {
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<ApiKeyAuthenticationOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, options =>
+            {
+                options.Schema = schema;
+                options.AcceptBootstrapKey = acceptBootstrapKey;
+                options.BootstrapAdminKey = configuration["Auth:BootstrapAdminKey"];
+            });
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Policies.CsrOrAbove, p => p.RequireRole(Roles.Csr, Roles.Manager, Roles.Admin))
+            .AddPolicy(Policies.ManagerOrAdmin, p => p.RequireRole(Roles.Manager, Roles.Admin))
+            .AddPolicy(Policies.ComplianceOrAdmin, p => p.RequireRole(Roles.Compliance, Roles.Admin))
+            .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin));
+        return services;
+    }
+}
+
+/// <summary>A small endpoint every authenticated service offers: who the key belongs to.</summary>
+public static class WhoAmIEndpoint
+{
+    public static void MapWhoAmI(this IEndpointRouteBuilder endpoints) =>
+        endpoints.MapGet("/api/me", (ClaimsPrincipal user) =>
+            TypedResults.Ok(new
+            {
+                id = user.FindFirstValue(ClaimTypes.NameIdentifier),
+                name = user.Identity?.Name,
+                role = user.FindFirstValue(ClaimTypes.Role),
+            }))
+        .RequireAuthorization();
+}

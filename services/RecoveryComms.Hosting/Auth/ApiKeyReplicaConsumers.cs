@@ -1,0 +1,52 @@
+using MassTransit;
+using Npgsql;
+using RecoveryComms.Contracts.Identity;
+
+namespace RecoveryComms.Hosting.Auth;
+
+/// <summary>Where a service keeps its copy of the orchestrator's keys.</summary>
+public sealed record ApiKeyReplica(string Schema);
+
+/// <summary>
+/// Stores an issued key's hash and role. Idempotent: a repeated event upserts the same row, and a key that
+/// was already revoked stays revoked even if its issue event arrives late.
+/// </summary>
+public sealed class ApiKeyIssuedConsumer(NpgsqlDataSource dataSource, ApiKeyReplica replica) : IConsumer<ApiKeyIssued>
+{
+    public async Task Consume(ConsumeContext<ApiKeyIssued> context)
+    {
+        var issued = context.Message;
+        await using var command = dataSource.CreateCommand(
+            $"""
+            INSERT INTO {replica.Schema}.api_keys (key_id, user_id, user_name, role, key_hash, issued_at)
+            VALUES (@keyId, @userId, @userName, @role, @hash, @issuedAt)
+            ON CONFLICT (key_id) DO UPDATE SET user_name = EXCLUDED.user_name, role = EXCLUDED.role
+            """);
+        command.Parameters.AddWithValue("keyId", issued.KeyId);
+        command.Parameters.AddWithValue("userId", issued.UserId);
+        command.Parameters.AddWithValue("userName", issued.UserName);
+        command.Parameters.AddWithValue("role", issued.Role);
+        command.Parameters.AddWithValue("hash", issued.KeyHash);
+        command.Parameters.AddWithValue("issuedAt", issued.OccurredAt);
+        await command.ExecuteNonQueryAsync(context.CancellationToken);
+    }
+}
+
+/// <summary>Marks a key revoked; arrives before its issue event → a revoked placeholder that the late issue cannot revive.</summary>
+public sealed class ApiKeyRevokedConsumer(NpgsqlDataSource dataSource, ApiKeyReplica replica) : IConsumer<ApiKeyRevoked>
+{
+    public async Task Consume(ConsumeContext<ApiKeyRevoked> context)
+    {
+        var revoked = context.Message;
+        await using var command = dataSource.CreateCommand(
+            $"""
+            INSERT INTO {replica.Schema}.api_keys (key_id, user_id, user_name, role, key_hash, issued_at, revoked_at)
+            VALUES (@keyId, @userId, '', '', 'revoked:' || @keyId::text, @at, @at)
+            ON CONFLICT (key_id) DO UPDATE SET revoked_at = COALESCE({replica.Schema}.api_keys.revoked_at, EXCLUDED.revoked_at)
+            """);
+        command.Parameters.AddWithValue("keyId", revoked.KeyId);
+        command.Parameters.AddWithValue("userId", revoked.UserId);
+        command.Parameters.AddWithValue("at", revoked.OccurredAt);
+        await command.ExecuteNonQueryAsync(context.CancellationToken);
+    }
+}

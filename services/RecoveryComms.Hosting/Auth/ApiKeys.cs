@@ -1,0 +1,41 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace RecoveryComms.Hosting.Auth;
+
+/// <summary>The four roles of the contract and the policies built from them.</summary>
+public static class Roles
+{
+    public const string Csr = "csr";
+    public const string Manager = "manager";
+    public const string Compliance = "compliance";
+    public const string Admin = "admin";
+
+    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { Csr, Manager, Compliance, Admin };
+}
+
+/// <summary>Authorization policy names: "csr+" in the contract means a CSR, a manager or an admin.</summary>
+public static class Policies
+{
+    public const string CsrOrAbove = "csr+";
+    public const string ManagerOrAdmin = "manager";
+    public const string ComplianceOrAdmin = "compliance";
+    public const string Admin = "admin";
+}
+
+/// <summary>API key material. Keys are long random secrets, so a plain SHA-256 is enough to store them safely.</summary>
+public static class ApiKeys
+{
+    public const string Prefix = "rck_";
+
+    public static string NewKey() => Prefix + Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
+
+    public static string Hash(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+    }
+
+    private static string Base64UrlEncode(byte[] bytes) =>
+        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}

@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Npgsql;
+
+namespace RecoveryComms.Hosting.Data;
+
+public static class PostgresExtensions
+{
+    /// <summary>
+    /// Registers one <see cref="NpgsqlDataSource"/> from <c>ConnectionStrings:Postgres</c>, the migrations of
+    /// <paramref name="schema"/> (run in the background until they succeed, so a service starts even while
+    /// PostgreSQL is down) and a readiness check that is red until both answer.
+    /// </summary>
+    public static IServiceCollection AddPostgres(this IServiceCollection services, IConfiguration configuration, string schema, System.Reflection.Assembly migrations)
+    {
+        var connectionString = configuration.GetConnectionString("Postgres")
+            ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set.");
+        services.AddSingleton(provider => new NpgsqlDataSourceBuilder(connectionString)
+            .UseLoggerFactory(provider.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>())
+            .Build());
+        services.AddSingleton(new MigrationPlan(schema, migrations, connectionString));
+        services.AddSingleton<MigrationState>();
+        services.AddHostedService<MigrationHostedService>();
+        services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"]);
+        return services;
+    }
+}
+
+internal sealed class PostgresHealthCheck(NpgsqlDataSource dataSource, MigrationState migrations) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await using var command = dataSource.CreateCommand("SELECT 1");
+            await command.ExecuteScalarAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+        {
+            return HealthCheckResult.Unhealthy("PostgreSQL does not answer", e);
+        }
+
+        return migrations.Done
+            ? HealthCheckResult.Healthy()
+            : HealthCheckResult.Unhealthy($"migrations not applied yet: {migrations.LastError ?? "running"}");
+    }
+}

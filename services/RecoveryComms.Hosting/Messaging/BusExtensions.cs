@@ -1,0 +1,66 @@
+using System.ComponentModel.DataAnnotations;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace RecoveryComms.Hosting.Messaging;
+
+/// <summary>The broker, bound from the <c>RabbitMq</c> section.</summary>
+public sealed class RabbitMqOptions
+{
+    public const string Section = "RabbitMq";
+
+    [Required]
+    public string Host { get; set; } = "127.0.0.1";
+
+    [Range(1, 65535)]
+    public int Port { get; set; } = 5672;
+
+    [Required]
+    public string Username { get; set; } = "guest";
+
+    [Required]
+    public string Password { get; set; } = "guest";
+
+    public string VirtualHost { get; set; } = "/";
+
+    /// <summary>Prefix for queue names: lets several test hosts share one broker without taking each other's messages.</summary>
+    public string? EndpointPrefix { get; set; }
+}
+
+public static class BusExtensions
+{
+    /// <summary>
+    /// MassTransit over RabbitMQ. <paramref name="consumers"/> lists every consumer of the service: it is the
+    /// table of contents of what the service reacts to.
+    /// </summary>
+    public static IServiceCollection AddRecoveryCommsBus(this IServiceCollection services, RabbitMqOptions options, Action<IBusRegistrationConfigurator> consumers)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        services.AddMassTransit(bus =>
+        {
+            bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(options.EndpointPrefix, includeNamespace: false));
+            consumers(bus);
+            bus.UsingRabbitMq((context, rabbit) =>
+            {
+                rabbit.Host(options.Host, (ushort)options.Port, options.VirtualHost, host =>
+                {
+                    host.Username(options.Username);
+                    host.Password(options.Password);
+                    // Note: publisher confirms are MassTransit's default; stated here because the outbox relay and
+                    // the webhook spool count a message as safe only once the broker has confirmed it.
+                    host.PublisherConfirmation = true;
+                    host.RequestedConnectionTimeout(TimeSpan.FromSeconds(3));
+                });
+                rabbit.UseMessageRetry(retry => retry.Exponential(8, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500)));
+                rabbit.ConfigureEndpoints(context);
+            });
+        });
+        services.Configure<MassTransitHostOptions>(host =>
+        {
+            // A service must start (and answer Twilio) while the broker is down; the bus connects when it can.
+            host.WaitUntilStarted = false;
+            host.StopTimeout = TimeSpan.FromSeconds(10);
+        });
+        return services;
+    }
+}

@@ -1,0 +1,91 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace RecoveryComms.Hosting;
+
+/// <summary>What every RecoveryComms service starts with: logging, tracing, problem details, health, time.</summary>
+public static class ServiceDefaults
+{
+    public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string serviceName)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Logging.ClearProviders().AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "HH:mm:ss.fff ";
+            console.UseUtcTimestamp = true;
+        });
+        builder.Services.AddProblemDetails();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddHealthChecks();
+
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(serviceName))
+            .WithTracing(tracer =>
+            {
+                // The trace of a webhook runs HTTP request → outbox row → relay publish → consumer.
+                tracer.AddAspNetCoreInstrumentation(options => options.Filter = context => !context.Request.Path.StartsWithSegments("/health"))
+                    .AddHttpClientInstrumentation()
+                    .AddNpgsql()
+                    .AddSource("MassTransit", "RecoveryComms.Outbox");
+                if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+                {
+                    tracer.AddOtlpExporter();
+                }
+            });
+        return builder;
+    }
+
+    /// <summary>Binds a section and validates it at start-up, so a bad setting stops the service with a clear message.</summary>
+    public static IServiceCollection AddValidatedOptions<T>(this IServiceCollection services, string section)
+        where T : class
+    {
+        services.AddOptions<T>().BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();
+        return services;
+    }
+
+    /// <summary><c>/health/live</c> (the process answers) and <c>/health/ready</c> (its dependencies answer).</summary>
+    public static WebApplication MapServiceDefaults(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains("ready"),
+            ResultStatusCodes =
+            {
+                [Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy] = StatusCodes.Status200OK,
+                [Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded] = StatusCodes.Status200OK,
+                [Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+            },
+        });
+        return app;
+    }
+
+    /// <summary>Reads the broker settings once, validated.</summary>
+    public static Messaging.RabbitMqOptions RabbitMq(this IConfiguration configuration)
+    {
+        var options = configuration.GetSection(Messaging.RabbitMqOptions.Section).Get<Messaging.RabbitMqOptions>() ?? new Messaging.RabbitMqOptions();
+        System.ComponentModel.DataAnnotations.Validator.ValidateObject(options, new(options), validateAllProperties: true);
+        return options;
+    }
+}
+
+/// <summary>RFC 7807 answers with stable <c>type</c> URIs.</summary>
+public static class Problems
+{
+    public const string TypeBase = "https://recoverycomms.dev/problems/";
+
+    public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Create(int status, string slug, string title, string? detail = null) =>
+        TypedResults.Problem(detail: detail, statusCode: status, title: title, type: TypeBase + slug);
+}

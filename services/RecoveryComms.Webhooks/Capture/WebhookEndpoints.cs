@@ -1,0 +1,82 @@
+using RecoveryComms.Hosting;
+using RecoveryComms.Hosting.Data;
+
+namespace RecoveryComms.Webhooks.Capture;
+
+public static class WebhookEndpoints
+{
+    /// <summary>Every Twilio route of the contract, each through the same pipeline.</summary>
+    public static IEndpointRouteBuilder MapTwilioWebhooks(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var routes = endpoints.ServiceProvider.GetRequiredService<WebhookRoutes>();
+        foreach (var route in routes.All)
+        {
+            endpoints.MapPost(route.Path, (HttpContext http, WebhookPipeline pipeline) => pipeline.HandleAsync(http, route))
+                .DisableAntiforgery()
+                .WithName(route.Path);
+        }
+
+        return endpoints;
+    }
+}
+
+/// <summary>Read → validate → answer → store (or spool) for one webhook.</summary>
+public sealed partial class WebhookPipeline(WebhookReader reader, CaptureProcessor processor, WebhookSpool spool, ILogger<WebhookPipeline> logger)
+{
+    public async Task<IResult> HandleAsync(HttpContext http, WebhookRoute route)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(route);
+        var read = await reader.ReadAsync(http, route.Path);
+        if (read.Request is not { } request)
+        {
+            return Problems.Create(read.Status, read.Status switch
+            {
+                StatusCodes.Status403Forbidden => "invalid-signature",
+                StatusCodes.Status413PayloadTooLarge => "payload-too-large",
+                _ => "malformed-webhook",
+            }, "The webhook was refused; nothing was stored.", read.Problem);
+        }
+
+        CallbackKey? key;
+        WebhookAnswer answer;
+        try
+        {
+            key = route.Key(request);
+            answer = route.Answer(request);
+        }
+        catch (WebhookRejectedException e)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "malformed-webhook", "The webhook was refused; nothing was stored.", e.Message);
+        }
+
+        if (key is null)
+        {
+            return answer.ToResult();
+        }
+
+        try
+        {
+            // Note: not the request's token. Once Twilio's request is in, the write completes even if Twilio hangs up.
+            return (await processor.StoreAsync(request, key, answer, spooled: false, CancellationToken.None)).ToResult();
+        }
+        catch (Exception e) when (DatabaseErrors.IsUnavailable(e))
+        {
+            LogDatabaseUnavailable(e, route.Path);
+            if (await spool.TrySpoolAsync(request))
+            {
+                return answer.ToResult();
+            }
+
+            // The caller still hears the shop's TwiML; a status callback gets 503 so that Twilio retries it
+            // (every callback URL we hand out carries #rc=3&rp=ct,rt,5xx).
+            return route.AlwaysAnswers
+                ? answer.ToResult()
+                : Problems.Create(StatusCodes.Status503ServiceUnavailable, "storage-unavailable", "PostgreSQL and RabbitMQ are both unavailable; retry.");
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Storing a {Route} webhook failed: PostgreSQL unavailable")]
+    private partial void LogDatabaseUnavailable(Exception e, string route);
+}

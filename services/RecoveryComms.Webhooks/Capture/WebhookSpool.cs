@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using MassTransit;
+using RecoveryComms.Contracts.Capture;
+
+namespace RecoveryComms.Webhooks.Capture;
+
+/// <summary>The durable RabbitMQ queue a webhook waits on while PostgreSQL is down.</summary>
+public sealed record SpoolSettings(string Name);
+
+/// <summary>
+/// Parks a webhook on the spool queue. Twilio does not retry an error answer by default, so while PostgreSQL
+/// is down the raw webhook goes to RabbitMQ (publisher-confirmed) and Twilio still hears "accepted".
+/// </summary>
+public sealed partial class WebhookSpool(IBus sendEndpoints, SpoolSettings queue, ILogger<WebhookSpool> logger)
+{
+    public async Task<bool> TrySpoolAsync(WebhookRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        // Note: Twilio gives up after 15 s; a broker that has not confirmed in 3 s is treated as down too.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        try
+        {
+            var endpoint = await sendEndpoints.GetSendEndpoint(new Uri($"queue:{queue.Name}")).WaitAsync(timeout.Token);
+            await endpoint.Send(request.ToSpooled(), timeout.Token);
+            LogSpooled(request.Route);
+            return true;
+        }
+        catch (Exception e) when (e is OperationCanceledException or MassTransitException or TimeoutException or InvalidOperationException)
+        {
+            LogSpoolFailed(e, request.Route);
+            return false;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "PostgreSQL is unavailable: spooled a {Route} webhook to RabbitMQ")]
+    private partial void LogSpooled(string route);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "PostgreSQL and RabbitMQ are both unavailable: a {Route} webhook could not be kept")]
+    private partial void LogSpoolFailed(Exception e, string route);
+}
+
+/// <summary>Stores spooled webhooks once PostgreSQL answers; until then the retry policy keeps the message on the queue.</summary>
+public sealed class SpooledWebhookConsumer(WebhookRoutes routes, CaptureProcessor processor) : IConsumer<SpooledWebhook>
+{
+    private static readonly ActivitySource Source = new("RecoveryComms.Outbox");
+
+    public async Task Consume(ConsumeContext<SpooledWebhook> context)
+    {
+        var request = WebhookRequest.FromSpooled(context.Message);
+        using var activity = request.TraceParent is null ? null : Source.StartActivity("spool replay", ActivityKind.Consumer, request.TraceParent);
+        var route = routes.Get(request.Route);
+        var key = route.Key(request);
+        if (key is not null)
+        {
+            await processor.StoreAsync(request, key, route.Answer(request), spooled: true, context.CancellationToken);
+        }
+    }
+}
+
+public sealed class SpooledWebhookConsumerDefinition : ConsumerDefinition<SpooledWebhookConsumer>
+{
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<SpooledWebhookConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(endpointConfigurator);
+        // Note: a PostgreSQL outage can last; the message stays unacknowledged on the durable queue while we retry,
+        // so a crash of this process hands it to another replica instead of losing it.
+        endpointConfigurator.UseMessageRetry(retry => retry.Exponential(10_000, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(500)));
+        endpointConfigurator.PrefetchCount = 16;
+    }
+}

@@ -1,0 +1,76 @@
+using Microsoft.Extensions.Options;
+using RecoveryComms.Hosting.Phones;
+using RecoveryComms.Telephony;
+using RecoveryComms.Telephony.TwiML;
+
+namespace RecoveryComms.Webhooks.FrontDoor;
+
+/// <summary>
+/// The TwiML the shop's callers and staff hear. Computed from configuration alone, so the phones ring
+/// whether or not PostgreSQL and RabbitMQ answer.
+/// </summary>
+public sealed class FrontDoorTwiml(IOptions<WebhookOptions> options, IOptions<TwilioOptions> twilio, BusinessHours hours)
+{
+    private WebhookOptions Options => options.Value;
+
+    /// <summary>A URL on this service as Twilio must call it, with the connection overrides that ask for retries.</summary>
+    public string CallbackUrl(string path) => twilio.Value.PublicBaseUrl.TrimEnd('/') + path + Options.CallbackFragment;
+
+    public bool IsAfterHours(DateTimeOffset at) => !hours.IsOpen(at);
+
+    /// <summary>Business hours: ring the group (screened). After hours, or with no ring group: greeting and voicemail.</summary>
+    public string Incoming(DateTimeOffset at)
+    {
+        if (IsAfterHours(at) || Options.RingGroup.Count == 0)
+        {
+            return Voicemail(Options.AfterHoursGreeting);
+        }
+
+        var whisper = Options.ScreenCalls ? CallbackUrl("/twilio/voice/screen") : null;
+        var numbers = Options.RingGroup.Select(number => Twiml.Number(number, whisper)).ToArray();
+        return Twiml.Render(Twiml.Response(
+            Twiml.Dial(CallbackUrl("/twilio/voice/dial-complete"), Options.RingTimeoutSeconds, callerId: null, answerOnBridge: true, numbers)));
+    }
+
+    /// <summary>After the ring group: hang up if someone took the call, else take a voicemail.</summary>
+    public static bool WasAnswered(string? dialCallStatus) => dialCallStatus is "completed" or "answered";
+
+    public string DialComplete(string? dialCallStatus) =>
+        WasAnswered(dialCallStatus) ? Twiml.Render(Twiml.Response(Twiml.Hangup())) : Voicemail(Options.VoicemailPrompt);
+
+    /// <summary>The whisper on a ring-group leg: a person presses a key, a voicemail box cannot.</summary>
+    public string Screen() => Twiml.Render(Twiml.Response(
+        Twiml.GatherOneKey(CallbackUrl("/twilio/voice/screen-result"), 6, Twiml.Say(Options.ScreenPrompt)),
+        Twiml.Hangup()));
+
+    /// <summary>A key was pressed: an empty response bridges the caller. No key: hang up this leg only.</summary>
+    public static string ScreenResult(string? digits) =>
+        Twiml.Render(string.IsNullOrEmpty(digits) || digits == "hangup" ? Twiml.Response(Twiml.Hangup()) : Twiml.Response());
+
+    public string VoicemailComplete() => Twiml.Render(Twiml.Response(
+        Twiml.Say($"Thank you. {Options.ShopName} will call you back shortly. Goodbye."), Twiml.Hangup()));
+
+    /// <summary>The CSR answered a click-to-call leg: bridge to the customer from the shop line.</summary>
+    public string Connect(string customer, string callerId) => Twiml.Render(Twiml.Response(
+        Twiml.Dial(action: null, 30, callerId, answerOnBridge: false,
+            Twiml.Number(customer, statusCallback: CallbackUrl("/twilio/voice/attempt-status")))));
+
+    public string SmsReply(string? body, string? optOutType)
+    {
+        // Twilio's Advanced Opt-Out already answered HELP when it set OptOutType; answering again would double up.
+        var isHelp = optOutType is null && body?.Trim().ToUpperInvariant() is "HELP" or "INFO";
+        return Twiml.Render(isHelp ? Twiml.Response(Twiml.Message(Options.HelpText)) : Twiml.Response());
+    }
+
+    public bool IsStaff(string? number) =>
+        number is not null && Options.StaffNumbers.Any(staff => Phone.NormalizeOrRaw(staff, Options.DefaultRegion) == Phone.NormalizeOrRaw(number, Options.DefaultRegion));
+
+    private string Voicemail(string prompt) => Twiml.Render(Twiml.Response(
+        Twiml.Say(prompt),
+        Twiml.Record(
+            CallbackUrl("/twilio/voice/voicemail-complete"),
+            Options.VoicemailMaxSeconds,
+            CallbackUrl("/twilio/voice/recording"),
+            CallbackUrl("/twilio/voice/transcription")),
+        Twiml.Hangup()));
+}

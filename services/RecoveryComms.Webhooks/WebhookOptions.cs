@@ -1,0 +1,78 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace RecoveryComms.Webhooks;
+
+/// <summary>How the shop's phones ring and what callers hear; the <c>Webhooks</c> section.</summary>
+public sealed class WebhookOptions
+{
+    public const string Section = "Webhooks";
+
+    /// <summary>The numbers rung at once during business hours (office phones, on-call technicians' cells).</summary>
+    public List<string> RingGroup { get; set; } = [];
+
+    [Range(5, 600)]
+    public int RingTimeoutSeconds { get; set; } = 20;
+
+    /// <summary>
+    /// Ask whoever picks up a ring-group leg to press a key before the caller is connected, so a technician's
+    /// cell voicemail answering the forwarded call does not count as answered.
+    /// </summary>
+    public bool ScreenCalls { get; set; } = true;
+
+    /// <summary>Abandoned calls shorter than this are flagged as short abandons (still queued).</summary>
+    [Range(0, 120)]
+    public int ShortAbandonSeconds { get; set; } = 5;
+
+    /// <summary>Staff and technician numbers: their calls are recorded but flagged internal, not missed.</summary>
+    public List<string> StaffNumbers { get; set; } = [];
+
+    [Required]
+    public string ShopName { get; set; } = "the shop";
+
+    [Required]
+    public string AfterHoursGreeting { get; set; } = "Thanks for calling. We are closed right now. Please leave your name, number and what you need after the tone, and we will call you back first thing.";
+
+    [Required]
+    public string VoicemailPrompt { get; set; } = "Sorry we missed you. Please leave your name, number and what you need after the tone, and we will call you right back.";
+
+    [Required]
+    public string ScreenPrompt { get; set; } = "Customer call. Press any key to accept.";
+
+    [Range(10, 600)]
+    public int VoicemailMaxSeconds { get; set; } = 120;
+
+    [Required]
+    public string HelpText { get; set; } = "Reply STOP to opt out. For help call us back at this number.";
+
+    /// <summary>Region for numbers that arrive without a country code.</summary>
+    [Required]
+    public string DefaultRegion { get; set; } = "US";
+
+    /// <summary>Twilio's connection overrides on every callback URL we hand out: retry connect, read timeouts and 5xx.</summary>
+    [Required]
+    public string CallbackFragment { get; set; } = "#rc=3&rp=ct,rt,5xx";
+}
+
+/// <summary>The shop's clock and lines; the <c>Business</c> section of the contract.</summary>
+public sealed class BusinessOptions
+{
+    public const string Section = "Business";
+
+    /// <summary>IANA zone of the shop, e.g. <c>America/Chicago</c>.</summary>
+    [Required]
+    public string TimeZone { get; set; } = "America/Chicago";
+
+    /// <summary>E.164 numbers the shop owns (caller ID for callbacks).</summary>
+    public List<string> ShopLines { get; set; } = [];
+
+    /// <summary>Opening hours per day (<c>Monday</c> → <c>08:00-18:00</c>); a day not listed is closed.</summary>
+    public Dictionary<string, string> OpenHours { get; set; } = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["Monday"] = "08:00-18:00",
+        ["Tuesday"] = "08:00-18:00",
+        ["Wednesday"] = "08:00-18:00",
+        ["Thursday"] = "08:00-18:00",
+        ["Friday"] = "08:00-18:00",
+        ["Saturday"] = "09:00-13:00",
+    };
+}

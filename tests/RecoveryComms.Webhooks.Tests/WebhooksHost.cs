@@ -1,0 +1,107 @@
+using Dapper;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using RecoveryComms.Testing;
+
+namespace RecoveryComms.Webhooks.Tests;
+
+/// <summary>
+/// The webhooks service over a fresh database on the real PostgreSQL and a real RabbitMQ, each reached
+/// through a <see cref="TcpToggleProxy"/> so a test can take either away; a probe on the broker sees the
+/// events; business time comes from a fake clock.
+/// </summary>
+public sealed class WebhooksHost : IAsyncLifetime
+{
+    public const string AuthToken = "test-auth-token";
+    public const string PublicBaseUrl = "https://hooks.shop.test";
+    public const string ShopLine = "+13125550000";
+    public const string StaffCell = "+13125550199";
+
+    /// <summary>Wednesday 09:00 in Chicago: open.</summary>
+    public static readonly DateTimeOffset BusinessHours = new(2026, 11, 18, 15, 0, 0, TimeSpan.Zero);
+
+    /// <summary>Tuesday 22:00 in Chicago: closed.</summary>
+    public static readonly DateTimeOffset AfterHours = new(2026, 11, 18, 4, 0, 0, TimeSpan.Zero);
+
+    private WebApplicationFactory<WebhooksEntryPoint>? _factory;
+
+    public TestClock Clock { get; } = new(BusinessHours);
+
+    public TestDatabase Database { get; private set; } = null!;
+
+    public TcpToggleProxy Postgres { get; private set; } = null!;
+
+    public TcpToggleProxy RabbitMq { get; private set; } = null!;
+
+    public EventProbe Events { get; private set; } = null!;
+
+    public HttpClient Http { get; private set; } = null!;
+
+    public TwilioWebhookClient Twilio { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Database = await TestDatabase.CreateAsync();
+        var admin = new NpgsqlConnectionStringBuilder(await TestInfrastructure.PostgresAsync());
+        Postgres = new TcpToggleProxy(admin.Host!, admin.Port);
+        var rabbit = await TestInfrastructure.RabbitMqAsync();
+        RabbitMq = new TcpToggleProxy(rabbit.Host, rabbit.Port);
+        var credentials = Uri.UnescapeDataString(rabbit.UserInfo).Split(':');
+        Events = await EventProbe.StartAsync();
+
+        _factory = new WebApplicationFactory<WebhooksEntryPoint>().WithWebHostBuilder(web =>
+        {
+            web.UseSetting("ConnectionStrings:Postgres", Database.Via(Postgres.Port));
+            web.UseSetting("RabbitMq:Host", "127.0.0.1");
+            web.UseSetting("RabbitMq:Port", RabbitMq.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            web.UseSetting("RabbitMq:Username", credentials[0]);
+            web.UseSetting("RabbitMq:Password", credentials.Length > 1 ? credentials[1] : "");
+            web.UseSetting("RabbitMq:EndpointPrefix", $"t{Guid.NewGuid():N}"[..12] + "-");
+            web.UseSetting("Twilio:AccountSid", "AC00000000000000000000000000000001");
+            web.UseSetting("Twilio:AuthToken", AuthToken);
+            web.UseSetting("Twilio:PublicBaseUrl", PublicBaseUrl);
+            web.UseSetting("Business:TimeZone", "America/Chicago");
+            web.UseSetting("Webhooks:RingGroup:0", "+13125550100");
+            web.UseSetting("Webhooks:RingGroup:1", "+13125550101");
+            web.UseSetting("Webhooks:StaffNumbers:0", StaffCell);
+            web.UseSetting("Webhooks:ShortAbandonSeconds", "5");
+            web.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
+        });
+        Http = _factory.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri(PublicBaseUrl) });
+        Twilio = new TwilioWebhookClient(Http, AuthToken, PublicBaseUrl);
+        await Eventually.ValueAsync(async () => (await Http.GetAsync("/health/ready")).IsSuccessStatusCode, ready => ready,
+            TimeSpan.FromSeconds(60), "the webhooks service is ready");
+    }
+
+    public async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, object? parameters = null)
+    {
+        await using var connection = new NpgsqlConnection(Database.ConnectionString);
+        return (await connection.QueryAsync<T>(sql, parameters)).AsList();
+    }
+
+    public async Task<T> ScalarAsync<T>(string sql, object? parameters = null)
+    {
+        await using var connection = new NpgsqlConnection(Database.ConnectionString);
+        return await connection.ExecuteScalarAsync<T>(sql, parameters) ?? throw new InvalidOperationException("no value");
+    }
+
+    public Task<long> StoredWebhooksAsync(string providerSid) =>
+        ScalarAsync<long>("SELECT count(*) FROM webhooks.inbound_webhooks WHERE provider_sid = @providerSid", new { providerSid });
+
+    public async Task DisposeAsync()
+    {
+        Http.Dispose();
+        if (_factory is not null)
+        {
+            await _factory.DisposeAsync();
+        }
+
+        await Events.DisposeAsync();
+        await RabbitMq.DisposeAsync();
+        await Postgres.DisposeAsync();
+        await Database.DisposeAsync();
+    }
+}
