@@ -102,12 +102,20 @@ public sealed partial class WebhookRoutes
     public WebhookRoute Get(string path) =>
         _routes.TryGetValue(path, out var route) ? route : throw new WebhookRejectedException($"No webhook route {path}.");
 
+    // Twilio's numeric parameters, checked before anything is stored so a bad one is a 400, not a failure halfway.
+    private static readonly string[] Numbers = ["SequenceNumber", "CallDuration", "RecordingDuration", "DialCallDuration", "NumMedia", "ErrorCode"];
+
     private static CallbackKey Keyed(WebhookRequest request, string sidName, string kind, params string[] required)
     {
         var key = new CallbackKey(Sid(request, sidName), kind);
         foreach (var name in required)
         {
             request.Required(name);
+        }
+
+        foreach (var name in Numbers)
+        {
+            request.OptionalInt(name);
         }
 
         return key;
