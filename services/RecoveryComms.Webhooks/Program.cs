@@ -23,7 +23,7 @@ builder.Services.AddSingleton<CaptureProcessor>();
 builder.Services.AddSingleton<WebhookSpool>();
 builder.Services.AddSingleton<WebhookPipeline>();
 builder.Services.AddSingleton(new SpoolSettings($"{rabbit.EndpointPrefix}webhook-spool"));
-builder.Services.AddRecoveryCommsBus(rabbit, bus =>
+builder.Services.AddRecoveryCommsBus(rabbit, "webhooks", bus =>
 {
     bus.AddConsumer<SpooledWebhookConsumer>(typeof(SpooledWebhookConsumerDefinition))
         .Endpoint(endpoint => endpoint.Name = $"{rabbit.EndpointPrefix}webhook-spool");

@@ -56,7 +56,7 @@ public sealed class ApiKeyAuthenticationHandler(
         if (Options.AcceptBootstrapKey && !string.IsNullOrEmpty(Options.BootstrapAdminKey)
             && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(Options.BootstrapAdminKey)))
         {
-            return Success(Guid.Empty, "bootstrap", Roles.Admin, bootstrap: true);
+            return Success(Guid.Empty, "bootstrap", Roles.Bootstrap, bootstrap: true);
         }
 
         await using var command = dataSource.CreateCommand(
@@ -105,7 +105,8 @@ public static class ApiKeyAuthenticationExtensions
             .AddPolicy(Policies.CsrOrAbove, p => p.RequireRole(Roles.Csr, Roles.Manager, Roles.Admin))
             .AddPolicy(Policies.ManagerOrAdmin, p => p.RequireRole(Roles.Manager, Roles.Admin))
             .AddPolicy(Policies.ComplianceOrAdmin, p => p.RequireRole(Roles.Compliance, Roles.Admin))
-            .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin));
+            .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin))
+            .AddPolicy(Policies.UserAdmin, p => p.RequireRole(Roles.Admin, Roles.Bootstrap));
         return services;
     }
 }

@@ -11,6 +11,9 @@ public static class Roles
     public const string Compliance = "compliance";
     public const string Admin = "admin";
 
+    /// <summary>The bootstrap key's role: it may create users and nothing else.</summary>
+    public const string Bootstrap = "bootstrap";
+
     public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { Csr, Manager, Compliance, Admin };
 }
 
@@ -21,6 +24,9 @@ public static class Policies
     public const string ManagerOrAdmin = "manager";
     public const string ComplianceOrAdmin = "compliance";
     public const string Admin = "admin";
+
+    /// <summary>Creating users: an admin, or the bootstrap key before there is one.</summary>
+    public const string UserAdmin = "user-admin";
 }
 
 /// <summary>API key material. Keys are long random secrets, so a plain SHA-256 is enough to store them safely.</summary>

@@ -33,12 +33,17 @@ public static class BusExtensions
     /// MassTransit over RabbitMQ. <paramref name="consumers"/> lists every consumer of the service: it is the
     /// table of contents of what the service reacts to.
     /// </summary>
-    public static IServiceCollection AddRecoveryCommsBus(this IServiceCollection services, RabbitMqOptions options, Action<IBusRegistrationConfigurator> consumers)
+    /// <param name="services">The service collection.</param>
+    /// <param name="options">The broker.</param>
+    /// <param name="service">Prefixes the service's queue names, so two services consuming the same event each get every copy.</param>
+    /// <param name="consumers">Registers the consumers.</param>
+    public static IServiceCollection AddRecoveryCommsBus(this IServiceCollection services, RabbitMqOptions options, string service, Action<IBusRegistrationConfigurator> consumers)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(consumers);
         services.AddMassTransit(bus =>
         {
-            bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(options.EndpointPrefix, includeNamespace: false));
+            bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter($"{options.EndpointPrefix}{service}-", includeNamespace: false));
             consumers(bus);
             bus.UsingRabbitMq((context, rabbit) =>
             {

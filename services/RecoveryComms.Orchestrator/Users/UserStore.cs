@@ -1,0 +1,112 @@
+using Dapper;
+using Npgsql;
+using RecoveryComms.Contracts.Identity;
+using RecoveryComms.Hosting.Auth;
+using RecoveryComms.Hosting.Messaging;
+
+namespace RecoveryComms.Orchestrator.Users;
+
+public sealed record User(Guid Id, string Name, string Role, string? Phone, DateTime CreatedAt);
+
+public sealed record IssuedKey(Guid KeyId, string ApiKey);
+
+/// <summary>
+/// <c>orchestrator.users</c> and <c>orchestrator.api_keys</c>. Every issue and revocation is published through
+/// the outbox in the same transaction, so the other services' copies can never miss one.
+/// </summary>
+public sealed class UserStore(NpgsqlDataSource dataSource, Outbox outbox, TimeProvider time)
+{
+    private const string InsertUserSql = """
+        INSERT INTO orchestrator.users (id, name, role, phone, created_at, created_by)
+        VALUES (@Id, @Name, @Role, @Phone, @CreatedAt, @CreatedBy)
+        """;
+
+    private const string InsertKeySql = """
+        INSERT INTO orchestrator.api_keys (key_id, user_id, user_name, role, key_hash, issued_at)
+        VALUES (@KeyId, @UserId, @UserName, @Role, @KeyHash, @IssuedAt)
+        """;
+
+    private const string RevokeKeysSql = """
+        UPDATE orchestrator.api_keys SET revoked_at = @At
+        WHERE user_id = @UserId AND revoked_at IS NULL AND (@KeyId IS NULL OR key_id = @KeyId)
+        RETURNING key_id
+        """;
+
+    private const string UserSql = """
+        SELECT id, name, role, phone, created_at AS CreatedAt FROM orchestrator.users WHERE id = @Id FOR UPDATE
+        """;
+
+    private const string UsersSql = """
+        SELECT id, name, role, phone, created_at AS CreatedAt FROM orchestrator.users ORDER BY name, id
+        """;
+
+    public async Task<(User User, IssuedKey Key)> CreateAsync(string name, string role, string? phone, string createdBy, CancellationToken ct)
+    {
+        var user = new User(Guid.NewGuid(), name, role, phone, time.GetUtcNow().UtcDateTime);
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition(InsertUserSql, new { user.Id, user.Name, user.Role, user.Phone, user.CreatedAt, CreatedBy = createdBy }, tx, cancellationToken: ct));
+        var key = await IssueAsync(connection, tx, user, ct);
+        await tx.CommitAsync(ct);
+        return (user, key);
+    }
+
+    public async Task<IReadOnlyList<User>> ListAsync(CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return (await connection.QueryAsync<User>(new CommandDefinition(UsersSql, cancellationToken: ct))).AsList();
+    }
+
+    /// <summary>Issues a new key and revokes every earlier one; null when the user does not exist.</summary>
+    public async Task<IssuedKey?> RotateAsync(Guid userId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var user = await connection.QuerySingleOrDefaultAsync<User>(new CommandDefinition(UserSql, new { Id = userId }, tx, cancellationToken: ct));
+        if (user is null)
+        {
+            return null;
+        }
+
+        await RevokeAsync(connection, tx, userId, keyId: null, ct);
+        var key = await IssueAsync(connection, tx, user, ct);
+        await tx.CommitAsync(ct);
+        return key;
+    }
+
+    /// <summary>Revokes one key of a user; false when there is no such live key.</summary>
+    public async Task<bool> RevokeAsync(Guid userId, Guid keyId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var revoked = await RevokeAsync(connection, tx, userId, keyId, ct);
+        await tx.CommitAsync(ct);
+        return revoked > 0;
+    }
+
+    private async Task<int> RevokeAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid userId, Guid? keyId, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var revoked = (await connection.QueryAsync<Guid>(new CommandDefinition(RevokeKeysSql, new { UserId = userId, KeyId = keyId, At = now }, tx, cancellationToken: ct))).AsList();
+        foreach (var id in revoked)
+        {
+            await outbox.EnqueueAsync(connection, tx, new ApiKeyRevoked(id, userId, now), ct);
+        }
+
+        return revoked.Count;
+    }
+
+    private async Task<IssuedKey> IssueAsync(NpgsqlConnection connection, NpgsqlTransaction tx, User user, CancellationToken ct)
+    {
+        var apiKey = ApiKeys.NewKey();
+        var keyId = Guid.NewGuid();
+        var now = time.GetUtcNow();
+        var hash = ApiKeys.Hash(apiKey);
+        await connection.ExecuteAsync(new CommandDefinition(InsertKeySql, new
+        {
+            KeyId = keyId, UserId = user.Id, UserName = user.Name, user.Role, KeyHash = hash, IssuedAt = now,
+        }, tx, cancellationToken: ct));
+        await outbox.EnqueueAsync(connection, tx, new ApiKeyIssued(keyId, user.Id, user.Name, user.Role, hash, now), ct);
+        return new IssuedKey(keyId, apiKey);
+    }
+}

@@ -1,0 +1,74 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using RecoveryComms.Consent;
+using RecoveryComms.Testing;
+
+namespace RecoveryComms.Orchestrator.Tests;
+
+/// <summary>The orchestrator and the consent service, side by side on one fresh database and the real broker.</summary>
+public sealed class ServicesHost : IAsyncLifetime
+{
+    public const string BootstrapKey = "test-bootstrap-key";
+
+    private readonly List<IAsyncDisposable> _factories = [];
+
+    public TestDatabase Database { get; private set; } = null!;
+
+    public HttpClient Orchestrator { get; private set; } = null!;
+
+    public HttpClient Consent { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Database = await TestDatabase.CreateAsync();
+        var rabbit = await TestInfrastructure.RabbitMqAsync();
+        var credentials = Uri.UnescapeDataString(rabbit.UserInfo).Split(':');
+        var prefix = $"t{Guid.NewGuid():N}"[..12] + "-";
+
+        void Configure(IWebHostBuilder web)
+        {
+            web.UseSetting("ConnectionStrings:Postgres", Database.ConnectionString);
+            web.UseSetting("RabbitMq:Host", rabbit.Host);
+            web.UseSetting("RabbitMq:Port", rabbit.Port.ToString(CultureInfo.InvariantCulture));
+            web.UseSetting("RabbitMq:Username", credentials[0]);
+            web.UseSetting("RabbitMq:Password", credentials.Length > 1 ? credentials[1] : "");
+            web.UseSetting("RabbitMq:EndpointPrefix", prefix);
+            web.UseSetting("Auth:BootstrapAdminKey", BootstrapKey);
+        }
+
+        var orchestrator = new WebApplicationFactory<OrchestratorEntryPoint>().WithWebHostBuilder(Configure);
+        var consent = new WebApplicationFactory<ConsentEntryPoint>().WithWebHostBuilder(Configure);
+        _factories.Add(orchestrator);
+        _factories.Add(consent);
+        Orchestrator = orchestrator.CreateClient();
+        Consent = consent.CreateClient();
+        foreach (var client in new[] { Orchestrator, Consent })
+        {
+            await Eventually.ValueAsync(async () => (await client.GetAsync("/health/ready")).IsSuccessStatusCode, ready => ready,
+                TimeSpan.FromSeconds(60), "service ready");
+        }
+    }
+
+    public static HttpRequestMessage As(string? apiKey, HttpMethod method, string path, HttpContent? content = null)
+    {
+        var request = new HttpRequestMessage(method, path) { Content = content };
+        if (apiKey is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        }
+
+        return request;
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var factory in _factories)
+        {
+            await factory.DisposeAsync();
+        }
+
+        await Database.DisposeAsync();
+    }
+}
