@@ -193,7 +193,7 @@ cmd_infra() {
   trap 'exit 130' INT TERM
   infra_up
   log "PostgreSQL 127.0.0.1:$PG_PORT and RabbitMQ 127.0.0.1:$RMQ_PORT are up; Ctrl-C stops them"
-  while sleep 3600; do :; done
+  while :; do sleep 3600 & wait $!; done
 }
 
 cmd_simulate() {
