@@ -29,6 +29,8 @@ public sealed class ServicesHost : IAsyncLifetime
 
         void Configure(IWebHostBuilder web)
         {
+            web.UseSetting("Logging:LogLevel:Default", "Error");
+            web.UseSetting("Logging:LogLevel:MassTransit", "Error");
             web.UseSetting("ConnectionStrings:Postgres", Database.ConnectionString);
             web.UseSetting("RabbitMq:Host", rabbit.Host);
             web.UseSetting("RabbitMq:Port", rabbit.Port.ToString(CultureInfo.InvariantCulture));

@@ -54,6 +54,9 @@ public sealed class WebhooksHost : IAsyncLifetime
 
         _factory = new WebApplicationFactory<WebhooksEntryPoint>().WithWebHostBuilder(web =>
         {
+            // Outage tests make the service log every failed reconnect; only errors are worth a test log.
+            web.UseSetting("Logging:LogLevel:Default", "Error");
+            web.UseSetting("Logging:LogLevel:MassTransit", "Error");
             web.UseSetting("ConnectionStrings:Postgres", Database.Via(Postgres.Port));
             web.UseSetting("RabbitMq:Host", "127.0.0.1");
             web.UseSetting("RabbitMq:Port", RabbitMq.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using RecoveryComms.Contracts;
+using RecoveryComms.Hosting.Data;
 
 namespace RecoveryComms.Hosting.Messaging;
 
@@ -55,7 +56,7 @@ public sealed class OutboxRelayState
 /// again, which is why every consumer tolerates a repeated <c>MessageId</c>.
 /// </summary>
 public sealed partial class OutboxRelay(
-    Outbox outbox, NpgsqlDataSource dataSource, IBus bus, OutboxRelayState state, ILogger<OutboxRelay> logger) : BackgroundService
+    Outbox outbox, NpgsqlDataSource dataSource, IBus bus, OutboxRelayState state, MigrationState migrations, ILogger<OutboxRelay> logger) : BackgroundService
 {
     private const int BatchSize = 200;
     private static readonly ActivitySource Source = new("RecoveryComms.Outbox");
@@ -63,6 +64,11 @@ public sealed partial class OutboxRelay(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        while (!migrations.Done)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), stoppingToken);
+        }
+
         _ = ListenAsync(stoppingToken);
         var backoff = TimeSpan.FromMilliseconds(200);
         while (!stoppingToken.IsCancellationRequested)

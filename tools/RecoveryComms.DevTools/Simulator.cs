@@ -1,0 +1,83 @@
+using RecoveryComms.Testing;
+
+namespace RecoveryComms.DevTools;
+
+/// <summary>Plays the callbacks Twilio sends for a scenario, signed with the configured auth token.</summary>
+internal static class Simulator
+{
+    public static async Task<int> RunAsync(string scenario, Options options)
+    {
+        var token = Options.Env("Twilio__AuthToken", "dev-auth-token");
+        var publicBase = Options.Env("Twilio__PublicBaseUrl", "http://127.0.0.1:5080");
+        var target = Options.Env("RC_WEBHOOKS_URL", "http://127.0.0.1:5080");
+        var from = options.Get("from", "+15551234567");
+        var to = options.Get("to", Options.Env("Business__ShopLines__0", "+15550001111"));
+        using var http = new HttpClient { BaseAddress = new Uri(target) };
+        var twilio = new TwilioWebhookClient(http, token, publicBase);
+        var callSid = Sids.Call();
+        var step = 0;
+
+        async Task<string> Post(string path, params (string Key, string Value)[] extra)
+        {
+            (string, string)[] common = path.StartsWith("/twilio/sms", StringComparison.Ordinal)
+                ? [("AccountSid", "AC00000000000000000000000000000000"), ("From", from), ("To", to)]
+                : [("AccountSid", "AC00000000000000000000000000000000"), ("CallSid", callSid), ("From", from), ("To", to), ("Direction", "inbound")];
+            var response = await twilio.PostAsync(path, common.Concat(extra).ToArray());
+            var body = await response.Content.ReadAsStringAsync();
+            Console.WriteLine($"{++step}. POST {path} → {(int)response.StatusCode}{(body.Length > 0 ? "  " + body : "")}");
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new InvalidOperationException($"{path} answered {(int)response.StatusCode}");
+            }
+
+            return body;
+        }
+
+        try
+        {
+            switch (scenario)
+            {
+                case "missed-call":
+                    if ((await Post("/twilio/voice/incoming", ("CallStatus", "ringing"))).Contains("<Dial", StringComparison.Ordinal))
+                    {
+                        await Post("/twilio/voice/dial-complete", ("CallStatus", "in-progress"), ("DialCallStatus", "no-answer"));
+                    }
+
+                    await Post("/twilio/voice/status", ("CallStatus", "completed"), ("SequenceNumber", "4"), ("CallDuration", "27"));
+                    break;
+                case "voicemail":
+                    var recordingSid = Sids.Recording();
+                    if ((await Post("/twilio/voice/incoming", ("CallStatus", "ringing"))).Contains("<Dial", StringComparison.Ordinal))
+                    {
+                        await Post("/twilio/voice/dial-complete", ("CallStatus", "in-progress"), ("DialCallStatus", "no-answer"));
+                    }
+
+                    await Post("/twilio/voice/voicemail-complete", ("CallStatus", "in-progress"), ("RecordingUrl", $"https://api.twilio.com/Recordings/{recordingSid}"), ("RecordingDuration", "18"), ("Digits", "hangup"));
+                    await Post("/twilio/voice/recording", ("RecordingSid", recordingSid), ("RecordingStatus", "completed"), ("RecordingDuration", "18"),
+                        ("RecordingUrl", $"https://api.twilio.com/2010-04-01/Accounts/AC00000000000000000000000000000000/Recordings/{recordingSid}"));
+                    await Post("/twilio/voice/transcription", ("RecordingSid", recordingSid), ("TranscriptionSid", Sids.Transcription()),
+                        ("TranscriptionStatus", "completed"), ("TranscriptionText", "Hi, our AC stopped working, please call me back."));
+                    await Post("/twilio/voice/status", ("CallStatus", "completed"), ("SequenceNumber", "4"), ("CallDuration", "45"));
+                    break;
+                case "abandoned":
+                    await Post("/twilio/voice/incoming", ("CallStatus", "ringing"));
+                    await Post("/twilio/voice/status", ("CallStatus", "completed"), ("SequenceNumber", "3"), ("CallDuration", options.Get("duration", "4")));
+                    break;
+                case "sms":
+                    await Post("/twilio/sms/incoming", ("MessageSid", Sids.Message()), ("Body", options.Get("body", "Hello")), ("NumMedia", "0"));
+                    break;
+                default:
+                    Console.Error.WriteLine($"unknown scenario '{scenario}': missed-call, voicemail, abandoned, sms");
+                    return 2;
+            }
+        }
+        catch (Exception e) when (e is HttpRequestException or InvalidOperationException)
+        {
+            Console.Error.WriteLine($"simulate failed: {e.Message} (is ./infra/dev.sh up running?)");
+            return 1;
+        }
+
+        Console.WriteLine($"done: {scenario} from {from} (call {callSid})");
+        return 0;
+    }
+}
