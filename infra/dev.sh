@@ -6,6 +6,7 @@
 #   ./infra/dev.sh test [dotnet test args] start PostgreSQL and RabbitMQ, run dotnet test RecoveryComms.sln
 #   ./infra/dev.sh simulate missed-call --from +15551234567   (also: voicemail, abandoned, sms --body STOP)
 #   ./infra/dev.sh infra                   only PostgreSQL and RabbitMQ, until Ctrl-C
+#   ./infra/dev.sh bench [load tool args]  the webhook load test of docs/benchmarks.md
 #
 # Every setting comes from the environment first (names in ../shared/docs/api-contract.md), so the
 # same command runs against a real Twilio account, broker or database.
@@ -124,6 +125,11 @@ export_settings() {
   export RabbitMq__Username=${RabbitMq__Username:-guest} RabbitMq__Password=${RabbitMq__Password:-guest}
   export Twilio__PublicBaseUrl=${Twilio__PublicBaseUrl:-http://127.0.0.1:5080}
   export Auth__BootstrapAdminKey=${Auth__BootstrapAdminKey:-dev-bootstrap-admin-key}
+  # A demo shop: one line, a two-phone ring group, Chicago hours. Set your own in the environment.
+  export Business__ShopLines__0=${Business__ShopLines__0:-+15550001111}
+  export Business__TimeZone=${Business__TimeZone:-America/Chicago}
+  export Webhooks__RingGroup__0=${Webhooks__RingGroup__0:-+15550002222}
+  export Webhooks__RingGroup__1=${Webhooks__RingGroup__1:-+15550003333}
 }
 
 INFRA_STARTED=0
@@ -203,10 +209,28 @@ cmd_simulate() {
   dotnet run --project "$ROOT/tools/RecoveryComms.DevTools" -c Release -v q -- simulate "$@"
 }
 
+cmd_bench() {
+  trap cleanup EXIT
+  trap 'exit 130' INT TERM
+  infra_up
+  export_settings
+  export Twilio__AccountSid=$DEV_ACCOUNT_SID Twilio__AuthToken=$DEV_AUTH_TOKEN Twilio__ApiBaseUrl=http://127.0.0.1:$SANDBOX_PORT
+  export Benchmark__BaselineEndpoint=true Logging__LogLevel__Default=Warning
+  export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$PG_PORT;Database=recoverycomms_bench;Username=postgres;Password=postgres;Maximum Pool Size=64"
+  su postgres -s /bin/sh -c "'$PG_BIN/psql' -h 127.0.0.1 -p $PG_PORT -U postgres -qc 'DROP DATABASE IF EXISTS recoverycomms_bench WITH (FORCE)' -c 'CREATE DATABASE recoverycomms_bench'" >/dev/null
+  dotnet build "$ROOT/RecoveryComms.sln" -c Release -v q -nologo >/dev/null
+  ( cd "$ROOT/services/RecoveryComms.Webhooks" && exec dotnet bin/Release/net10.0/RecoveryComms.Webhooks.dll --urls http://127.0.0.1:5080 ) &
+  PIDS+=($!)
+  for _ in $(seq 1 120); do curl -fs http://127.0.0.1:5080/health/ready >/dev/null 2>&1 && break; sleep 0.5; done
+  dotnet "$ROOT/tests/RecoveryComms.LoadTest/bin/Release/net10.0/RecoveryComms.LoadTest.dll" \
+    --url http://127.0.0.1:5080 --token "$DEV_AUTH_TOKEN" --rabbit "amqp://guest:guest@127.0.0.1:$RMQ_PORT/" "$@"
+}
+
 case "${1:-}" in
   up) shift; cmd_up "$@" ;;
   test) shift; cmd_test "$@" ;;
   infra) shift; cmd_infra "$@" ;;
   simulate) shift; cmd_simulate "$@" ;;
+  bench) shift; cmd_bench "$@" ;;
   *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

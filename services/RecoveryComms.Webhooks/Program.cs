@@ -32,6 +32,7 @@ builder.Services.AddRecoveryCommsBus(rabbit, "webhooks", bus =>
 var app = builder.Build();
 app.MapServiceDefaults();
 app.MapTwilioWebhooks();
+app.MapBenchmarkBaseline(app.Configuration);
 app.Run();
 
 namespace RecoveryComms.Webhooks
