@@ -10,6 +10,7 @@ public sealed class EventProbe : IAsyncDisposable
 {
     private readonly IBusControl _bus;
     private readonly ConcurrentQueue<(Guid MessageId, object Message)> _received = new();
+    private readonly ConcurrentDictionary<object, string> _headers = new();
 
     private EventProbe(IBusControl bus) => _bus = bus;
 
@@ -46,6 +47,9 @@ public sealed class EventProbe : IAsyncDisposable
     public IReadOnlyList<Guid> MessageIds<T>(Func<T, bool> where) =>
         _received.Where(r => r.Message is T t && where(t)).Select(r => r.MessageId).ToList();
 
+    /// <summary>The transport headers an event arrived with, one <c>key=value</c> a line.</summary>
+    public string HeadersOf(object message) => _headers.TryGetValue(message, out var headers) ? headers : "";
+
     /// <summary>Waits until at least <paramref name="count"/> matching events have arrived.</summary>
     public Task<IReadOnlyList<T>> WaitForAsync<T>(Func<T, bool> where, int count = 1, TimeSpan? timeout = null) =>
         Eventually.ValueAsync(() => Task.FromResult(All(where)), found => found.Count >= count, timeout, $"{count} × {typeof(T).Name}");
@@ -54,6 +58,7 @@ public sealed class EventProbe : IAsyncDisposable
         where T : class
     {
         _received.Enqueue((context.MessageId ?? Guid.Empty, context.Message));
+        _headers[context.Message] = string.Join("\n", context.Headers.GetAll().Select(h => $"{h.Key}={h.Value}"));
         return Task.CompletedTask;
     }
 

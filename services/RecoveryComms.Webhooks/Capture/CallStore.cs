@@ -31,11 +31,15 @@ public static class CallStore
 {
     public static readonly string[] TerminalStatuses = ["completed", "busy", "failed", "no-answer", "canceled"];
 
+    // Creates the call and, in the same round trip, names the voicemails that arrived before it and waited.
     private const string InsertCallSql = """
-        INSERT INTO webhooks.calls (call_sid, caller, caller_withheld, shop_line, after_hours, internal, started_at)
-        VALUES (@CallSid, @Caller, @CallerWithheld, @ShopLine, @AfterHours, @Internal, @StartedAt)
-        ON CONFLICT (call_sid) DO NOTHING
-        RETURNING true
+        WITH created AS (
+            INSERT INTO webhooks.calls (call_sid, caller, caller_withheld, shop_line, after_hours, internal, started_at)
+            VALUES (@CallSid, @Caller, @CallerWithheld, @ShopLine, @AfterHours, @Internal, @StartedAt)
+            ON CONFLICT (call_sid) DO NOTHING
+            RETURNING call_sid)
+        SELECT v.recording_sid FROM webhooks.voicemails v JOIN created c ON c.call_sid = v.call_sid
+        WHERE NOT v.captured_published
         """;
 
     // Note: the newest status wins. Twilio's SequenceNumber orders events of one call; without it the
@@ -49,16 +53,24 @@ public static class CallStore
           AND (status_at IS NULL OR @Sequence IS NOT NULL OR status_at <= @At)
         """;
 
-    private const string DialResultSql = """
-        UPDATE webhooks.calls SET dial_status = @DialStatus, answered = answered OR @Answered WHERE call_sid = @CallSid
-        """;
-
     // Note: outcome is decided once. Whichever callback gets here first (dial result, final status, after-hours
     // greeting) sets it; the UPDATE's row lock serialises concurrent callbacks, so one call yields one event.
+    // The dial result, when there is one, is recorded in the same statement.
     private const string DecideOutcomeSql = """
-        UPDATE webhooks.calls SET outcome = CASE WHEN internal THEN 'internal' ELSE @Outcome END
-        WHERE call_sid = @CallSid AND outcome IS NULL AND (NOT answered OR @Outcome = 'answered')
-        RETURNING caller AS Caller, caller_withheld AS CallerWithheld, shop_line AS ShopLine, after_hours AS AfterHours, internal AS Internal
+        WITH current AS (SELECT call_sid, outcome AS before FROM webhooks.calls WHERE call_sid = @CallSid FOR UPDATE)
+        UPDATE webhooks.calls c
+        SET dial_status = COALESCE(@DialStatus, c.dial_status),
+            answered = c.answered OR @Answered,
+            outcome = CASE
+                WHEN c.outcome IS NOT NULL THEN c.outcome
+                WHEN @Outcome <> 'answered' AND (c.answered OR @Answered) THEN NULL
+                WHEN c.internal THEN 'internal'
+                ELSE @Outcome END
+        FROM current
+        WHERE c.call_sid = current.call_sid
+        RETURNING current.before IS NULL AND c.outcome IS NOT NULL AS Decided,
+                  c.caller AS Caller, c.caller_withheld AS CallerWithheld, c.shop_line AS ShopLine,
+                  c.after_hours AS AfterHours, c.internal AS Internal
         """;
 
     private const string UpsertRecordingSql = """
@@ -96,23 +108,26 @@ public static class CallStore
         WHERE recording_sid = @RecordingSid
         """;
 
-    private const string PendingVoicemailsSql = """
-        SELECT recording_sid FROM webhooks.voicemails WHERE call_sid = @CallSid AND NOT captured_published
-        """;
-
-    /// <summary>Creates the call row; true when this callback created it.</summary>
-    public static async Task<bool> InsertAsync(NpgsqlConnection c, NpgsqlTransaction tx, NewCall call, CancellationToken ct) =>
-        await c.ExecuteScalarAsync<bool?>(new CommandDefinition(InsertCallSql, call, tx, cancellationToken: ct)) == true;
+    /// <summary>Creates the call row if it is new; returns the voicemails that were waiting for it.</summary>
+    public static async Task<IReadOnlyList<string>> InsertAsync(NpgsqlConnection c, NpgsqlTransaction tx, NewCall call, CancellationToken ct) =>
+        (await c.QueryAsync<string>(new CommandDefinition(InsertCallSql, call, tx, cancellationToken: ct))).AsList();
 
     public static Task ApplyStatusAsync(NpgsqlConnection c, NpgsqlTransaction tx, string callSid, string status, int? sequence, DateTimeOffset at, CancellationToken ct) =>
         c.ExecuteAsync(new CommandDefinition(ApplyStatusSql, new { CallSid = callSid, Status = status, Sequence = sequence, At = at, Terminal = TerminalStatuses }, tx, cancellationToken: ct));
 
-    public static Task RecordDialResultAsync(NpgsqlConnection c, NpgsqlTransaction tx, string callSid, string dialStatus, bool answered, CancellationToken ct) =>
-        c.ExecuteAsync(new CommandDefinition(DialResultSql, new { CallSid = callSid, DialStatus = dialStatus, Answered = answered }, tx, cancellationToken: ct));
+    /// <summary>
+    /// Records the dial result (if any) and sets the call's outcome if none was set; returns the call when this
+    /// callback decided a missed or abandoned outcome (an answered call never becomes missed or abandoned).
+    /// </summary>
+    public static async Task<CallContext?> DecideOutcomeAsync(
+        NpgsqlConnection c, NpgsqlTransaction tx, string callSid, string outcome, CancellationToken ct, string? dialStatus = null, bool answered = false)
+    {
+        var row = await c.QuerySingleOrDefaultAsync<DecidedRow>(new CommandDefinition(
+            DecideOutcomeSql, new { CallSid = callSid, Outcome = outcome, DialStatus = dialStatus, Answered = answered }, tx, cancellationToken: ct));
+        return row is { Decided: true } ? new CallContext(row.Caller, row.CallerWithheld, row.ShopLine, row.AfterHours, row.Internal) : null;
+    }
 
-    /// <summary>Sets the call's outcome if none was set; returns the call when this callback decided it.</summary>
-    public static Task<CallContext?> DecideOutcomeAsync(NpgsqlConnection c, NpgsqlTransaction tx, string callSid, string outcome, CancellationToken ct) =>
-        c.QuerySingleOrDefaultAsync<CallContext>(new CommandDefinition(DecideOutcomeSql, new { CallSid = callSid, Outcome = outcome }, tx, cancellationToken: ct));
+    private sealed record DecidedRow(bool Decided, string Caller, bool CallerWithheld, string ShopLine, bool AfterHours, bool Internal);
 
     public static Task UpsertRecordingAsync(NpgsqlConnection c, NpgsqlTransaction tx, string recordingSid, string callSid, string status, string? url, int? duration, DateTimeOffset at, CancellationToken ct) =>
         c.ExecuteAsync(new CommandDefinition(UpsertRecordingSql, new { RecordingSid = recordingSid, CallSid = callSid, Status = status, Url = url, Duration = duration, At = at }, tx, cancellationToken: ct));
@@ -125,7 +140,4 @@ public static class CallStore
 
     public static Task MarkVoicemailAsync(NpgsqlConnection c, NpgsqlTransaction tx, string recordingSid, bool captured, bool transcribed, CancellationToken ct) =>
         c.ExecuteAsync(new CommandDefinition(MarkVoicemailSql, new { RecordingSid = recordingSid, Captured = captured, Transcribed = transcribed }, tx, cancellationToken: ct));
-
-    public static async Task<IReadOnlyList<string>> PendingVoicemailsAsync(NpgsqlConnection c, NpgsqlTransaction tx, string callSid, CancellationToken ct) =>
-        (await c.QueryAsync<string>(new CommandDefinition(PendingVoicemailsSql, new { CallSid = callSid }, tx, cancellationToken: ct))).AsList();
 }

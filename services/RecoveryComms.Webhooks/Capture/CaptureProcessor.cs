@@ -69,26 +69,22 @@ public sealed class CaptureProcessor(NpgsqlDataSource dataSource, Outbox outbox,
         var dialStatus = s.Request.Required("DialCallStatus");
         var answered = FrontDoorTwiml.WasAnswered(dialStatus);
         await EnsureCallAsync(s, afterHours: false);
-        await CallStore.RecordDialResultAsync(s.Connection, s.Tx, s.CallSid, dialStatus, answered, s.Ct);
-        if (answered)
+        var call = await CallStore.DecideOutcomeAsync(s.Connection, s.Tx, s.CallSid, answered ? "answered" : "missed", s.Ct, dialStatus, answered);
+        if (!answered)
         {
-            await CallStore.DecideOutcomeAsync(s.Connection, s.Tx, s.CallSid, "answered", s.Ct);
-        }
-        else
-        {
-            await MissedAsync(s, dialStatus);
+            await PublishMissedAsync(s, call, dialStatus);
         }
     }
 
-    private async Task MissedAsync(Step s, string reason)
-    {
-        var call = await CallStore.DecideOutcomeAsync(s.Connection, s.Tx, s.CallSid, "missed", s.Ct);
-        if (call is { Internal: false })
-        {
-            await outbox.EnqueueAsync(s.Connection, s.Tx, new MissedCallCaptured(
-                CorrelationIds.For(s.CallSid), s.CallSid, call.Caller, call.CallerWithheld, call.ShopLine, call.AfterHours, reason, s.Request.OccurredAt), s.Ct);
-        }
-    }
+    private async Task MissedAsync(Step s, string reason) =>
+        await PublishMissedAsync(s, await CallStore.DecideOutcomeAsync(s.Connection, s.Tx, s.CallSid, "missed", s.Ct), reason);
+
+    /// <summary>Publishes the miss when this callback decided it and the caller is not staff.</summary>
+    private Task PublishMissedAsync(Step s, CallContext? call, string reason) =>
+        call is { Internal: false }
+            ? outbox.EnqueueAsync(s.Connection, s.Tx, new MissedCallCaptured(
+                CorrelationIds.For(s.CallSid), s.CallSid, call.Caller, call.CallerWithheld, call.ShopLine, call.AfterHours, reason, s.Request.OccurredAt), s.Ct)
+            : Task.CompletedTask;
 
     private async Task StatusAsync(Step s)
     {
@@ -168,20 +164,18 @@ public sealed class CaptureProcessor(NpgsqlDataSource dataSource, Outbox outbox,
         }
 
         var withheld = Phone.IsWithheld(from);
-        var created = await CallStore.InsertAsync(s.Connection, s.Tx, new NewCall(
+        var caller = Phone.NormalizeOrRaw(from, Options.DefaultRegion);
+        var waiting = await CallStore.InsertAsync(s.Connection, s.Tx, new NewCall(
             s.CallSid,
-            Phone.NormalizeOrRaw(from, Options.DefaultRegion),
+            caller,
             withheld,
             Phone.NormalizeOrRaw(to, Options.DefaultRegion),
             afterHours ?? frontDoor.IsAfterHours(s.Request.ReceivedAt),
-            !withheld && frontDoor.IsStaff(from),
+            !withheld && frontDoor.IsStaff(caller),
             s.Request.ReceivedAt), s.Ct);
-        if (created)
+        foreach (var recordingSid in waiting)
         {
-            foreach (var recordingSid in await CallStore.PendingVoicemailsAsync(s.Connection, s.Tx, s.CallSid, s.Ct))
-            {
-                await ReconcileVoicemailAsync(s, recordingSid);
-            }
+            await ReconcileVoicemailAsync(s, recordingSid);
         }
     }
 
@@ -193,10 +187,10 @@ public sealed class CaptureProcessor(NpgsqlDataSource dataSource, Outbox outbox,
     private Task InboundSmsAsync(Step s)
     {
         var messageSid = s.Request.Required("MessageSid");
-        var from = s.Request.Required("From");
+        var from = Phone.NormalizeOrRaw(s.Request.Required("From"), Options.DefaultRegion);
         return outbox.EnqueueAsync(s.Connection, s.Tx, new InboundSmsReceived(
             CorrelationIds.For(messageSid), messageSid,
-            Phone.NormalizeOrRaw(from, Options.DefaultRegion),
+            from,
             Phone.NormalizeOrRaw(s.Request.Required("To"), Options.DefaultRegion),
             s.Request["Body"] ?? "",
             s.Request["OptOutType"],

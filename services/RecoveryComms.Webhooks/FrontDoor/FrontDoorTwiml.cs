@@ -11,6 +11,9 @@ namespace RecoveryComms.Webhooks.FrontDoor;
 /// </summary>
 public sealed class FrontDoorTwiml(IOptions<WebhookOptions> options, IOptions<TwilioOptions> twilio, BusinessHours hours)
 {
+    private readonly HashSet<string> _staff = options.Value.StaffNumbers
+        .Select(number => Phone.NormalizeOrRaw(number, options.Value.DefaultRegion)).ToHashSet(StringComparer.Ordinal);
+
     private WebhookOptions Options => options.Value;
 
     /// <summary>A URL on this service as Twilio must call it, with the connection overrides that ask for retries.</summary>
@@ -62,8 +65,9 @@ public sealed class FrontDoorTwiml(IOptions<WebhookOptions> options, IOptions<Tw
         return Twiml.Render(isHelp ? Twiml.Response(Twiml.Message(Options.HelpText)) : Twiml.Response());
     }
 
-    public bool IsStaff(string? number) =>
-        number is not null && Options.StaffNumbers.Any(staff => Phone.NormalizeOrRaw(staff, Options.DefaultRegion) == Phone.NormalizeOrRaw(number, Options.DefaultRegion));
+    /// <summary>True for the shop's own staff and technician numbers.</summary>
+    /// <param name="e164">The caller, already normalised.</param>
+    public bool IsStaff(string e164) => _staff.Contains(e164);
 
     private string Voicemail(string prompt) => Twiml.Render(Twiml.Response(
         Twiml.Say(prompt),
