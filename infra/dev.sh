@@ -206,7 +206,8 @@ cmd_simulate() {
   export Twilio__AuthToken=${Twilio__AuthToken:-$DEV_AUTH_TOKEN}
   export Twilio__PublicBaseUrl=${Twilio__PublicBaseUrl:-http://127.0.0.1:5080}
   export RC_WEBHOOKS_URL=${RC_WEBHOOKS_URL:-http://127.0.0.1:5080}
-  dotnet run --project "$ROOT/tools/RecoveryComms.DevTools" -c Release -v q -- simulate "$@"
+  dotnet build "$ROOT/tools/RecoveryComms.DevTools" -c Release -v q -nologo >/dev/null
+  dotnet "$ROOT/tools/RecoveryComms.DevTools/bin/Release/net10.0/RecoveryComms.DevTools.dll" simulate "$@"
 }
 
 cmd_bench() {

@@ -11,6 +11,8 @@ namespace RecoveryComms.Contracts.Capture;
 /// <param name="SequenceNumber">Twilio's event order for this call, when sent.</param>
 /// <param name="DurationSeconds">The leg's duration on terminal statuses.</param>
 /// <param name="AnsweredBy">Machine-detection result, when enabled.</param>
+/// <param name="ShopLine">The shop line the leg came from (Twilio's <c>From</c>), E.164, when Twilio sent it.</param>
+/// <param name="AfterHours">True when the event happened outside business hours.</param>
 /// <param name="OccurredAt">Twilio's timestamp of the event, else receipt.</param>
 public sealed record CallbackAttemptStatusReported(
     Guid CorrelationId,
@@ -20,4 +22,6 @@ public sealed record CallbackAttemptStatusReported(
     int? SequenceNumber,
     int? DurationSeconds,
     string? AnsweredBy,
+    string? ShopLine,
+    bool AfterHours,
     DateTimeOffset OccurredAt);

@@ -10,6 +10,8 @@ namespace RecoveryComms.Contracts.Capture;
 /// <param name="ErrorCode">Twilio's error code when failed or undelivered (21610: recipient opted out).</param>
 /// <param name="ErrorMessage">Twilio's error text, when given.</param>
 /// <param name="To">The recipient, E.164, when Twilio sent it.</param>
+/// <param name="ShopLine">The sending shop number (Twilio's <c>From</c>), E.164, when Twilio sent it.</param>
+/// <param name="AfterHours">True when the callback arrived outside business hours.</param>
 /// <param name="OccurredAt">When the callback arrived.</param>
 public sealed record MessageStatusReported(
     Guid CorrelationId,
@@ -18,4 +20,6 @@ public sealed record MessageStatusReported(
     int? ErrorCode,
     string? ErrorMessage,
     string? To,
+    string? ShopLine,
+    bool AfterHours,
     DateTimeOffset OccurredAt);

@@ -10,6 +10,8 @@ namespace RecoveryComms.Contracts.Capture;
 /// <param name="TranscriptionSid">Twilio's id of the transcription.</param>
 /// <param name="Status"><c>completed</c> or <c>failed</c>.</param>
 /// <param name="Text">The text (empty when it failed).</param>
+/// <param name="ShopLine">The shop number that was called, E.164.</param>
+/// <param name="AfterHours">True when the call came in outside business hours.</param>
 /// <param name="OccurredAt">When the transcription arrived.</param>
 public sealed record VoicemailTranscribed(
     Guid CorrelationId,
@@ -18,4 +20,6 @@ public sealed record VoicemailTranscribed(
     string TranscriptionSid,
     string Status,
     string Text,
+    string ShopLine,
+    bool AfterHours,
     DateTimeOffset OccurredAt);

@@ -13,7 +13,8 @@ namespace RecoveryComms.Webhooks.Capture;
 /// voicemail or message state, and the events for the outbox. Nothing is acknowledged to Twilio before
 /// this commits.
 /// </summary>
-public sealed class CaptureProcessor(NpgsqlDataSource dataSource, Outbox outbox, FrontDoorTwiml frontDoor, IOptions<WebhookOptions> options)
+public sealed partial class CaptureProcessor(
+    NpgsqlDataSource dataSource, Outbox outbox, FrontDoorTwiml frontDoor, IOptions<WebhookOptions> options, ILogger<CaptureProcessor> logger)
 {
     private WebhookOptions Options => options.Value;
 
@@ -80,11 +81,15 @@ public sealed class CaptureProcessor(NpgsqlDataSource dataSource, Outbox outbox,
         await PublishMissedAsync(s, await CallStore.DecideOutcomeAsync(s.Connection, s.Tx, s.CallSid, "missed", s.Ct), reason);
 
     /// <summary>Publishes the miss when this callback decided it and the caller is not staff.</summary>
-    private Task PublishMissedAsync(Step s, CallContext? call, string reason) =>
-        call is { Internal: false }
-            ? outbox.EnqueueAsync(s.Connection, s.Tx, new MissedCallCaptured(
-                CorrelationIds.For(s.CallSid), s.CallSid, call.Caller, call.CallerWithheld, call.ShopLine, call.AfterHours, reason, s.Request.OccurredAt), s.Ct)
-            : Task.CompletedTask;
+    private async Task PublishMissedAsync(Step s, CallContext? call, string reason)
+    {
+        if (call is { Internal: false })
+        {
+            await outbox.EnqueueAsync(s.Connection, s.Tx, new MissedCallCaptured(
+                CorrelationIds.For(s.CallSid), s.CallSid, call.Caller, call.CallerWithheld, call.ShopLine, call.AfterHours, reason, s.Request.OccurredAt), s.Ct);
+            LogCaptured("missed call", s.CallSid, call.Caller, reason);
+        }
+    }
 
     private async Task StatusAsync(Step s)
     {
@@ -105,6 +110,7 @@ public sealed class CaptureProcessor(NpgsqlDataSource dataSource, Outbox outbox,
             await outbox.EnqueueAsync(s.Connection, s.Tx, new AbandonedCallCaptured(
                 CorrelationIds.For(s.CallSid), s.CallSid, call.Caller, call.CallerWithheld, call.ShopLine, call.AfterHours,
                 duration, duration < Options.ShortAbandonSeconds, s.Request.OccurredAt), s.Ct);
+            LogCaptured("abandoned call", s.CallSid, call.Caller, $"{duration} s");
         }
     }
 
@@ -143,12 +149,13 @@ public sealed class CaptureProcessor(NpgsqlDataSource dataSource, Outbox outbox,
                 v.CallerWithheld ?? false, v.ShopLine ?? "", v.AfterHours ?? false, v.Internal ?? false,
                 v.TranscriptionStatus == "completed" ? v.TranscriptionText : null, v.RecordedAt is { } recordedAt ? new DateTimeOffset(recordedAt, TimeSpan.Zero) : s.Request.OccurredAt), s.Ct);
             await CallStore.MarkVoicemailAsync(s.Connection, s.Tx, recordingSid, captured: true, transcribed, s.Ct);
+            LogCaptured("voicemail", v.CallSid, v.Caller, $"{v.DurationSeconds} s");
         }
         else if (transcribed && !v.TranscriptionPublished)
         {
             await outbox.EnqueueAsync(s.Connection, s.Tx, new VoicemailTranscribed(
                 CorrelationIds.For(v.CallSid), v.CallSid, v.RecordingSid, v.TranscriptionSid ?? "", v.TranscriptionStatus!,
-                v.TranscriptionText ?? "", s.Request.OccurredAt), s.Ct);
+                v.TranscriptionText ?? "", v.ShopLine ?? "", v.AfterHours ?? false, s.Request.OccurredAt), s.Ct);
             await CallStore.MarkVoicemailAsync(s.Connection, s.Tx, recordingSid, captured: true, transcribed: true, s.Ct);
         }
     }
@@ -182,7 +189,8 @@ public sealed class CaptureProcessor(NpgsqlDataSource dataSource, Outbox outbox,
     private Task AttemptStatusAsync(Step s) =>
         outbox.EnqueueAsync(s.Connection, s.Tx, new CallbackAttemptStatusReported(
             CorrelationIds.For(s.CallSid), s.CallSid, s.Request["ParentCallSid"], s.Request.Required("CallStatus"),
-            s.Request.OptionalInt("SequenceNumber"), s.Request.OptionalInt("CallDuration"), s.Request["AnsweredBy"], s.Request.OccurredAt), s.Ct);
+            s.Request.OptionalInt("SequenceNumber"), s.Request.OptionalInt("CallDuration"), s.Request["AnsweredBy"],
+            OptionalE164(s.Request["From"]), frontDoor.IsAfterHours(s.Request.ReceivedAt), s.Request.OccurredAt), s.Ct);
 
     private Task InboundSmsAsync(Step s)
     {
@@ -207,10 +215,22 @@ public sealed class CaptureProcessor(NpgsqlDataSource dataSource, Outbox outbox,
         var errorCode = s.Request.OptionalInt("ErrorCode");
         if (await MessageStore.TryAdvanceAsync(s.Connection, s.Tx, messageSid, status, errorCode, s.Request.OccurredAt, s.Ct))
         {
-            var to = s.Request["To"];
             await outbox.EnqueueAsync(s.Connection, s.Tx, new MessageStatusReported(
                 CorrelationIds.For(messageSid), messageSid, status, errorCode, s.Request["ErrorMessage"],
-                to is null ? null : Phone.NormalizeOrRaw(to, Options.DefaultRegion), s.Request.OccurredAt), s.Ct);
+                OptionalE164(s.Request["To"]), OptionalE164(s.Request["From"]), frontDoor.IsAfterHours(s.Request.ReceivedAt),
+                s.Request.OccurredAt), s.Ct);
         }
     }
+
+    private string? OptionalE164(string? number) => number is null ? null : Phone.NormalizeOrRaw(number, Options.DefaultRegion);
+
+    // Phone numbers reach the log masked: last four digits only.
+    private void LogCaptured(string kind, string callSid, string? caller, string detail)
+    {
+        var masked = Phone.Mask(caller);
+        LogCapturedMasked(kind, callSid, masked, detail);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Captured a {Kind}: call {CallSid} from {Caller} ({Detail})")]
+    private partial void LogCapturedMasked(string kind, string callSid, string caller, string detail);
 }

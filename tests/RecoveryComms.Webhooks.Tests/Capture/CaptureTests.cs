@@ -190,6 +190,8 @@ public sealed class CaptureTests(WebhooksHost host) : IClassFixture<WebhooksHost
         Assert.True(voicemail.AfterHours);
         var transcribed = Assert.Single(await host.Events.WaitForAsync<VoicemailTranscribed>(e => e.RecordingSid == recordingSid));
         Assert.Equal("No heat upstairs", transcribed.Text);
+        Assert.Equal(WebhooksHost.ShopLine, transcribed.ShopLine);
+        Assert.True(transcribed.AfterHours);
         Assert.Equal(voicemail.CorrelationId, transcribed.CorrelationId);
     }
 
@@ -227,12 +229,14 @@ public sealed class CaptureTests(WebhooksHost host) : IClassFixture<WebhooksHost
     {
         var messageSid = Sids.Message();
 
-        await host.Twilio.PostAsync("/twilio/sms/status", ("MessageSid", messageSid), ("MessageStatus", "failed"), ("ErrorCode", "21610"), ("To", "+13125551234"));
+        await host.Twilio.PostAsync("/twilio/sms/status",
+            ("MessageSid", messageSid), ("MessageStatus", "failed"), ("ErrorCode", "21610"), ("To", "+13125551234"), ("From", WebhooksHost.ShopLine));
         await host.Twilio.PostAsync("/twilio/sms/status", ("MessageSid", messageSid), ("MessageStatus", "sent"));
         await host.Twilio.PostAsync("/twilio/sms/status", ("MessageSid", messageSid), ("MessageStatus", "queued"));
 
         var reported = Assert.Single(await host.Events.WaitForAsync<MessageStatusReported>(e => e.MessageSid == messageSid));
         Assert.Equal(("failed", 21610), (reported.Status, reported.ErrorCode));
+        Assert.Equal(("+13125551234", WebhooksHost.ShopLine), (reported.To, reported.ShopLine));
         Assert.Equal("failed", (await host.QueryAsync<string>("SELECT status FROM webhooks.messages WHERE message_sid = @messageSid", new { messageSid })).Single());
         Assert.Equal(3, await host.StoredWebhooksAsync(messageSid));
     }

@@ -1,0 +1,66 @@
+using Dapper;
+using MassTransit;
+using Npgsql;
+using RecoveryComms.Contracts.Identity;
+using RecoveryComms.Testing;
+
+namespace RecoveryComms.Orchestrator.Tests.Users;
+
+// The consent service's copy of the keys must survive what a broker does: the same event twice, and events
+// out of order.
+public sealed class KeyReplicaTests(ServicesHost host) : IClassFixture<ServicesHost>
+{
+    private static async Task PublishAsync(params object[] messages)
+    {
+        var rabbit = await TestInfrastructure.RabbitMqAsync();
+        var bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(rabbit));
+        await bus.StartAsync();
+        try
+        {
+            foreach (var message in messages)
+            {
+                await bus.Publish(message, message.GetType(), context => context.MessageId = Guid.NewGuid());
+            }
+        }
+        finally
+        {
+            await bus.StopAsync();
+        }
+    }
+
+    private async Task<(long Rows, bool Revoked)> ReplicaAsync(Guid keyId)
+    {
+        await using var connection = new NpgsqlConnection(host.Database.ConnectionString);
+        return await connection.QuerySingleAsync<(long, bool)>(
+            "SELECT count(*), coalesce(bool_or(revoked_at IS NOT NULL), false) FROM consent.api_keys WHERE key_id = @keyId", new { keyId });
+    }
+
+    [Fact]
+    public async Task ApiKeyIssued_DeliveredTwice_LeavesOneRow()
+    {
+        var issued = new ApiKeyIssued(Guid.NewGuid(), Guid.NewGuid(), "Ann", "csr", Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow);
+
+        await PublishAsync(issued, issued);
+
+        Assert.Equal((1L, false), await Eventually.ValueAsync(() => ReplicaAsync(issued.KeyId), r => r.Rows == 1, TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task ApiKeyRevoked_BeforeItsIssue_StaysRevoked()
+    {
+        var keyId = Guid.NewGuid();
+        var userId = Guid.NewGuid();
+        var issued = new ApiKeyIssued(keyId, userId, "Bo", "manager", Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow);
+
+        await PublishAsync(new ApiKeyRevoked(keyId, userId, DateTimeOffset.UtcNow));
+        await Eventually.ValueAsync(() => ReplicaAsync(keyId), r => r.Rows == 1, TimeSpan.FromSeconds(10));
+        await PublishAsync(issued);
+
+        await Eventually.ValueAsync(async () =>
+        {
+            await using var connection = new NpgsqlConnection(host.Database.ConnectionString);
+            return await connection.ExecuteScalarAsync<string>("SELECT role FROM consent.api_keys WHERE key_id = @keyId", new { keyId });
+        }, role => role == "manager", TimeSpan.FromSeconds(10));
+        Assert.Equal((1L, true), await ReplicaAsync(keyId));
+    }
+}
