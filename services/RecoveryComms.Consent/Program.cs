@@ -1,19 +1,42 @@
 using RecoveryComms.Consent;
+using RecoveryComms.Consent.Identity;
+using RecoveryComms.Consent.Keywords;
+using RecoveryComms.Consent.Ledger;
+using RecoveryComms.Consent.Sending;
+using RecoveryComms.Consent.Suppression;
 using RecoveryComms.Hosting;
 using RecoveryComms.Hosting.Auth;
 using RecoveryComms.Hosting.Data;
 using RecoveryComms.Hosting.Messaging;
+using RecoveryComms.Telephony;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults("recoverycomms-consent");
 
+builder.Services.AddValidatedOptions<ConsentOptions>(ConsentOptions.Section);
+builder.Services.AddValidatedOptions<MessagingOptions>(MessagingOptions.Section);
 builder.Services.AddPostgres(builder.Configuration, "consent", typeof(ConsentEntryPoint).Assembly);
+builder.Services.AddOutbox("consent");
+builder.Services.AddTwilio();
 builder.Services.AddApiKeyAuthentication(builder.Configuration, "consent", acceptBootstrapKey: false);
 builder.Services.AddSingleton(new ApiKeyReplica("consent"));
+builder.Services.AddSingleton<AccountStore>();
+builder.Services.AddSingleton<ConsentStore>();
+builder.Services.AddSingleton<AuditLog>();
+builder.Services.AddSingleton<QuietHours>();
+builder.Services.AddSingleton<SuppressionPolicy>();
+builder.Services.AddSingleton<OptOutRecorder>();
+builder.Services.AddSingleton<SmsGate>();
 builder.Services.AddRecoveryCommsBus(builder.Configuration.RabbitMq(), "consent", bus =>
 {
     bus.AddConsumer<ApiKeyIssuedConsumer>();
     bus.AddConsumer<ApiKeyRevokedConsumer>();
+    bus.AddConsumer<RecordOptOutConsumer>();
+    bus.AddConsumer<InboundSmsConsentConsumer>();
+    bus.AddConsumer<CarrierOptOutConsumer>();
+    bus.AddConsumer<InboundCallConsentConsumer>();
+    bus.AddConsumer<CheckSuppressionConsumer>();
+    bus.AddConsumer<SendSmsConsumer>();
 });
 
 var app = builder.Build();
@@ -21,6 +44,9 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.MapServiceDefaults();
 app.MapWhoAmI();
+app.MapAccountEndpoints();
+app.MapConsentEndpoints();
+app.MapSuppressionEndpoints();
 app.Run();
 
 namespace RecoveryComms.Consent

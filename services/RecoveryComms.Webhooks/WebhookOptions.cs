@@ -44,6 +44,10 @@ public sealed class WebhookOptions
     [Required]
     public string HelpText { get; set; } = "Reply STOP to opt out. For help call us back at this number.";
 
+    /// <summary>The one confirmation after an opt-out text: no marketing content.</summary>
+    [Required]
+    public string OptOutConfirmation { get; set; } = "You are unsubscribed and will get no more texts from us. Reply START to resubscribe.";
+
     /// <summary>Region for numbers that arrive without a country code.</summary>
     [Required]
     public string DefaultRegion { get; set; } = "US";

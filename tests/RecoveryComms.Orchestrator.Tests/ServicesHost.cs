@@ -16,6 +16,9 @@ public sealed class ServicesHost : IAsyncLifetime
 
     public TestDatabase Database { get; private set; } = null!;
 
+    /// <summary>The hosts' queue and exchange prefix on the shared broker.</summary>
+    public string Prefix { get; } = $"t{Guid.NewGuid():N}"[..12] + "-";
+
     public HttpClient Orchestrator { get; private set; } = null!;
 
     public HttpClient Consent { get; private set; } = null!;
@@ -25,7 +28,6 @@ public sealed class ServicesHost : IAsyncLifetime
         Database = await TestDatabase.CreateAsync();
         var rabbit = await TestInfrastructure.RabbitMqAsync();
         var credentials = Uri.UnescapeDataString(rabbit.UserInfo).Split(':');
-        var prefix = $"t{Guid.NewGuid():N}"[..12] + "-";
 
         void Configure(IWebHostBuilder web)
         {
@@ -36,7 +38,9 @@ public sealed class ServicesHost : IAsyncLifetime
             web.UseSetting("RabbitMq:Port", rabbit.Port.ToString(CultureInfo.InvariantCulture));
             web.UseSetting("RabbitMq:Username", credentials[0]);
             web.UseSetting("RabbitMq:Password", credentials.Length > 1 ? credentials[1] : "");
-            web.UseSetting("RabbitMq:EndpointPrefix", prefix);
+            web.UseSetting("RabbitMq:EndpointPrefix", Prefix);
+            web.UseSetting("Twilio:AccountSid", "AC00000000000000000000000000000001");
+            web.UseSetting("Twilio:AuthToken", "test-auth-token");
             web.UseSetting("Auth:BootstrapAdminKey", BootstrapKey);
         }
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using MassTransit;
 using RecoveryComms.Contracts.Capture;
 using RecoveryComms.Contracts.Identity;
+using RecoveryComms.Hosting.Messaging;
 
 namespace RecoveryComms.Testing;
 
@@ -14,13 +15,15 @@ public sealed class EventProbe : IAsyncDisposable
 
     private EventProbe(IBusControl bus) => _bus = bus;
 
-    public static async Task<EventProbe> StartAsync()
+    /// <param name="prefix">The exchange prefix of the hosts under test (RabbitMq:EndpointPrefix).</param>
+    public static async Task<EventProbe> StartAsync(string prefix)
     {
         var rabbit = await TestInfrastructure.RabbitMqAsync();
         EventProbe? probe = null;
         var bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
             cfg.Host(rabbit);
+            cfg.MessageTopology.SetEntityNameFormatter(new PrefixedEntityNameFormatter(cfg.MessageTopology.EntityNameFormatter, prefix));
             cfg.ReceiveEndpoint($"test-probe-{Guid.NewGuid():N}", endpoint =>
             {
                 endpoint.AutoDelete = true;

@@ -30,6 +30,9 @@ public sealed class WebhooksHost : IAsyncLifetime
 
     public TestClock Clock { get; } = new(BusinessHours);
 
+    /// <summary>This host's queue and exchange prefix on the shared broker.</summary>
+    public string Prefix { get; } = $"t{Guid.NewGuid():N}"[..12] + "-";
+
     public TestDatabase Database { get; private set; } = null!;
 
     public TcpToggleProxy Postgres { get; private set; } = null!;
@@ -50,7 +53,7 @@ public sealed class WebhooksHost : IAsyncLifetime
         var rabbit = await TestInfrastructure.RabbitMqAsync();
         RabbitMq = new TcpToggleProxy(rabbit.Host, rabbit.Port);
         var credentials = Uri.UnescapeDataString(rabbit.UserInfo).Split(':');
-        Events = await EventProbe.StartAsync();
+        Events = await EventProbe.StartAsync(Prefix);
 
         _factory = new WebApplicationFactory<WebhooksEntryPoint>().WithWebHostBuilder(web =>
         {
@@ -62,7 +65,7 @@ public sealed class WebhooksHost : IAsyncLifetime
             web.UseSetting("RabbitMq:Port", RabbitMq.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
             web.UseSetting("RabbitMq:Username", credentials[0]);
             web.UseSetting("RabbitMq:Password", credentials.Length > 1 ? credentials[1] : "");
-            web.UseSetting("RabbitMq:EndpointPrefix", $"t{Guid.NewGuid():N}"[..12] + "-");
+            web.UseSetting("RabbitMq:EndpointPrefix", Prefix);
             web.UseSetting("Twilio:AccountSid", "AC00000000000000000000000000000001");
             web.UseSetting("Twilio:AuthToken", AuthToken);
             web.UseSetting("Twilio:PublicBaseUrl", PublicBaseUrl);

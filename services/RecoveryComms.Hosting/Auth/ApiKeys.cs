@@ -11,10 +11,13 @@ public static class Roles
     public const string Compliance = "compliance";
     public const string Admin = "admin";
 
+    /// <summary>A CRM or answering service pushing accounts and callback requests.</summary>
+    public const string Integration = "integration";
+
     /// <summary>The bootstrap key's role: it may create users and nothing else.</summary>
     public const string Bootstrap = "bootstrap";
 
-    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { Csr, Manager, Compliance, Admin };
+    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { Csr, Manager, Compliance, Admin, Integration };
 }
 
 /// <summary>Authorization policy names: "csr+" in the contract means a CSR, a manager or an admin.</summary>
@@ -23,6 +26,8 @@ public static class Policies
     public const string CsrOrAbove = "csr+";
     public const string ManagerOrAdmin = "manager";
     public const string ComplianceOrAdmin = "compliance";
+    public const string ComplianceOrManager = "compliance-or-manager";
+    public const string AccountWriter = "account-writer";
     public const string Admin = "admin";
 
     /// <summary>Creating users: an admin, or the bootstrap key before there is one.</summary>

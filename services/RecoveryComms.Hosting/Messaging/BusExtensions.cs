@@ -23,7 +23,10 @@ public sealed class RabbitMqOptions
 
     public string VirtualHost { get; set; } = "/";
 
-    /// <summary>Prefix for queue names: lets several test hosts share one broker without taking each other's messages.</summary>
+    /// <summary>
+    /// Prefix for queue and exchange names: lets several stacks (test hosts, staging beside production) share one
+    /// broker without seeing each other's messages. Empty in production.
+    /// </summary>
     public string? EndpointPrefix { get; set; }
 }
 
@@ -47,6 +50,11 @@ public static class BusExtensions
             consumers(bus);
             bus.UsingRabbitMq((context, rabbit) =>
             {
+                if (!string.IsNullOrEmpty(options.EndpointPrefix))
+                {
+                    rabbit.MessageTopology.SetEntityNameFormatter(new PrefixedEntityNameFormatter(rabbit.MessageTopology.EntityNameFormatter, options.EndpointPrefix));
+                }
+
                 rabbit.Host(options.Host, (ushort)options.Port, options.VirtualHost, host =>
                 {
                     host.Username(options.Username);

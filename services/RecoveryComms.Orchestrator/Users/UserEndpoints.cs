@@ -38,7 +38,7 @@ public static class UserEndpoints
 
         if (request.Role is null || !Roles.All.Contains(request.Role))
         {
-            errors["role"] = ["The role must be one of csr, manager, compliance, admin."];
+            errors["role"] = ["The role must be one of csr, manager, compliance, admin, integration."];
         }
 
         string? phone = null;

@@ -22,7 +22,8 @@ public static class WebhookEndpoints
 }
 
 /// <summary>Read → validate → answer → store (or spool) for one webhook.</summary>
-public sealed partial class WebhookPipeline(WebhookReader reader, CaptureProcessor processor, WebhookSpool spool, ILogger<WebhookPipeline> logger)
+public sealed partial class WebhookPipeline(
+    WebhookReader reader, CaptureProcessor processor, WebhookSpool spool, InboundOptOuts optOuts, ILogger<WebhookPipeline> logger)
 {
     public async Task<IResult> HandleAsync(HttpContext http, WebhookRoute route)
     {
@@ -56,25 +57,28 @@ public sealed partial class WebhookPipeline(WebhookReader reader, CaptureProcess
             return answer.ToResult();
         }
 
+        WebhookAnswer stored;
         try
         {
             // Note: not the request's token. Once Twilio's request is in, the write completes even if Twilio hangs up.
-            return (await processor.StoreAsync(request, key, answer, spooled: false, CancellationToken.None)).ToResult();
+            stored = await processor.StoreAsync(request, key, answer, spooled: false, CancellationToken.None);
         }
         catch (Exception e) when (DatabaseErrors.IsUnavailable(e))
         {
             LogDatabaseUnavailable(e, route.Path);
-            if (await spool.TrySpoolAsync(request))
+            if (!await spool.TrySpoolAsync(request))
             {
-                return answer.ToResult();
+                // The caller still hears the shop's TwiML; a status callback gets 503 so that Twilio retries it
+                // (every callback URL we hand out carries #rc=3&rp=ct,rt,5xx).
+                return route.AlwaysAnswers
+                    ? answer.ToResult()
+                    : Problems.Create(StatusCodes.Status503ServiceUnavailable, "storage-unavailable", "PostgreSQL and RabbitMQ are both unavailable; retry.");
             }
 
-            // The caller still hears the shop's TwiML; a status callback gets 503 so that Twilio retries it
-            // (every callback URL we hand out carries #rc=3&rp=ct,rt,5xx).
-            return route.AlwaysAnswers
-                ? answer.ToResult()
-                : Problems.Create(StatusCodes.Status503ServiceUnavailable, "storage-unavailable", "PostgreSQL and RabbitMQ are both unavailable; retry.");
+            stored = answer;
         }
+
+        return InboundOptOuts.IsOptOut(request) ? await optOuts.ConfirmAsync(request, stored) : stored.ToResult();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Storing a {Route} webhook failed: PostgreSQL unavailable")]

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using RecoveryComms.Hosting.Phones;
 using RecoveryComms.Telephony;
+using RecoveryComms.Telephony.Messaging;
 using RecoveryComms.Telephony.TwiML;
 
 namespace RecoveryComms.Webhooks.FrontDoor;
@@ -58,11 +59,21 @@ public sealed class FrontDoorTwiml(IOptions<WebhookOptions> options, IOptions<Tw
         Twiml.Dial(action: null, 30, callerId, answerOnBridge: false,
             Twiml.Number(customer, statusCallback: CallbackUrl("/twilio/voice/attempt-status")))));
 
+    /// <summary>The reply to an inbound text: the help text, the one opt-out confirmation, or nothing.</summary>
     public string SmsReply(string? body, string? optOutType)
     {
-        // Twilio's Advanced Opt-Out already answered HELP when it set OptOutType; answering again would double up.
-        var isHelp = optOutType is null && body?.Trim().ToUpperInvariant() is "HELP" or "INFO";
-        return Twiml.Render(isHelp ? Twiml.Response(Twiml.Message(Options.HelpText)) : Twiml.Response());
+        // Twilio's Advanced Opt-Out already answered when it set OptOutType; answering again would double up.
+        if (optOutType is not null)
+        {
+            return Twiml.Render(Twiml.Response());
+        }
+
+        return SmsKeywords.Classify(body, optOutType, currentlyOptedOut: false) switch
+        {
+            SmsIntent.Help => Twiml.Render(Twiml.Response(Twiml.Message(Options.HelpText))),
+            SmsIntent.OptOut or SmsIntent.OptOutNeedsReview => Twiml.Render(Twiml.Response(Twiml.Message(Options.OptOutConfirmation))),
+            _ => Twiml.Render(Twiml.Response()),
+        };
     }
 
     /// <summary>True for the shop's own staff and technician numbers.</summary>

@@ -2,6 +2,7 @@ using Dapper;
 using MassTransit;
 using Npgsql;
 using RecoveryComms.Contracts.Identity;
+using RecoveryComms.Hosting.Messaging;
 using RecoveryComms.Testing;
 
 namespace RecoveryComms.Orchestrator.Tests.Users;
@@ -10,10 +11,14 @@ namespace RecoveryComms.Orchestrator.Tests.Users;
 // out of order.
 public sealed class KeyReplicaTests(ServicesHost host) : IClassFixture<ServicesHost>
 {
-    private static async Task PublishAsync(params object[] messages)
+    private async Task PublishAsync(params object[] messages)
     {
         var rabbit = await TestInfrastructure.RabbitMqAsync();
-        var bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(rabbit));
+        var bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
+        {
+            cfg.Host(rabbit);
+            cfg.MessageTopology.SetEntityNameFormatter(new PrefixedEntityNameFormatter(cfg.MessageTopology.EntityNameFormatter, host.Prefix));
+        });
         await bus.StartAsync();
         try
         {

@@ -1,0 +1,194 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text;
+using CsvHelper;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using RecoveryComms.Hosting;
+using RecoveryComms.Hosting.Auth;
+using RecoveryComms.Hosting.Phones;
+
+namespace RecoveryComms.Consent.Ledger;
+
+public sealed record ConsentView(string Phone, IReadOnlyList<ChannelState> Channels, NumberFlags Flags, IReadOnlyList<ConsentEvent> History);
+
+public sealed record RecordConsentRequest(string? Channel, string? State, string? Evidence);
+
+public sealed record RecordedConsent(long? EventId, string Phone, string Channel, string OldState, string NewState);
+
+public sealed record EventPage(int Page, int PageSize, long Total, IReadOnlyList<ConsentEvent> Events);
+
+public sealed record VerifyResult(bool Ok, long Events, long? FirstBrokenEventId);
+
+public static class ConsentEndpoints
+{
+    public static IEndpointRouteBuilder MapConsentEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var consent = endpoints.MapGroup("/api/consent");
+        // Literal routes first: "events" and "verify" are not phone numbers.
+        consent.MapGet("/events", EventsAsync).RequireAuthorization(Policies.ComplianceOrAdmin);
+        consent.MapGet("/events.csv", EventsCsvAsync).RequireAuthorization(Policies.ComplianceOrAdmin);
+        consent.MapGet("/verify", VerifyAsync).RequireAuthorization(Policies.ComplianceOrAdmin);
+        consent.MapGet("/{phone}", GetAsync).RequireAuthorization(Policies.ComplianceOrManager);
+        consent.MapPost("/{phone}", RecordAsync).RequireAuthorization(Policies.ComplianceOrAdmin);
+        return endpoints;
+    }
+
+    private static async Task<Results<Ok<ConsentView>, ProblemHttpResult>> GetAsync(
+        string phone, ClaimsPrincipal user, HttpRequest http, ConsentStore store, AuditLog audit, NpgsqlDataSource dataSource,
+        IOptions<ConsentOptions> options, CancellationToken ct)
+    {
+        if (!Phone.TryNormalize(phone, options.Value.DefaultRegion, out var e164))
+        {
+            return InvalidPhone(phone);
+        }
+
+        await audit.RecordAsync(user, http, ct);
+        await using var c = await dataSource.OpenConnectionAsync(ct);
+        var flags = await c.QuerySingleOrDefaultAsync<NumberFlags>(new CommandDefinition(
+            "SELECT wrong_number AS WrongNumber, spam FROM consent.numbers WHERE phone = @Phone", new { Phone = e164 }, cancellationToken: ct)) ?? new NumberFlags(false, false);
+        var history = (await c.QueryAsync<ConsentEvent>(new CommandDefinition(
+            $"SELECT {ConsentLedger.SelectColumns} FROM consent.consent_events WHERE phone = @Phone ORDER BY id", new { Phone = e164 }, cancellationToken: ct))).AsList();
+        return TypedResults.Ok(new ConsentView(e164, await store.StatesAsync(e164, ct), flags, history));
+    }
+
+    private static async Task<Results<Created<RecordedConsent>, ValidationProblem, ProblemHttpResult>> RecordAsync(
+        string phone, RecordConsentRequest request, ClaimsPrincipal user, ConsentStore store, TimeProvider time, IOptions<ConsentOptions> options, CancellationToken ct)
+    {
+        if (!Phone.TryNormalize(phone, options.Value.DefaultRegion, out var e164))
+        {
+            return InvalidPhone(phone);
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        if (request.Channel is not ("sms" or "voice"))
+        {
+            errors["channel"] = ["channel must be sms or voice."];
+        }
+
+        if (request.State is null || !ConsentStates.Settable.Contains(request.State))
+        {
+            errors["state"] = ["state must be express, implied, opted_out or do_not_contact."];
+        }
+
+        if (string.IsNullOrWhiteSpace(request.Evidence) || request.Evidence.Length > 4000)
+        {
+            errors["evidence"] = ["evidence (what the customer said or signed, where and when) is required, at most 4000 characters."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, type: Problems.TypeBase + "validation");
+        }
+
+        var actor = $"{user.Identity?.Name} ({user.FindFirstValue(ClaimTypes.NameIdentifier)})";
+        var result = await store.ChangeAsync(e164, request.Channel!, request.State!, "api", null, actor, request.Evidence!.Trim(), false, time.GetUtcNow(), ct);
+        return TypedResults.Created($"/api/consent/{Uri.EscapeDataString(e164)}",
+            new RecordedConsent(result.EventId, e164, request.Channel!, result.OldState, request.State!));
+    }
+
+    private sealed record Filter(string Where, DynamicParameters Parameters);
+
+    private static Filter? BuildFilter(string? phone, DateTimeOffset? from, DateTimeOffset? to, string? type, string region, out string? error)
+    {
+        error = null;
+        var clauses = new List<string>();
+        var parameters = new DynamicParameters();
+        if (!string.IsNullOrWhiteSpace(phone))
+        {
+            if (!Phone.TryNormalize(phone, region, out var e164))
+            {
+                error = $"'{phone}' is not a phone number.";
+                return null;
+            }
+
+            clauses.Add("phone = @Phone");
+            parameters.Add("Phone", e164);
+        }
+
+        if (from is not null)
+        {
+            clauses.Add("occurred_at >= @From");
+            parameters.Add("From", from.Value);
+        }
+
+        if (to is not null)
+        {
+            clauses.Add("occurred_at < @To");
+            parameters.Add("To", to.Value);
+        }
+
+        if (!string.IsNullOrWhiteSpace(type))
+        {
+            if (!ConsentStates.Settable.Contains(type))
+            {
+                error = "type must be express, implied, opted_out or do_not_contact.";
+                return null;
+            }
+
+            clauses.Add("new_state = @Type");
+            parameters.Add("Type", type);
+        }
+
+        return new Filter(clauses.Count == 0 ? "" : "WHERE " + string.Join(" AND ", clauses), parameters);
+    }
+
+    private static async Task<Results<Ok<EventPage>, ProblemHttpResult>> EventsAsync(
+        string? phone, DateTimeOffset? from, DateTimeOffset? to, string? type, int? page, int? pageSize,
+        ClaimsPrincipal user, HttpRequest http, AuditLog audit, NpgsqlDataSource dataSource, IOptions<ConsentOptions> options, CancellationToken ct)
+    {
+        var filter = BuildFilter(phone, from, to, type, options.Value.DefaultRegion, out var error);
+        var size = pageSize ?? 50;
+        var number = page ?? 1;
+        if (filter is null || size is < 1 or > 500 || number < 1)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "invalid-query", "The ledger query is not valid.",
+                error ?? "page starts at 1; pageSize is 1 to 500.");
+        }
+
+        await audit.RecordAsync(user, http, ct);
+        filter.Parameters.Add("Limit", size);
+        filter.Parameters.Add("Offset", (number - 1) * size);
+        await using var c = await dataSource.OpenConnectionAsync(ct);
+        var total = await c.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT count(*) FROM consent.consent_events {filter.Where}", filter.Parameters, cancellationToken: ct));
+        var events = (await c.QueryAsync<ConsentEvent>(new CommandDefinition(
+            $"SELECT {ConsentLedger.SelectColumns} FROM consent.consent_events {filter.Where} ORDER BY id LIMIT @Limit OFFSET @Offset",
+            filter.Parameters, cancellationToken: ct))).AsList();
+        return TypedResults.Ok(new EventPage(number, size, total, events));
+    }
+
+    private static async Task<IResult> EventsCsvAsync(
+        string? phone, DateTimeOffset? from, DateTimeOffset? to, string? type,
+        ClaimsPrincipal user, HttpRequest http, AuditLog audit, NpgsqlDataSource dataSource, IOptions<ConsentOptions> options, CancellationToken ct)
+    {
+        var filter = BuildFilter(phone, from, to, type, options.Value.DefaultRegion, out var error);
+        if (filter is null)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "invalid-query", "The ledger query is not valid.", error);
+        }
+
+        await audit.RecordAsync(user, http, ct);
+        await using var c = await dataSource.OpenConnectionAsync(ct);
+        var events = await c.QueryAsync<ConsentEvent>(new CommandDefinition(
+            $"SELECT {ConsentLedger.SelectColumns} FROM consent.consent_events {filter.Where} ORDER BY id", filter.Parameters, cancellationToken: ct));
+        await using var text = new StringWriter(CultureInfo.InvariantCulture);
+        await using (var csv = new CsvWriter(text, CultureInfo.InvariantCulture))
+        {
+            await csv.WriteRecordsAsync(events, ct);
+        }
+
+        return Results.File(Encoding.UTF8.GetBytes(text.ToString()), "text/csv", "consent-events.csv");
+    }
+
+    private static async Task<Ok<VerifyResult>> VerifyAsync(ClaimsPrincipal user, HttpRequest http, AuditLog audit, NpgsqlDataSource dataSource, CancellationToken ct)
+    {
+        await audit.RecordAsync(user, http, ct);
+        var (events, broken) = await ConsentLedger.VerifyAsync(dataSource, ct);
+        return TypedResults.Ok(new VerifyResult(broken is null, events, broken));
+    }
+
+    private static ProblemHttpResult InvalidPhone(string phone) =>
+        Problems.Create(StatusCodes.Status400BadRequest, "invalid-phone", "Not a phone number.", $"'{phone}' is not a possible phone number.");
+}

@@ -1,0 +1,114 @@
+using Dapper;
+using Npgsql;
+using RecoveryComms.Contracts;
+using RecoveryComms.Contracts.Consent;
+using RecoveryComms.Hosting.Messaging;
+
+namespace RecoveryComms.Consent.Ledger;
+
+public static class ConsentStates
+{
+    public const string Unknown = "unknown";
+    public const string Express = "express";
+    public const string Implied = "implied";
+    public const string OptedOut = "opted_out";
+    public const string DoNotContact = "do_not_contact";
+
+    public static readonly IReadOnlySet<string> Settable = new HashSet<string>(StringComparer.Ordinal) { Express, Implied, OptedOut, DoNotContact };
+}
+
+public sealed record ChannelState(string Channel, string State, DateTime UpdatedAt);
+
+public sealed record NumberFlags(bool WrongNumber, bool Spam);
+
+/// <summary>The outcome of a change: the state before, and the ledger row (null when nothing was written).</summary>
+public sealed record ChangeResult(string OldState, long? EventId, bool Duplicate);
+
+/// <summary>
+/// Current consent (<c>consent.consent_state</c>) and its changes. Every change locks the number's row in
+/// <c>consent.numbers</c> first: the same lock the SMS send gate holds while it sends.
+/// </summary>
+public sealed class ConsentStore(NpgsqlDataSource dataSource, Outbox outbox)
+{
+    private const string EnsureNumberSql = "INSERT INTO consent.numbers (phone) VALUES (@Phone) ON CONFLICT (phone) DO NOTHING";
+    private const string LockNumberSql = "SELECT wrong_number AS WrongNumber, spam FROM consent.numbers WHERE phone = @Phone FOR UPDATE";
+    private const string ShareNumberSql = "SELECT wrong_number AS WrongNumber, spam FROM consent.numbers WHERE phone = @Phone FOR SHARE";
+    private const string StateSql = "SELECT state FROM consent.consent_state WHERE phone = @Phone AND channel = @Channel";
+    private const string StatesSql = "SELECT channel, state, updated_at AS UpdatedAt FROM consent.consent_state WHERE phone = @Phone ORDER BY channel";
+    private const string SeenSql = "SELECT EXISTS (SELECT 1 FROM consent.consent_events WHERE source = @Source AND source_ref = @SourceRef AND channel = @Channel)";
+
+    private const string UpsertStateSql = """
+        INSERT INTO consent.consent_state (phone, channel, state, last_event_id, updated_at)
+        VALUES (@Phone, @Channel, @State, @EventId, @At)
+        ON CONFLICT (phone, channel) DO UPDATE SET state = EXCLUDED.state, last_event_id = EXCLUDED.last_event_id, updated_at = EXCLUDED.updated_at
+        """;
+
+    /// <summary>Locks the number for the rest of the transaction (creating its row if new); returns its flags.</summary>
+    public static async Task<NumberFlags> LockAsync(NpgsqlConnection c, NpgsqlTransaction tx, string phone, bool exclusive, CancellationToken ct)
+    {
+        await c.ExecuteAsync(new CommandDefinition(EnsureNumberSql, new { Phone = phone }, tx, cancellationToken: ct));
+        return await c.QuerySingleAsync<NumberFlags>(new CommandDefinition(exclusive ? LockNumberSql : ShareNumberSql, new { Phone = phone }, tx, cancellationToken: ct));
+    }
+
+    public static async Task<string> StateAsync(NpgsqlConnection c, NpgsqlTransaction? tx, string phone, string channel, CancellationToken ct) =>
+        await c.QuerySingleOrDefaultAsync<string>(new CommandDefinition(StateSql, new { Phone = phone, Channel = channel }, tx, cancellationToken: ct))
+        ?? ConsentStates.Unknown;
+
+    public async Task<IReadOnlyList<ChannelState>> StatesAsync(string phone, CancellationToken ct)
+    {
+        await using var c = await dataSource.OpenConnectionAsync(ct);
+        return (await c.QueryAsync<ChannelState>(new CommandDefinition(StatesSql, new { Phone = phone }, cancellationToken: ct))).AsList();
+    }
+
+    /// <summary>
+    /// Records a change in its own transaction. <paramref name="onlyIfUnknown"/> keeps implied consent from ever
+    /// overriding an opt-out or an express consent.
+    /// </summary>
+    public async Task<ChangeResult> ChangeAsync(
+        string phone, string channel, string newState, string source, string? sourceRef, string actor, string evidence,
+        bool needsReview, DateTimeOffset at, CancellationToken ct, bool onlyIfUnknown = false)
+    {
+        await using var c = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await c.BeginTransactionAsync(ct);
+        var result = await ChangeAsync(c, tx, phone, channel, newState, source, sourceRef, actor, evidence, needsReview, at, onlyIfUnknown, ct);
+        await tx.CommitAsync(ct);
+        return result;
+    }
+
+    public async Task<ChangeResult> ChangeAsync(
+        NpgsqlConnection c, NpgsqlTransaction tx, string phone, string channel, string newState, string source, string? sourceRef,
+        string actor, string evidence, bool needsReview, DateTimeOffset at, bool onlyIfUnknown, CancellationToken ct)
+    {
+        await LockAsync(c, tx, phone, exclusive: true, ct);
+        var old = await StateAsync(c, tx, phone, channel, ct);
+        if (sourceRef is not null
+            && await c.ExecuteScalarAsync<bool>(new CommandDefinition(SeenSql, new { Source = source, SourceRef = sourceRef, Channel = channel }, tx, cancellationToken: ct)))
+        {
+            return new ChangeResult(old, null, Duplicate: true);
+        }
+
+        if (onlyIfUnknown && old != ConsentStates.Unknown)
+        {
+            return new ChangeResult(old, null, Duplicate: false);
+        }
+
+        // Note: a repeated STOP from an opted-out number is still written: each is evidence of the customer's wish.
+        var id = await ConsentLedger.AppendAsync(c, tx,
+            new ConsentChange(phone, channel, old, newState, source, sourceRef, actor, evidence, needsReview, at), ct);
+        await c.ExecuteAsync(new CommandDefinition(UpsertStateSql, new { Phone = phone, Channel = channel, State = newState, EventId = id, At = at }, tx, cancellationToken: ct));
+        await outbox.EnqueueAsync(c, tx, new ConsentChanged(CorrelationIds.For(phone), id, phone, channel, old, newState, source, at), ct);
+        return new ChangeResult(old, id, Duplicate: false);
+    }
+
+    /// <summary>Flags a number as a wrong number or spam (suppresses every channel).</summary>
+    public async Task FlagAsync(string phone, bool? wrongNumber, bool? spam, CancellationToken ct)
+    {
+        await using var c = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await c.BeginTransactionAsync(ct);
+        await LockAsync(c, tx, phone, exclusive: true, ct);
+        await c.ExecuteAsync(new CommandDefinition(
+            "UPDATE consent.numbers SET wrong_number = COALESCE(@WrongNumber, wrong_number), spam = COALESCE(@Spam, spam) WHERE phone = @Phone",
+            new { Phone = phone, WrongNumber = wrongNumber, Spam = spam }, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
+    }
+}

@@ -1,0 +1,101 @@
+using Dapper;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using PhoneNumbers;
+using RecoveryComms.Consent.Ledger;
+using RecoveryComms.Hosting.Phones;
+
+namespace RecoveryComms.Consent.Suppression;
+
+public sealed record Decision(string Phone, string Channel, bool Allowed, IReadOnlyList<string> Reasons);
+
+/// <summary>
+/// Decides whether the shop may contact a number on a channel now. Reasons are stable codes
+/// (see <c>SuppressionDecision</c>). The send gate calls it inside its own transaction, with the number locked.
+/// </summary>
+public sealed class SuppressionPolicy(
+    NpgsqlDataSource dataSource, QuietHours quietHours, TimeProvider time, IOptionsMonitor<ConsentOptions> consent, IOptionsMonitor<MessagingOptions> messaging)
+{
+    private static readonly PhoneNumberUtil Util = PhoneNumberUtil.GetInstance();
+
+    private const string StateAndFlagsSql = """
+        SELECT (SELECT state FROM consent.consent_state WHERE phone = @Phone AND channel = 'sms') AS Sms,
+               (SELECT state FROM consent.consent_state WHERE phone = @Phone AND channel = 'voice') AS Voice,
+               COALESCE((SELECT wrong_number FROM consent.numbers WHERE phone = @Phone), false) AS WrongNumber,
+               COALESCE((SELECT spam FROM consent.numbers WHERE phone = @Phone), false) AS Spam,
+               (SELECT a.time_zone FROM consent.account_phones p JOIN consent.accounts a ON a.id = p.account_id WHERE p.phone = @Phone) AS AccountZone
+        """;
+
+    private sealed record Facts(string? Sms, string? Voice, bool WrongNumber, bool Spam, string? AccountZone);
+
+    public static bool IsChannel(string? channel) => channel is "sms" or "voice";
+
+    /// <summary>Decides on a fresh connection (the read path: API and bus).</summary>
+    public async Task<Decision> DecideAsync(string rawPhone, string channel, CancellationToken ct)
+    {
+        if (Phone.IsWithheld(rawPhone))
+        {
+            return new Decision(rawPhone?.Trim() ?? "", channel, false, ["anonymous"]);
+        }
+
+        if (!Phone.TryNormalize(rawPhone, consent.CurrentValue.DefaultRegion, out var e164))
+        {
+            return new Decision(rawPhone.Trim(), channel, false, ["invalid-number"]);
+        }
+
+        await using var c = await dataSource.OpenConnectionAsync(ct);
+        return await DecideAsync(c, null, e164, channel, ct);
+    }
+
+    /// <summary>Decides for an E.164 number within the caller's transaction (the send gate's path).</summary>
+    public async Task<Decision> DecideAsync(NpgsqlConnection c, NpgsqlTransaction? tx, string e164, string channel, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        var facts = await c.QuerySingleAsync<Facts>(new CommandDefinition(StateAndFlagsSql, new { Phone = e164 }, tx, cancellationToken: ct));
+        var state = channel == "sms" ? facts.Sms : facts.Voice;
+        var reasons = new List<string>();
+        if (state == ConsentStates.OptedOut)
+        {
+            reasons.Add("opted-out");
+        }
+
+        if (facts.Sms == ConsentStates.DoNotContact || facts.Voice == ConsentStates.DoNotContact)
+        {
+            reasons.Add("do-not-contact");
+        }
+
+        if (facts.WrongNumber)
+        {
+            reasons.Add("wrong-number");
+        }
+
+        if (facts.Spam)
+        {
+            reasons.Add("spam");
+        }
+
+        if (channel == "sms")
+        {
+            if (!messaging.CurrentValue.A2PRegistered)
+            {
+                reasons.Add("a2p-not-registered");
+            }
+
+            var consented = state == ConsentStates.Express
+                || (state == ConsentStates.Implied && consent.CurrentValue.ImpliedConsentAllowsRecoveryText);
+            if (!consented && state is not (ConsentStates.OptedOut or ConsentStates.DoNotContact))
+            {
+                reasons.Add("no-consent");
+            }
+
+            // Note: quiet hours are applied to every text (the conservative reading of 47 CFR 64.1200(c)(1)); calls
+            // back to a customer who called are not held to them.
+            if (!await quietHours.IsWithinAsync(Util.Parse(e164, null), facts.AccountZone, time.GetUtcNow(), ct))
+            {
+                reasons.Add("quiet-hours");
+            }
+        }
+
+        return new Decision(e164, channel, reasons.Count == 0, reasons);
+    }
+}
