@@ -5,7 +5,7 @@ using PhoneNumbers;
 
 namespace RecoveryComms.Consent.Suppression;
 
-public sealed record QuietWindow(string Region, TimeSpan OpensAt, TimeSpan ClosesAt);
+public sealed record QuietWindow(string Region, TimeOnly OpensAt, TimeOnly ClosesAt);
 
 /// <summary>
 /// Whether a recipient may be texted at an instant, in the recipient's local time: the zones come from the number
@@ -66,7 +66,7 @@ public sealed class QuietHours(NpgsqlDataSource dataSource, TimeProvider time, I
         var instant = Instant.FromDateTimeOffset(at);
         return ZonesFor(number, accountZone).All(zoneId =>
         {
-            var local = instant.InZone(DateTimeZoneProviders.Tzdb[zoneId]).TimeOfDay.ToTimeOnly().ToTimeSpan();
+            var local = instant.InZone(DateTimeZoneProviders.Tzdb[zoneId]).TimeOfDay.ToTimeOnly();
             return local >= window.OpensAt && local < window.ClosesAt;
         });
     }
@@ -85,16 +85,16 @@ public sealed class QuietHours(NpgsqlDataSource dataSource, TimeProvider time, I
         var windows = rows.ToDictionary(w => w.Region, StringComparer.OrdinalIgnoreCase);
         if (!windows.ContainsKey("default"))
         {
-            windows["default"] = new QuietWindow("default", TimeSpan.FromHours(8), TimeSpan.FromHours(21));
+            windows["default"] = new QuietWindow("default", new TimeOnly(8, 0), new TimeOnly(21, 0));
         }
 
         _cache = (now, windows);
         return windows;
     }
 
-    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+    private static TimeOnly Max(TimeOnly a, TimeOnly b) => a > b ? a : b;
 
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+    private static TimeOnly Min(TimeOnly a, TimeOnly b) => a < b ? a : b;
 }
 
 internal static class UsStates
