@@ -29,7 +29,14 @@ public sealed partial class SmsGate(
         VALUES (@Id, @Phone, @Body, @Status, @Reasons, @MessageSid, @ErrorCode, @At)
         """;
 
-    private sealed record Previous(string Status, string[] Reasons, string? MessageSid);
+    private sealed class Previous
+    {
+        public string Status { get; init; } = "";
+
+        public string[] Reasons { get; init; } = [];
+
+        public string? MessageSid { get; init; }
+    }
 
     public async Task<SmsSendResult> SendAsync(SendSms request, CancellationToken ct)
     {

@@ -1,0 +1,119 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using RecoveryComms.Consent.Keywords;
+using RecoveryComms.Consent.Ledger;
+using RecoveryComms.Consent.Sending;
+using RecoveryComms.Contracts.Consent;
+
+namespace RecoveryComms.Consent.Tests.Sending;
+
+public sealed class SmsGateTests(ConsentHost host) : IClassFixture<ConsentHost>
+{
+    private SmsGate Gate => host.Services.GetRequiredService<SmsGate>();
+
+    private ConsentStore Store => host.Services.GetRequiredService<ConsentStore>();
+
+    private static SendSms Send(string phone, string body = "Sorry we missed your call. When is a good time to call you back?") =>
+        new(Guid.NewGuid(), Guid.NewGuid(), phone, body, DateTimeOffset.UtcNow);
+
+    private IReadOnlyList<WireMock.Logging.ILogEntry> SentTo(string phone) =>
+        host.Twilio.Requests("Messages.json").Where(e => e.RequestMessage.Body!.Contains("To=" + Uri.EscapeDataString(phone), StringComparison.Ordinal)).ToList();
+
+    private Task ExpressAsync(string phone) =>
+        Store.ChangeAsync(phone, "sms", ConsentStates.Express, "api", null, "tester", "signed", false, host.Clock.Now, default);
+
+    [Fact]
+    public async Task Send_Allowed_ReachesTwilioFromTheShopLineWithAStatusCallback()
+    {
+        host.Clock.Now = ConsentHost.Midday;
+        var phone = Numbers.Chicago();
+        await ExpressAsync(phone);
+
+        var result = await Gate.SendAsync(Send(phone), default);
+
+        Assert.Equal("sent", result.Status);
+        var body = Assert.Single(SentTo(phone)).RequestMessage.Body!;
+        Assert.Contains("From=" + Uri.EscapeDataString(ConsentHost.ShopLine), body, StringComparison.Ordinal);
+        Assert.Contains("StatusCallback=" + Uri.EscapeDataString("https://hooks.shop.test/twilio/sms/status#rc=3&rp=ct,rt,5xx"), body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Send_SameSendIdTwice_SendsOnce()
+    {
+        host.Clock.Now = ConsentHost.Midday;
+        var phone = Numbers.Chicago();
+        await ExpressAsync(phone);
+        var request = Send(phone);
+
+        var first = await Gate.SendAsync(request, default);
+        var second = await Gate.SendAsync(request, default);
+
+        Assert.Equal(first.MessageSid, second.MessageSid);
+        Assert.Single(SentTo(phone));
+    }
+
+    [Fact]
+    public async Task Send_AfterStop_IsRefusedAndNothingReachesTwilio()
+    {
+        host.Clock.Now = ConsentHost.Midday;
+        var phone = Numbers.Chicago();
+        await ExpressAsync(phone);
+        await host.Services.GetRequiredService<OptOutRecorder>().OptOutAsync("SM" + Guid.NewGuid().ToString("N"), phone, "STOP", null, false, DateTimeOffset.UtcNow, default);
+
+        var result = await Gate.SendAsync(Send(phone), default);
+
+        Assert.Equal(("refused", "opted-out"), (result.Status, result.Reasons.Single()));
+        Assert.Empty(SentTo(phone));
+    }
+
+    [Fact]
+    public async Task Send_Twilio21610_RecordsTheCarrierOptOut()
+    {
+        host.Clock.Now = ConsentHost.Midday;
+        var phone = Numbers.Chicago();
+        await ExpressAsync(phone);
+        host.Twilio.FailNext("Messages.json", 1, HttpStatusCode.BadRequest, 21610, "Attempt to send to unsubscribed recipient");
+
+        var result = await Gate.SendAsync(Send(phone), default);
+
+        Assert.Equal(("failed", "twilio-21610"), (result.Status, result.Reasons.Single()));
+        Assert.Equal(ConsentStates.OptedOut, await host.ScalarAsync<string>(
+            "SELECT state FROM consent.consent_state WHERE phone = @phone AND channel = 'sms'", new { phone }));
+        Assert.Equal("carrier-error", await host.ScalarAsync<string>(
+            "SELECT source FROM consent.consent_events WHERE phone = @phone ORDER BY id DESC LIMIT 1", new { phone }));
+    }
+
+    [Fact]
+    public async Task StopRacingASend_TwoHundredTimes_NoTextLeavesAfterTheStopIsAcknowledged()
+    {
+        host.Clock.Now = ConsentHost.Midday;
+        var recorder = host.Services.GetRequiredService<OptOutRecorder>();
+        var outcomes = new List<(string Status, DateTime? SentAt, DateTime StopAcknowledgedAt)>();
+        foreach (var batch in Enumerable.Range(0, 200).Chunk(20))
+        {
+            outcomes.AddRange(await Task.WhenAll(batch.Select(async _ =>
+            {
+                var phone = Numbers.Chicago();
+                await ExpressAsync(phone);
+                var stop = Task.Run(async () =>
+                {
+                    await recorder.OptOutAsync("SM" + Guid.NewGuid().ToString("N"), phone, "STOP", null, false, DateTimeOffset.UtcNow, default);
+                    return DateTime.UtcNow;
+                });
+                var send = Task.Run(() => Gate.SendAsync(Send(phone), default));
+                var acknowledgedAt = await stop;
+                var result = await send;
+                var sent = SentTo(phone);
+                Assert.True(sent.Count <= 1);
+                Assert.Equal(result.Status == "sent", sent.Count == 1);
+                return (result.Status, sent.Count == 1 ? sent[0].RequestMessage.DateTime : (DateTime?)null, acknowledgedAt);
+            })));
+        }
+
+        Assert.All(outcomes, o => Assert.True(o.SentAt is null || o.SentAt <= o.StopAcknowledgedAt,
+            $"a text reached Twilio at {o.SentAt:O}, after the STOP was acknowledged at {o.StopAcknowledgedAt:O}"));
+        // Both orders happened, so the race was really run (not 200 sends that all finished first, or none).
+        Assert.Contains(outcomes, o => o.Status == "sent");
+        Assert.Contains(outcomes, o => o.Status == "refused");
+    }
+}
