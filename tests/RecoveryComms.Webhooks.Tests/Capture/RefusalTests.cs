@@ -130,3 +130,19 @@ public sealed class RefusalTests(WebhooksHost host) : IClassFixture<WebhooksHost
         Assert.Equal(1, await host.StoredWebhooksAsync(messageSid));
     }
 }
+
+public sealed class ConsentUnavailableTests(WebhooksHost host) : IClassFixture<WebhooksHost>
+{
+    [Fact]
+    public async Task StopText_WhileTheConsentServiceDoesNotAnswer_Gets503SoTwilioRetries_ButIsStored()
+    {
+        // No consent service listens on this host's broker prefix.
+        var messageSid = Sids.Message();
+
+        var response = await host.Twilio.PostAsync("/twilio/sms/incoming",
+            ("MessageSid", messageSid), ("From", Sids.Phone()), ("To", WebhooksHost.ShopLine), ("Body", "STOP"));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal(1, await host.StoredWebhooksAsync(messageSid));
+    }
+}
