@@ -7,6 +7,7 @@
 #   ./infra/dev.sh simulate missed-call --from +15551234567   (also: voicemail, abandoned, sms --body STOP)
 #   ./infra/dev.sh infra                   only PostgreSQL and RabbitMQ, until Ctrl-C
 #   ./infra/dev.sh bench [load tool args]  the webhook load test of docs/benchmarks.md
+#   ./infra/dev.sh bench suppression       the suppression-check load test of docs/benchmarks.md
 #
 # Every setting comes from the environment first (names in ../shared/docs/api-contract.md), so the
 # same command runs against a real Twilio account, broker or database.
@@ -215,6 +216,11 @@ cmd_bench() {
   trap 'exit 130' INT TERM
   infra_up
   export_settings
+  if [ "${1:-}" = suppression ]; then
+    shift
+    bench_suppression "$@"
+    return
+  fi
   export Twilio__AccountSid=$DEV_ACCOUNT_SID Twilio__AuthToken=$DEV_AUTH_TOKEN Twilio__ApiBaseUrl=http://127.0.0.1:$SANDBOX_PORT
   export Benchmark__BaselineEndpoint=true Logging__LogLevel__Default=Warning
   export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$PG_PORT;Database=recoverycomms_bench;Username=postgres;Password=postgres;Maximum Pool Size=64"
@@ -225,6 +231,23 @@ cmd_bench() {
   for _ in $(seq 1 120); do curl -fs http://127.0.0.1:5080/health/ready >/dev/null 2>&1 && break; sleep 0.5; done
   dotnet "$ROOT/tests/RecoveryComms.LoadTest/bin/Release/net10.0/RecoveryComms.LoadTest.dll" \
     --url http://127.0.0.1:5080 --token "$DEV_AUTH_TOKEN" --rabbit "amqp://guest:guest@127.0.0.1:$RMQ_PORT/" "$@"
+}
+
+bench_suppression() {
+  export Twilio__AccountSid=$DEV_ACCOUNT_SID Twilio__AuthToken=$DEV_AUTH_TOKEN Twilio__ApiBaseUrl=http://127.0.0.1:$SANDBOX_PORT
+  export Logging__LogLevel__Default=Warning
+  export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$PG_PORT;Database=recoverycomms_bench;Username=postgres;Password=postgres"
+  su postgres -s /bin/sh -c "'$PG_BIN/psql' -h 127.0.0.1 -p $PG_PORT -U postgres -qc 'DROP DATABASE IF EXISTS recoverycomms_bench WITH (FORCE)' -c 'CREATE DATABASE recoverycomms_bench'" >/dev/null
+  dotnet build "$ROOT/RecoveryComms.sln" -c Release -v q -nologo >/dev/null
+  local svc port
+  for svc in Orchestrator:5081 Consent:5082; do
+    port=${svc#*:}; svc=${svc%:*}
+    ( cd "$ROOT/services/RecoveryComms.$svc" && exec dotnet "bin/Release/net10.0/RecoveryComms.$svc.dll" --urls "http://127.0.0.1:$port" ) &
+    PIDS+=($!)
+    for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break; sleep 0.5; done
+  done
+  dotnet "$ROOT/tests/RecoveryComms.LoadTest/bin/Release/net10.0/RecoveryComms.LoadTest.dll" --scenario suppression \
+    --bootstrap-key "$Auth__BootstrapAdminKey" "$@"
 }
 
 case "${1:-}" in

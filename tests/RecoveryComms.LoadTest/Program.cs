@@ -16,6 +16,11 @@ using RecoveryComms.Telephony.Signatures;
 var options = args.Select((value, i) => (value, i)).Where(p => p.value.StartsWith("--", StringComparison.Ordinal))
     .ToDictionary(p => p.value[2..], p => args[p.i + 1], StringComparer.Ordinal);
 string Opt(string name, string fallback) => options.TryGetValue(name, out var v) ? v : fallback;
+if (Opt("scenario", "webhooks") == "suppression")
+{
+    return await RecoveryComms.LoadTest.SuppressionLoad.RunAsync(Opt);
+}
+
 var url = Opt("url", "http://127.0.0.1:5080");
 var token = Opt("token", "dev-auth-token");
 var publicBase = Opt("public-base", url);
@@ -40,7 +45,7 @@ var bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
             if (sent.TryRemove(context.Message.CallSid, out var start))
             {
-                endToEnd.RecordValue(Stopwatch.GetTimestamp() - start);
+                endToEnd.RecordValue(Math.Max(1, Stopwatch.GetTimestamp() - start));
                 Interlocked.Increment(ref consumed);
             }
 
@@ -114,7 +119,7 @@ for (var i = 0; i < total; i++)
             Interlocked.Increment(ref errors);
         }
 
-        latency.RecordValue(Stopwatch.GetTimestamp() - scheduled);
+        latency.RecordValue(Math.Max(1, Stopwatch.GetTimestamp() - scheduled));
     }));
 }
 

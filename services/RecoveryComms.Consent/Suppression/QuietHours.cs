@@ -18,21 +18,31 @@ public sealed class QuietHours(NpgsqlDataSource dataSource, TimeProvider time, I
     private static readonly PhoneNumberToTimeZonesMapper Zones = PhoneNumberToTimeZonesMapper.GetInstance();
     private static readonly PhoneNumberOfflineGeocoder Geocoder = PhoneNumberOfflineGeocoder.GetInstance();
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(30);
+    private static readonly PhoneNumberUtil Util = PhoneNumberUtil.GetInstance();
     private readonly string _shopZone = configuration["Business:TimeZone"] ?? "America/Chicago";
+
+    // Note: a number's zones and state never change, and looking them up (parse, time-zone map, geocoder) was the
+    // largest cost of a suppression check; they are remembered per number (bounded).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (IReadOnlyList<string> Zones, string? Region)> _numbers = new(StringComparer.Ordinal);
     private (DateTimeOffset LoadedAt, Dictionary<string, QuietWindow> Windows)? _cache;
 
-    /// <summary>The zones that decide for this number.</summary>
-    public IReadOnlyList<string> ZonesFor(PhoneNumber number, string? accountZone)
+    private (IReadOnlyList<string> Zones, string? Region) FactsOf(string e164)
     {
-        if (accountZone is not null && DateTimeZoneProviders.Tzdb.GetZoneOrNull(accountZone) is not null)
+        if (_numbers.TryGetValue(e164, out var known))
         {
-            return [accountZone];
+            return known;
         }
 
-        var zones = Zones.GetTimeZonesForNumber(number)
-            .Where(zone => DateTimeZoneProviders.Tzdb.GetZoneOrNull(zone) is not null)
-            .ToList();
-        return zones.Count > 0 ? zones : [_shopZone];
+        var number = Util.Parse(e164, null);
+        var zones = Zones.GetTimeZonesForNumber(number).Where(zone => DateTimeZoneProviders.Tzdb.GetZoneOrNull(zone) is not null).ToList();
+        var facts = ((IReadOnlyList<string>)(zones.Count > 0 ? zones : [_shopZone]), RegionOf(number));
+        if (_numbers.Count > 100_000)
+        {
+            _numbers.Clear();
+        }
+
+        _numbers[e164] = facts;
+        return facts;
     }
 
     /// <summary>"US-FL" for a Florida number, from the offline geocoder; null when unknown.</summary>
@@ -54,34 +64,46 @@ public sealed class QuietHours(NpgsqlDataSource dataSource, TimeProvider time, I
         return UsStates.Abbreviation(description) is { } state ? "US-" + state : null;
     }
 
-    public async Task<bool> IsWithinAsync(PhoneNumber number, string? accountZone, DateTimeOffset at, CancellationToken ct)
+    /// <summary>Decides on a connection of its own (for callers that hold none).</summary>
+    public async Task<bool> IsWithinAsync(string e164, string? accountZone, DateTimeOffset at, CancellationToken ct)
     {
-        var windows = await WindowsAsync(ct);
+        await using var c = await dataSource.OpenConnectionAsync(ct);
+        return await IsWithinAsync(e164, accountZone, at, c, null, ct);
+    }
+
+    /// <summary>
+    /// Decides on the caller's connection. Note: never open a second connection while holding one; under load
+    /// every request would hold one and wait for another, and the pool would deadlock.
+    /// </summary>
+    public async Task<bool> IsWithinAsync(string e164, string? accountZone, DateTimeOffset at, NpgsqlConnection c, NpgsqlTransaction? tx, CancellationToken ct)
+    {
+        var windows = await WindowsAsync(c, tx, ct);
         var window = windows["default"];
-        if (RegionOf(number) is { } region && windows.TryGetValue(region, out var stricter))
+        var facts = FactsOf(e164);
+        if (facts.Region is { } region && windows.TryGetValue(region, out var stricter))
         {
             window = new QuietWindow(region, Max(window.OpensAt, stricter.OpensAt), Min(window.ClosesAt, stricter.ClosesAt));
         }
 
         var instant = Instant.FromDateTimeOffset(at);
-        return ZonesFor(number, accountZone).All(zoneId =>
+        var zones = accountZone is not null && DateTimeZoneProviders.Tzdb.GetZoneOrNull(accountZone) is not null ? [accountZone] : facts.Zones;
+        return zones.All(zoneId =>
         {
             var local = instant.InZone(DateTimeZoneProviders.Tzdb[zoneId]).TimeOfDay.ToTimeOnly();
             return local >= window.OpensAt && local < window.ClosesAt;
         });
     }
 
-    private async Task<Dictionary<string, QuietWindow>> WindowsAsync(CancellationToken ct)
+    private async Task<Dictionary<string, QuietWindow>> WindowsAsync(NpgsqlConnection c, NpgsqlTransaction? tx, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        if (_cache is { } cache && now - cache.LoadedAt < CacheFor)
+        if (_cache is { } cache && now - cache.LoadedAt < CacheFor && now >= cache.LoadedAt)
         {
             return cache.Windows;
         }
 
-        await using var c = await dataSource.OpenConnectionAsync(ct);
         var rows = await c.QueryAsync<QuietWindow>(new CommandDefinition(
-            "SELECT region, opens_at AS OpensAt, closes_at AS ClosesAt FROM consent.quiet_hours", cancellationToken: ct));
+            "SELECT region, opens_at AS OpensAt, closes_at AS ClosesAt FROM consent.quiet_hours", transaction: tx, cancellationToken: ct));
         var windows = rows.ToDictionary(w => w.Region, StringComparer.OrdinalIgnoreCase);
         if (!windows.ContainsKey("default"))
         {

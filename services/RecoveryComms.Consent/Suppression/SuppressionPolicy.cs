@@ -1,7 +1,6 @@
 using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using PhoneNumbers;
 using RecoveryComms.Consent.Ledger;
 using RecoveryComms.Hosting.Phones;
 
@@ -16,8 +15,6 @@ public sealed record Decision(string Phone, string Channel, bool Allowed, IReadO
 public sealed class SuppressionPolicy(
     NpgsqlDataSource dataSource, QuietHours quietHours, TimeProvider time, IOptionsMonitor<ConsentOptions> consent, IOptionsMonitor<MessagingOptions> messaging)
 {
-    private static readonly PhoneNumberUtil Util = PhoneNumberUtil.GetInstance();
-
     private const string StateAndFlagsSql = """
         SELECT (SELECT state FROM consent.consent_state WHERE phone = @Phone AND channel = 'sms') AS Sms,
                (SELECT state FROM consent.consent_state WHERE phone = @Phone AND channel = 'voice') AS Voice,
@@ -90,7 +87,7 @@ public sealed class SuppressionPolicy(
 
             // Note: quiet hours are applied to every text (the conservative reading of 47 CFR 64.1200(c)(1)); calls
             // back to a customer who called are not held to them.
-            if (!await quietHours.IsWithinAsync(Util.Parse(e164, null), facts.AccountZone, time.GetUtcNow(), ct))
+            if (!await quietHours.IsWithinAsync(e164, facts.AccountZone, time.GetUtcNow(), c, tx, ct))
             {
                 reasons.Add("quiet-hours");
             }

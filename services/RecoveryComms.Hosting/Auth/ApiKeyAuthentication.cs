@@ -29,11 +29,11 @@ public sealed class ApiKeyAuthenticationOptions : AuthenticationSchemeOptions
 /// <summary>
 /// One handler for every service: <c>Authorization: Bearer &lt;key&gt;</c>, looked up by its SHA-256 in the
 /// service's own <c>api_keys</c> table (the orchestrator writes its own; the others fill theirs from
-/// <c>ApiKeyIssued</c>/<c>ApiKeyRevoked</c> events). No cache: a revoked key is refused as soon as the
-/// revocation event is stored.
+/// <c>ApiKeyIssued</c>/<c>ApiKeyRevoked</c> events). A revoked key is refused as soon as the
+/// revocation event is stored (plus <see cref="ApiKeyCache.Lifetime"/>).
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
-    IOptionsMonitor<ApiKeyAuthenticationOptions> options, ILoggerFactory logger, UrlEncoder encoder, NpgsqlDataSource dataSource)
+    IOptionsMonitor<ApiKeyAuthenticationOptions> options, ILoggerFactory logger, UrlEncoder encoder, NpgsqlDataSource dataSource, ApiKeyCache cache)
     : AuthenticationHandler<ApiKeyAuthenticationOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -59,16 +59,20 @@ public sealed class ApiKeyAuthenticationHandler(
             return Success(Guid.Empty, "bootstrap", Roles.Bootstrap, bootstrap: true);
         }
 
-        await using var command = dataSource.CreateCommand(
-            $"SELECT user_id, user_name, role FROM {Options.Schema}.api_keys WHERE key_hash = @hash AND revoked_at IS NULL");
-        command.Parameters.AddWithValue("hash", ApiKeys.Hash(key));
-        await using var reader = await command.ExecuteReaderAsync(Context.RequestAborted);
-        if (!await reader.ReadAsync(Context.RequestAborted))
+        var hash = ApiKeys.Hash(key);
+        if (!cache.TryGet(hash, out var holder))
         {
-            return AuthenticateResult.Fail("unknown or revoked API key");
+            await using var command = dataSource.CreateCommand(
+                $"SELECT user_id, user_name, role FROM {Options.Schema}.api_keys WHERE key_hash = @hash AND revoked_at IS NULL");
+            command.Parameters.AddWithValue("hash", hash);
+            await using var reader = await command.ExecuteReaderAsync(Context.RequestAborted);
+            holder = await reader.ReadAsync(Context.RequestAborted) ? new KeyHolder(reader.GetGuid(0), reader.GetString(1), reader.GetString(2)) : null;
+            cache.Set(hash, holder);
         }
 
-        return Success(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), bootstrap: false);
+        return holder is null
+            ? AuthenticateResult.Fail("unknown or revoked API key")
+            : Success(holder.UserId, holder.Name, holder.Role, bootstrap: false);
     }
 
     private static AuthenticateResult Success(Guid userId, string name, string role, bool bootstrap)
@@ -89,11 +93,51 @@ public sealed class ApiKeyAuthenticationHandler(
     }
 }
 
+public sealed record KeyHolder(Guid UserId, string Name, string Role);
+
+/// <summary>
+/// Remembers key lookups for a quarter of a second: a busy service stops asking PostgreSQL for the same key on
+/// every request, and a revocation still takes effect well within the one second the contract allows.
+/// </summary>
+public sealed class ApiKeyCache(TimeProvider time)
+{
+    public static readonly TimeSpan Lifetime = TimeSpan.FromMilliseconds(250);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (KeyHolder? Holder, long Expires)> _entries = new(StringComparer.Ordinal);
+
+    public bool TryGet(string hash, out KeyHolder? holder)
+    {
+        holder = null;
+        if (_entries.TryGetValue(hash, out var entry) && entry.Expires > time.GetTimestamp())
+        {
+            holder = entry.Holder;
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Forgets a key at once (the orchestrator, on revoking it).</summary>
+    public void Forget(string hash) => _entries.TryRemove(hash, out _);
+
+    public void Set(string hash, KeyHolder? holder)
+    {
+        if (_entries.Count > 10_000)
+        {
+            _entries.Clear();
+        }
+
+        _entries[hash] = (holder, time.GetTimestamp() + (long)(Lifetime.TotalSeconds * time.TimestampFrequency));
+    }
+}
+
 public static class ApiKeyAuthenticationExtensions
 {
     /// <summary>Bearer API keys read from <paramref name="schema"/>.api_keys, and the contract's role policies.</summary>
     public static IServiceCollection AddApiKeyAuthentication(this IServiceCollection services, IConfiguration configuration, string schema, bool acceptBootstrapKey)
     {
+        // Note: the cache measures with the system clock: tests that drive business time must not freeze it.
+        services.AddSingleton(new ApiKeyCache(TimeProvider.System));
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<ApiKeyAuthenticationOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, options =>
             {

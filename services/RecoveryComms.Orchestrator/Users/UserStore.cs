@@ -14,7 +14,7 @@ public sealed record IssuedKey(Guid KeyId, string ApiKey);
 /// <c>orchestrator.users</c> and <c>orchestrator.api_keys</c>. Every issue and revocation is published through
 /// the outbox in the same transaction, so the other services' copies can never miss one.
 /// </summary>
-public sealed class UserStore(NpgsqlDataSource dataSource, Outbox outbox, TimeProvider time)
+public sealed class UserStore(NpgsqlDataSource dataSource, Outbox outbox, ApiKeyCache keyCache, TimeProvider time)
 {
     private const string InsertUserSql = """
         INSERT INTO orchestrator.users (id, name, role, phone, created_at, created_by)
@@ -29,7 +29,7 @@ public sealed class UserStore(NpgsqlDataSource dataSource, Outbox outbox, TimePr
     private const string RevokeKeysSql = """
         UPDATE orchestrator.api_keys SET revoked_at = @At
         WHERE user_id = @UserId AND revoked_at IS NULL AND (@KeyId IS NULL OR key_id = @KeyId)
-        RETURNING key_id
+        RETURNING key_id AS KeyId, key_hash AS KeyHash
         """;
 
     private const string UserSql = """
@@ -87,10 +87,11 @@ public sealed class UserStore(NpgsqlDataSource dataSource, Outbox outbox, TimePr
     private async Task<int> RevokeAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid userId, Guid? keyId, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var revoked = (await connection.QueryAsync<Guid>(new CommandDefinition(RevokeKeysSql, new { UserId = userId, KeyId = keyId, At = now }, tx, cancellationToken: ct))).AsList();
-        foreach (var id in revoked)
+        var revoked = (await connection.QueryAsync<(Guid KeyId, string KeyHash)>(new CommandDefinition(RevokeKeysSql, new { UserId = userId, KeyId = keyId, At = now }, tx, cancellationToken: ct))).AsList();
+        foreach (var (id, hash) in revoked)
         {
             await outbox.EnqueueAsync(connection, tx, new ApiKeyRevoked(id, userId, now), ct);
+            keyCache.Forget(hash);
         }
 
         return revoked.Count;
