@@ -37,6 +37,7 @@ builder.Services.AddRecoveryCommsBus(builder.Configuration.RabbitMq(), "consent"
     bus.AddConsumer<InboundCallConsentConsumer>();
     bus.AddConsumer<CheckSuppressionConsumer>();
     bus.AddConsumer<SendSmsConsumer>();
+    bus.AddConsumer<DispositionConsumer>();
 });
 
 var app = builder.Build();
@@ -47,6 +48,7 @@ app.MapWhoAmI();
 app.MapAccountEndpoints();
 app.MapConsentEndpoints();
 app.MapSuppressionEndpoints();
+app.MapSuppressionAdminEndpoints();
 app.Run();
 
 namespace RecoveryComms.Consent

@@ -133,3 +133,48 @@ public sealed class KeywordFlowTests(ConsentHost host) : IClassFixture<ConsentHo
         Assert.Equal(ConsentStates.OptedOut, await SmsStateAsync(optedOut));
     }
 }
+
+public sealed class DispositionTests(ConsentHost host) : IClassFixture<ConsentHost>
+{
+    [Fact]
+    public async Task CsrDisposition_DoNotContactAndWrongNumber_SuppressBothChannelsWithTheCsrInTheLedger()
+    {
+        var phone = Numbers.Chicago();
+        var bus = await host.BusAsync();
+        try
+        {
+            await bus.Publish(new RecoveryComms.Contracts.Consent.RecordContactDisposition(
+                Guid.NewGuid(), Guid.NewGuid(), phone, DoNotContact: true, WrongNumber: true, Spam: false, Guid.NewGuid(), "Casey CSR", "Asked us to stop calling", DateTimeOffset.UtcNow));
+        }
+        finally
+        {
+            await bus.StopAsync();
+        }
+
+        await Eventually.ValueAsync(
+            () => host.ScalarAsync<bool>("SELECT coalesce((SELECT wrong_number FROM consent.numbers WHERE phone = @phone), false)", new { phone }),
+            flagged => flagged, TimeSpan.FromSeconds(15));
+        var rows = await host.QueryAsync<(string Channel, string Actor)>("SELECT channel, actor FROM consent.consent_events WHERE phone = @phone ORDER BY channel", new { phone });
+        Assert.Equal(["sms", "voice"], rows.Select(r => r.Channel));
+        Assert.All(rows, r => Assert.StartsWith("Casey CSR", r.Actor, StringComparison.Ordinal));
+        var decision = await host.Services.GetRequiredService<RecoveryComms.Consent.Suppression.SuppressionPolicy>().DecideAsync(phone, "voice", default);
+        Assert.Equal(["do-not-contact", "wrong-number"], decision.Reasons);
+    }
+
+    [Fact]
+    public async Task QuietHours_ShopEditsAStateWindow_AndOnlyComplianceMay()
+    {
+        var compliance = await host.KeyAsync("compliance");
+        var csr = await host.KeyAsync("csr");
+        static HttpContent Window() => System.Net.Http.Json.JsonContent.Create(new { opensAt = "09:00", closesAt = "20:00", sourceNote = "Okla. Stat. tit. 15 § 775C.4" });
+
+        var byCsr = await host.SendAsync(csr, HttpMethod.Put, "/api/quiet-hours/US-OK", Window());
+        var byCompliance = await host.SendAsync(compliance, HttpMethod.Put, "/api/quiet-hours/US-OK", Window());
+        var bad = await host.SendAsync(compliance, HttpMethod.Put, "/api/quiet-hours/Oklahoma", Window());
+
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, byCsr.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.NoContent, byCompliance.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Equal("09:00:00", await host.ScalarAsync<string>("SELECT opens_at::text FROM consent.quiet_hours WHERE region = 'US-OK'"));
+    }
+}

@@ -1,0 +1,64 @@
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using RecoveryComms.Consent.Ledger;
+using RecoveryComms.Hosting;
+using RecoveryComms.Hosting.Auth;
+using RecoveryComms.Hosting.Phones;
+
+namespace RecoveryComms.Consent.Suppression;
+
+public sealed record QuietHoursRequest(string? OpensAt, string? ClosesAt, string? SourceNote);
+
+public sealed record FlagsRequest(bool? WrongNumber, bool? Spam);
+
+/// <summary>The shop's own settings of suppression: state quiet-hour windows and number flags.</summary>
+public static class AdminEndpoints
+{
+    public static IEndpointRouteBuilder MapSuppressionAdminEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/api/quiet-hours", ListAsync).RequireAuthorization();
+        endpoints.MapPut("/api/quiet-hours/{region}", SetAsync).RequireAuthorization(Policies.ComplianceOrAdmin);
+        endpoints.MapPost("/api/numbers/{phone}/flags", FlagAsync).RequireAuthorization(Policies.CsrOrAbove);
+        return endpoints;
+    }
+
+    private static async Task<Ok<QuietWindow[]>> ListAsync(NpgsqlDataSource dataSource, CancellationToken ct)
+    {
+        await using var c = await dataSource.OpenConnectionAsync(ct);
+        return TypedResults.Ok((await c.QueryAsync<QuietWindow>(new CommandDefinition(
+            "SELECT region, opens_at AS OpensAt, closes_at AS ClosesAt FROM consent.quiet_hours ORDER BY region", cancellationToken: ct))).ToArray());
+    }
+
+    /// <summary>Sets a window: <c>default</c>, or a US state as <c>US-FL</c>. Takes effect within 30 s (the cache).</summary>
+    private static async Task<Results<NoContent, ProblemHttpResult>> SetAsync(string region, QuietHoursRequest request, NpgsqlDataSource dataSource, CancellationToken ct)
+    {
+        if (!(region == "default" || System.Text.RegularExpressions.Regex.IsMatch(region, "^US-[A-Z]{2}$"))
+            || !TimeOnly.TryParse(request.OpensAt, System.Globalization.CultureInfo.InvariantCulture, out var opens)
+            || !TimeOnly.TryParse(request.ClosesAt, System.Globalization.CultureInfo.InvariantCulture, out var closes)
+            || opens >= closes || string.IsNullOrWhiteSpace(request.SourceNote))
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "invalid-quiet-hours", "The window is not valid.",
+                "region is 'default' or 'US-XX'; opensAt < closesAt as HH:mm; sourceNote names the rule.");
+        }
+
+        await using var c = await dataSource.OpenConnectionAsync(ct);
+        await c.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO consent.quiet_hours (region, opens_at, closes_at, source_note) VALUES (@Region, @Opens::time, @Closes::time, @Note)
+            ON CONFLICT (region) DO UPDATE SET opens_at = EXCLUDED.opens_at, closes_at = EXCLUDED.closes_at, source_note = EXCLUDED.source_note
+            """, new { Region = region, Opens = opens.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture), Closes = closes.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture), Note = request.SourceNote }, cancellationToken: ct));
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> FlagAsync(string phone, FlagsRequest request, ConsentStore store, IOptions<ConsentOptions> options, CancellationToken ct)
+    {
+        if (!Phone.TryNormalize(phone, options.Value.DefaultRegion, out var e164))
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "invalid-phone", "Not a phone number.", $"'{phone}' is not a possible phone number.");
+        }
+
+        await store.FlagAsync(e164, request.WrongNumber, request.Spam, ct);
+        return TypedResults.NoContent();
+    }
+}
