@@ -27,18 +27,10 @@ public sealed class ServicesHost : IAsyncLifetime
     {
         Database = await TestDatabase.CreateAsync();
         var rabbit = await TestInfrastructure.RabbitMqAsync();
-        var credentials = Uri.UnescapeDataString(rabbit.UserInfo).Split(':');
 
         void Configure(IWebHostBuilder web)
         {
-            web.UseSetting("Logging:LogLevel:Default", "Error");
-            web.UseSetting("Logging:LogLevel:MassTransit", "Error");
-            web.UseSetting("ConnectionStrings:Postgres", Database.ConnectionString);
-            web.UseSetting("RabbitMq:Host", rabbit.Host);
-            web.UseSetting("RabbitMq:Port", rabbit.Port.ToString(CultureInfo.InvariantCulture));
-            web.UseSetting("RabbitMq:Username", credentials[0]);
-            web.UseSetting("RabbitMq:Password", credentials.Length > 1 ? credentials[1] : "");
-            web.UseSetting("RabbitMq:EndpointPrefix", Prefix);
+            web.UseTestInfrastructure(Database.ConnectionString, rabbit, Prefix);
             web.UseSetting("Twilio:AccountSid", "AC00000000000000000000000000000001");
             web.UseSetting("Twilio:AuthToken", "test-auth-token");
             web.UseSetting("Auth:BootstrapAdminKey", BootstrapKey);

@@ -52,20 +52,11 @@ public sealed class WebhooksHost : IAsyncLifetime
         Postgres = new TcpToggleProxy(admin.Host!, admin.Port);
         var rabbit = await TestInfrastructure.RabbitMqAsync();
         RabbitMq = new TcpToggleProxy(rabbit.Host, rabbit.Port);
-        var credentials = Uri.UnescapeDataString(rabbit.UserInfo).Split(':');
         Events = await EventProbe.StartAsync(Prefix);
 
         _factory = new WebApplicationFactory<WebhooksEntryPoint>().WithWebHostBuilder(web =>
         {
-            // Outage tests make the service log every failed reconnect; only errors are worth a test log.
-            web.UseSetting("Logging:LogLevel:Default", "Error");
-            web.UseSetting("Logging:LogLevel:MassTransit", "Error");
-            web.UseSetting("ConnectionStrings:Postgres", Database.Via(Postgres.Port));
-            web.UseSetting("RabbitMq:Host", "127.0.0.1");
-            web.UseSetting("RabbitMq:Port", RabbitMq.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            web.UseSetting("RabbitMq:Username", credentials[0]);
-            web.UseSetting("RabbitMq:Password", credentials.Length > 1 ? credentials[1] : "");
-            web.UseSetting("RabbitMq:EndpointPrefix", Prefix);
+            web.UseTestInfrastructure(Database.Via(Postgres.Port), new UriBuilder(rabbit) { Host = "127.0.0.1", Port = RabbitMq.Port }.Uri, Prefix);
             web.UseSetting("Twilio:AccountSid", "AC00000000000000000000000000000001");
             web.UseSetting("Twilio:AuthToken", AuthToken);
             web.UseSetting("Twilio:PublicBaseUrl", PublicBaseUrl);

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.Hosting;
@@ -22,17 +21,9 @@ public sealed class WebhooksAndConsentHost : ConsentHost
     {
         await base.InitializeAsync();
         var rabbit = await TestInfrastructure.RabbitMqAsync();
-        var credentials = Uri.UnescapeDataString(rabbit.UserInfo).Split(':');
         _webhooks = new WebApplicationFactory<WebhooksEntryPoint>().WithWebHostBuilder(web =>
         {
-            web.UseSetting("Logging:LogLevel:Default", "Error");
-            web.UseSetting("Logging:LogLevel:MassTransit", "Error");
-            web.UseSetting("ConnectionStrings:Postgres", Database.ConnectionString);
-            web.UseSetting("RabbitMq:Host", rabbit.Host);
-            web.UseSetting("RabbitMq:Port", rabbit.Port.ToString(CultureInfo.InvariantCulture));
-            web.UseSetting("RabbitMq:Username", credentials[0]);
-            web.UseSetting("RabbitMq:Password", credentials.Length > 1 ? credentials[1] : "");
-            web.UseSetting("RabbitMq:EndpointPrefix", Prefix);
+            web.UseTestInfrastructure(Database.ConnectionString, rabbit, Prefix);
             web.UseSetting("Twilio:AccountSid", "AC00000000000000000000000000000001");
             web.UseSetting("Twilio:AuthToken", AuthToken);
             web.UseSetting("Twilio:PublicBaseUrl", PublicBaseUrl);

@@ -1,0 +1,25 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Hosting;
+
+namespace RecoveryComms.Testing;
+
+/// <summary>The settings every service under test gets: quiet logs, its database, the shared broker under its own prefix.</summary>
+public static class TestHostSettings
+{
+    public static IWebHostBuilder UseTestInfrastructure(this IWebHostBuilder web, string connectionString, Uri rabbit, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(web);
+        ArgumentNullException.ThrowIfNull(rabbit);
+        var credentials = Uri.UnescapeDataString(rabbit.UserInfo).Split(':');
+        // Outage tests make services log every failed reconnect; only errors are worth a test log.
+        web.UseSetting("Logging:LogLevel:Default", "Error");
+        web.UseSetting("Logging:LogLevel:MassTransit", "Error");
+        web.UseSetting("ConnectionStrings:Postgres", connectionString);
+        web.UseSetting("RabbitMq:Host", rabbit.Host);
+        web.UseSetting("RabbitMq:Port", rabbit.Port.ToString(CultureInfo.InvariantCulture));
+        web.UseSetting("RabbitMq:Username", credentials[0]);
+        web.UseSetting("RabbitMq:Password", credentials.Length > 1 ? credentials[1] : "");
+        web.UseSetting("RabbitMq:EndpointPrefix", prefix);
+        return web;
+    }
+}
