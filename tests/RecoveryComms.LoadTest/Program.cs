@@ -4,6 +4,7 @@ using System.Globalization;
 using HdrHistogram;
 using MassTransit;
 using RecoveryComms.Contracts.Capture;
+using RecoveryComms.LoadTest;
 using RecoveryComms.Telephony.Signatures;
 
 // Load test for the webhooks service (docs/benchmarks.md). Run through ./infra/dev.sh bench, which starts the
@@ -88,45 +89,16 @@ endToEnd.Reset();
 consumed = 0;
 
 // Phase 1: fixed rate.
-var latency = new LongConcurrentHistogram(1, TimeStamp.Seconds(60), 3);
-var errors = 0L;
 var total = rate * seconds;
-var tasks = new List<Task>(total);
-var t0 = Stopwatch.GetTimestamp();
-for (var i = 0; i < total; i++)
+var run = await OpenLoop.RunAsync(http, rate, total, (_, scheduled) =>
 {
-    var scheduled = t0 + (long)(i * (double)Stopwatch.Frequency / rate);
-    var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), scheduled);
-    if (wait > TimeSpan.FromMilliseconds(1))
-    {
-        await Task.Delay(wait);
-    }
-
-    tasks.Add(Task.Run(async () =>
-    {
-        using var request = MissedCall(out var callSid);
-        sent[callSid] = scheduled;
-        try
-        {
-            using var response = await http.SendAsync(request);
-            if (!response.IsSuccessStatusCode)
-            {
-                Interlocked.Increment(ref errors);
-            }
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-        {
-            Interlocked.Increment(ref errors);
-        }
-
-        latency.RecordValue(Math.Max(1, Stopwatch.GetTimestamp() - scheduled));
-    }));
-}
-
-await Task.WhenAll(tasks);
-var elapsed = Stopwatch.GetElapsedTime(t0);
+    var request = MissedCall(out var callSid);
+    sent[callSid] = scheduled;
+    return request;
+});
+var (latency, errors, elapsed) = (run.Latency, run.Errors, run.Elapsed);
 var drainDeadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 30;
-while (Interlocked.Read(ref consumed) < total - Interlocked.Read(ref errors) && Stopwatch.GetTimestamp() < drainDeadline)
+while (Interlocked.Read(ref consumed) < total - errors && Stopwatch.GetTimestamp() < drainDeadline)
 {
     await Task.Delay(100);
 }
@@ -158,8 +130,7 @@ var capture = await SaturateAsync(() => MissedCall(out _));
 var baseline = await SaturateAsync(Baseline);
 await bus.StopAsync();
 
-static double Ms(HistogramBase histogram, double percentile) =>
-    histogram.TotalCount == 0 ? double.NaN : histogram.GetValueAtPercentile(percentile) * 1000.0 / Stopwatch.Frequency;
+static double Ms(HistogramBase histogram, double percentile) => OpenLoop.Ms(histogram, percentile);
 
 var inv = CultureInfo.InvariantCulture;
 Console.WriteLine(string.Create(inv, $"""

@@ -47,43 +47,9 @@ internal static class SuppressionLoad
         // Warm-up: JIT, pools, prepared statements, the quiet-hours cache.
         await Task.WhenAll(Enumerable.Range(0, 500).Select(async i => (await http.GetAsync(Url(i))).Dispose()));
 
-        var latency = new LongConcurrentHistogram(1, TimeStamp.Seconds(60), 3);
-        var errors = 0L;
         var total = rate * seconds;
-        var tasks = new List<Task>(total);
-        var t0 = Stopwatch.GetTimestamp();
-        for (var i = 0; i < total; i++)
-        {
-            var scheduled = t0 + (long)(i * (double)Stopwatch.Frequency / rate);
-            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), scheduled);
-            if (wait > TimeSpan.FromMilliseconds(1))
-            {
-                await Task.Delay(wait);
-            }
-
-            var n = i;
-            tasks.Add(Task.Run(async () =>
-            {
-                try
-                {
-                    using var response = await http.GetAsync(Url(n));
-                    if (!response.IsSuccessStatusCode)
-                    {
-                        Interlocked.Increment(ref errors);
-                    }
-                }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-                {
-                    Interlocked.Increment(ref errors);
-                }
-
-                latency.RecordValue(Math.Max(1, Stopwatch.GetTimestamp() - scheduled));
-            }));
-        }
-
-        await Task.WhenAll(tasks);
-        var elapsed = Stopwatch.GetElapsedTime(t0);
-        static double Ms(HistogramBase h, double p) => h.GetValueAtPercentile(p) * 1000.0 / Stopwatch.Frequency;
+        var (latency, errors, elapsed) = await OpenLoop.RunAsync(http, rate, total, (n, _) => new HttpRequestMessage(HttpMethod.Get, Url(n)));
+        static double Ms(HistogramBase h, double p) => OpenLoop.Ms(h, p);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
             ## Suppression check load test ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores)
 
