@@ -38,6 +38,7 @@ builder.Services.AddRecoveryCommsBus(builder.Configuration.RabbitMq(), "consent"
     bus.AddConsumer<CheckSuppressionConsumer>();
     bus.AddConsumer<SendSmsConsumer>();
     bus.AddConsumer<DispositionConsumer>();
+    bus.AddConsumer<ResolveContactConsumer>();
 });
 
 var app = builder.Build();

@@ -1,20 +1,66 @@
+using RecoveryComms.Contracts.Consent;
 using RecoveryComms.Hosting;
 using RecoveryComms.Hosting.Auth;
+using RecoveryComms.Hosting.Business;
 using RecoveryComms.Hosting.Data;
 using RecoveryComms.Hosting.Messaging;
 using RecoveryComms.Orchestrator;
+using RecoveryComms.Orchestrator.Alerts;
+using RecoveryComms.Orchestrator.Attempts;
+using RecoveryComms.Orchestrator.Owners;
+using RecoveryComms.Orchestrator.Queue;
+using RecoveryComms.Orchestrator.Timers;
 using RecoveryComms.Orchestrator.Users;
+using RecoveryComms.Telephony;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults("recoverycomms-orchestrator");
 
+builder.Services.AddValidatedOptions<RecoveryOptions>(RecoveryOptions.Section);
+builder.Services.AddValidatedOptions<BusinessOptions>(BusinessOptions.Section);
 builder.Services.AddPostgres(builder.Configuration, "orchestrator", typeof(OrchestratorEntryPoint).Assembly);
 builder.Services.AddOutbox("orchestrator");
+builder.Services.AddTwilio();
 builder.Services.AddApiKeyAuthentication(builder.Configuration, "orchestrator", acceptBootstrapKey: true);
 builder.Services.AddSingleton<UserStore>();
+builder.Services.AddSingleton<ShopCalendar>();
+
+// Queue/: items, their views and the live stream. Timers/: durable timers. Attempts/: calls and the one SMS.
+builder.Services.AddSingleton<LoopClock>();
+builder.Services.AddSingleton<ItemChanges>();
+builder.Services.AddSingleton<ItemQueries>();
+builder.Services.AddSingleton<ItemActions>();
+builder.Services.AddSingleton<Contacts>();
+builder.Services.AddSingleton<RecoveryIntake>();
+builder.Services.AddSingleton<Rotation>();
+builder.Services.AddSingleton<StaffAlerts>();
+builder.Services.AddSingleton<CallAttempts>();
+builder.Services.AddSingleton<AttemptOutcomes>();
+builder.Services.AddSingleton<RecoverySms>();
+builder.Services.AddSingleton<ItemFeed>();
+builder.Services.AddHostedService(provider => provider.GetRequiredService<ItemFeed>());
+builder.Services.AddSingleton<TimerWorkerState>();
+builder.Services.AddSingleton<ITimerHandler, LoopTimers>();
+builder.Services.AddSingleton<ITimerHandler, ShopTimers>();
+builder.Services.AddSingleton<ITimerHandler, AttemptSettleTimer>();
+builder.Services.AddSingleton<ITimerHandler, SmsRecheckTimer>();
+builder.Services.AddSingleton<TimerWorker>();
+builder.Services.AddHostedService(provider => provider.GetRequiredService<TimerWorker>());
+builder.Services.AddHostedService<ShopTimerSeeder>();
+
 builder.Services.AddRecoveryCommsBus(builder.Configuration.RabbitMq(), "orchestrator", bus =>
 {
-    // The recovery queue's consumers arrive with the orchestrator issue; users and keys only publish for now.
+    bus.AddConsumer<MissedCallConsumer>();
+    bus.AddConsumer<AbandonedCallConsumer>();
+    bus.AddConsumer<VoicemailConsumer>();
+    bus.AddConsumer<VoicemailTranscribedConsumer>();
+    bus.AddConsumer<InboundSmsConsumer>();
+    bus.AddConsumer<SmsDeliveryConsumer>();
+    bus.AddConsumer<AttemptStatusConsumer>();
+    bus.AddConsumer<StaffAlertSmsConsumer>();
+    bus.AddRequestClient<ResolveContact>();
+    bus.AddRequestClient<CheckSuppression>();
+    bus.AddRequestClient<SendSms>();
 });
 
 var app = builder.Build();
@@ -23,6 +69,9 @@ app.UseAuthorization();
 app.MapServiceDefaults();
 app.MapUserEndpoints();
 app.MapWhoAmI();
+app.MapQueueEndpoints();
+app.MapStreamEndpoints();
+app.MapRotationEndpoints();
 app.Run();
 
 namespace RecoveryComms.Orchestrator

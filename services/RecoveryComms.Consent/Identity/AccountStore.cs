@@ -88,6 +88,13 @@ public sealed class AccountStore(NpgsqlDataSource dataSource, TimeProvider time)
         return (new Account(id, externalRef, name, timeZone, sorted), outcome);
     }
 
+    /// <summary>The account's display name; null when there is no such account.</summary>
+    public async Task<string?> NameAsync(Guid accountId, CancellationToken ct)
+    {
+        await using var c = await dataSource.OpenConnectionAsync(ct);
+        return await c.QuerySingleOrDefaultAsync<string?>(new CommandDefinition("SELECT name FROM consent.accounts WHERE id = @Id", new { Id = accountId }, cancellationToken: ct));
+    }
+
     /// <summary>One contact key for every number of an account; a number without an account is its own contact.</summary>
     public async Task<Contact> ResolveAsync(string e164, CancellationToken ct)
     {

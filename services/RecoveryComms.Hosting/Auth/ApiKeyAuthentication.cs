@@ -151,6 +151,7 @@ public static class ApiKeyAuthenticationExtensions
             .AddPolicy(Policies.ComplianceOrAdmin, p => p.RequireRole(Roles.Compliance, Roles.Admin))
             .AddPolicy(Policies.ComplianceOrManager, p => p.RequireRole(Roles.Compliance, Roles.Manager, Roles.Admin))
             .AddPolicy(Policies.AccountWriter, p => p.RequireRole(Roles.Admin, Roles.Integration))
+            .AddPolicy(Policies.CallbackWriter, p => p.RequireRole(Roles.Csr, Roles.Manager, Roles.Admin, Roles.Integration))
             .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin))
             .AddPolicy(Policies.UserAdmin, p => p.RequireRole(Roles.Admin, Roles.Bootstrap));
         return services;

@@ -28,6 +28,9 @@ public static class Policies
     public const string ComplianceOrAdmin = "compliance";
     public const string ComplianceOrManager = "compliance-or-manager";
     public const string AccountWriter = "account-writer";
+
+    /// <summary>Creating callbacks: staff, or a CRM or answering service.</summary>
+    public const string CallbackWriter = "callback-writer";
     public const string Admin = "admin";
 
     /// <summary>Creating users: an admin, or the bootstrap key before there is one.</summary>

@@ -1,0 +1,220 @@
+using Dapper;
+using MassTransit;
+using Npgsql;
+using RecoveryComms.Contracts.Capture;
+using RecoveryComms.Orchestrator.Queue;
+using RecoveryComms.Orchestrator.Timers;
+
+namespace RecoveryComms.Orchestrator.Attempts;
+
+/// <summary>A row of <c>orchestrator.call_attempts</c>.</summary>
+public sealed class CallAttempt
+{
+    public Guid Id { get; init; }
+
+    public Guid ItemId { get; init; }
+
+    public Guid CsrId { get; init; }
+
+    public DateTime StartedAt { get; init; }
+
+    public string Result { get; set; } = "";
+
+    public bool Counts { get; set; }
+
+    public string? CsrCallSid { get; init; }
+
+    public string? CustomerCallSid { get; set; }
+
+    public string? CsrLegStatus { get; set; }
+
+    public string? CustomerLegStatus { get; set; }
+
+    public string? AnsweredBy { get; set; }
+
+    public bool VoicemailLeft { get; set; }
+}
+
+/// <summary>
+/// Applies Twilio's status reports of click-to-call legs. The CSR's leg is the call the orchestrator created;
+/// the customer's leg is its child (its <c>ParentCallSid</c> is the CSR's leg). Reports arrive in any order and
+/// more than once: a leg's status never moves backwards, and a finished attempt stays finished.
+/// </summary>
+public sealed partial class AttemptOutcomes(NpgsqlDataSource dataSource, ItemChanges changes, RecoverySms sms, ILogger<AttemptOutcomes> logger)
+{
+    /// <summary>How long after the CSR's leg ended the customer's leg may still report before the attempt is settled without it.</summary>
+    public static readonly TimeSpan SettleAfter = TimeSpan.FromMinutes(2);
+
+    private static int Rank(string? status) => status switch
+    {
+        null => -1,
+        "queued" or "initiated" => 0,
+        "ringing" => 1,
+        "in-progress" or "answered" => 2,
+        _ => 3,
+    };
+
+    public async Task ApplyAsync(CallbackAttemptStatusReported report, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        bool sendAutoSms = false;
+        Guid itemId;
+        await using (var c = await dataSource.OpenConnectionAsync(ct))
+        {
+            await using var tx = await c.BeginTransactionAsync(ct);
+            var attempt = await c.QuerySingleOrDefaultAsync<CallAttempt>(new CommandDefinition(
+                "SELECT * FROM orchestrator.call_attempts WHERE csr_call_sid = @Sid OR csr_call_sid = @Parent FOR UPDATE",
+                new { Sid = report.CallSid, Parent = report.ParentCallSid ?? "-" }, tx, cancellationToken: ct));
+            if (attempt is null)
+            {
+                // Twilio can report the leg before the attempt row has its SID (the create call answered a moment later).
+                throw new NotYetException($"No attempt knows call {report.CallSid} yet.");
+            }
+
+            itemId = attempt.ItemId;
+            var item = (await RecoveryItemStore.LockAsync(c, tx, attempt.ItemId, ct))!;
+            var customerLeg = report.CallSid != attempt.CsrCallSid;
+            var before = attempt.Result;
+            if (customerLeg)
+            {
+                if (Rank(report.Status) <= Rank(attempt.CustomerLegStatus))
+                {
+                    await tx.CommitAsync(ct);
+                    return;
+                }
+
+                attempt.CustomerCallSid = report.CallSid;
+                attempt.CustomerLegStatus = report.Status;
+                attempt.AnsweredBy = report.AnsweredBy ?? attempt.AnsweredBy;
+                attempt.Result = report.Status switch
+                {
+                    "completed" or "in-progress" or "answered" => "answered",
+                    "no-answer" or "busy" or "failed" or "canceled" => report.Status,
+                    _ => "connecting",
+                };
+            }
+            else
+            {
+                if (Rank(report.Status) <= Rank(attempt.CsrLegStatus))
+                {
+                    await tx.CommitAsync(ct);
+                    return;
+                }
+
+                attempt.CsrLegStatus = report.Status;
+                if (attempt.CustomerLegStatus is null)
+                {
+                    attempt.Result = report.Status switch
+                    {
+                        "in-progress" or "answered" or "completed" => "connecting",
+                        "no-answer" or "busy" or "failed" or "canceled" => "csr-unreachable",
+                        _ => attempt.Result is "placing" ? "ringing-csr" : attempt.Result,
+                    };
+                }
+            }
+
+            if (!customerLeg && report.Status == "completed" && attempt.CustomerLegStatus is null)
+            {
+                // The CSR's leg ended and the customer's has not reported: it may still, else the attempt is settled then.
+                await TimerStore.ArmAsync(c, tx, TimerKinds.AttemptSettle, item.Id, report.OccurredAt + SettleAfter, ct);
+            }
+
+            var finished = IsFinal(attempt.Result) && !IsFinal(before);
+            await c.ExecuteAsync(new CommandDefinition(
+                """
+                UPDATE orchestrator.call_attempts SET result = @Result, customer_call_sid = @CustomerCallSid, csr_leg_status = @CsrLegStatus,
+                    customer_leg_status = @CustomerLegStatus, answered_by = @AnsweredBy, ended_at = CASE WHEN @Finished THEN @At ELSE ended_at END
+                WHERE id = @Id
+                """, new
+                {
+                    attempt.Result, attempt.CustomerCallSid, attempt.CsrLegStatus, attempt.CustomerLegStatus, attempt.AnsweredBy,
+                    Finished = finished, At = report.OccurredAt, attempt.Id,
+                }, tx, cancellationToken: ct));
+
+            if (finished)
+            {
+                if (attempt.Result == "csr-unreachable")
+                {
+                    await UncountAsync(c, tx, item, attempt.Id, ct);
+                    await changes.SaveAsync(c, tx, item, Actor.System, TimelineKinds.AttemptResult,
+                        "Your phone did not answer, so the customer was not dialled. It does not count as an attempt.", ct);
+                }
+                else
+                {
+                    await changes.SaveAsync(c, tx, item, Actor.System, TimelineKinds.AttemptResult, Describe(attempt), ct);
+                    sendAutoSms = attempt.Result != "answered" && item.Attempts == 1 && !item.SmsSent && item.IsOpen && sms.AutoSendEnabled;
+                }
+            }
+
+            await tx.CommitAsync(ct);
+        }
+
+        if (sendAutoSms)
+        {
+            var result = await sms.SendAutomaticAsync(itemId, ct);
+            LogAutoSms(itemId, result.Refusal?.Type ?? "requested");
+        }
+    }
+
+    /// <summary>An attempt that never dialled the customer gives its place in the loop back.</summary>
+    public static async Task UncountAsync(NpgsqlConnection c, NpgsqlTransaction tx, RecoveryItem item, Guid attemptId, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        await c.ExecuteAsync(new CommandDefinition("UPDATE orchestrator.call_attempts SET counts = false WHERE id = @Id", new { Id = attemptId }, tx, cancellationToken: ct));
+        var counted = await c.QuerySingleAsync<(long Count, DateTime? First)>(new CommandDefinition(
+            "SELECT count(*), min(started_at) FROM orchestrator.call_attempts WHERE item_id = @ItemId AND counts", new { ItemId = item.Id }, tx, cancellationToken: ct));
+        item.Attempts = (int)counted.Count;
+        item.FirstAttemptAt = counted.First;
+        if (item.Attempts == 0 && item.Status == ItemStatuses.InProgress && item.ClaimedAt is null)
+        {
+            item.Status = ItemStatuses.NeedsCallback;
+        }
+    }
+
+    private static bool IsFinal(string result) => result is "answered" or "no-answer" or "busy" or "failed" or "canceled" or "csr-unreachable" or "not-placed";
+
+    private static string Describe(CallAttempt attempt) => attempt.Result switch
+    {
+        "answered" when attempt.AnsweredBy?.StartsWith("machine", StringComparison.Ordinal) == true => "The customer's voicemail answered.",
+        "answered" => "The customer answered.",
+        "no-answer" => "The customer did not answer.",
+        "busy" => "The customer's line was busy.",
+        "failed" => "The call to the customer failed.",
+        _ => "The call was cancelled before the customer answered.",
+    };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Automatic SMS for item {ItemId} after an unanswered first attempt: {Outcome}")]
+    private partial void LogAutoSms(Guid itemId, string outcome);
+}
+
+/// <summary>Settles an attempt whose customer leg never reported after the CSR's leg ended: the customer was not reached.</summary>
+public sealed class AttemptSettleTimer(ItemChanges changes) : ITimerHandler
+{
+    public IReadOnlyCollection<string> Kinds { get; } = [TimerKinds.AttemptSettle];
+
+    public async Task FireAsync(NpgsqlConnection c, NpgsqlTransaction tx, DueTimer timer, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(timer);
+        var attemptId = await c.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(
+            """
+            UPDATE orchestrator.call_attempts SET result = 'canceled', ended_at = @At
+            WHERE item_id = @ItemId AND result IN ('placing', 'ringing-csr', 'connecting') AND customer_leg_status IS NULL
+            RETURNING id
+            """, new { timer.ItemId, At = changes.Now }, tx, cancellationToken: ct));
+        var item = attemptId is null ? null : await RecoveryItemStore.LockAsync(c, tx, timer.ItemId!.Value, ct);
+        if (item is null)
+        {
+            return;
+        }
+
+        await AttemptOutcomes.UncountAsync(c, tx, item, attemptId!.Value, ct);
+        await changes.SaveAsync(c, tx, item, Actor.System, TimelineKinds.AttemptResult,
+            "The call ended before the customer was dialled. It does not count as an attempt.", ct);
+    }
+}
+
+/// <summary>Status reports of click-to-call legs (from the webhooks service).</summary>
+public sealed class AttemptStatusConsumer(AttemptOutcomes outcomes) : IConsumer<CallbackAttemptStatusReported>
+{
+    public Task Consume(ConsumeContext<CallbackAttemptStatusReported> context) => outcomes.ApplyAsync(context.Message, context.CancellationToken);
+}

@@ -1,0 +1,279 @@
+using System.Globalization;
+using Dapper;
+using MassTransit;
+using Microsoft.Extensions.Options;
+using NodaTime;
+using Npgsql;
+using RecoveryComms.Contracts.Consent;
+using RecoveryComms.Hosting.Business;
+using RecoveryComms.Orchestrator.Queue;
+using RecoveryComms.Orchestrator.Timers;
+using RecoveryComms.Telephony.Messaging;
+
+namespace RecoveryComms.Orchestrator.Attempts;
+
+public sealed record SmsRequest(string? WindowA, string? WindowB, string? Issue);
+
+public sealed record SmsAccepted(Guid SendId, Guid ItemId, string Status, string Body, int Segments, int Units, string? MessageSid, IReadOnlyList<string> Reasons);
+
+/// <summary>
+/// The loop's one SMS, always through the consent service's send gate (never straight to Twilio). The slot is
+/// taken in a committed row first (a partial unique index allows one per item), then the gate is asked with the
+/// row's id as its idempotency key, so a retry, a double click or a lost answer can never send a second text.
+/// A refused or failed send gives the slot back.
+/// </summary>
+public sealed partial class RecoverySms(
+    NpgsqlDataSource dataSource, ItemChanges changes, IRequestClient<SendSms> gate, ShopCalendar calendar, IOptions<RecoveryOptions> options,
+    TimeProvider time, ILogger<RecoverySms> logger)
+{
+    public static readonly TimeSpan RecheckAfter = TimeSpan.FromMinutes(1);
+
+    public bool AutoSendEnabled => options.Value.AutoSmsAfterFirstAttempt;
+
+    /// <summary>The template filled in, and its length in SMS terms.</summary>
+    public (string Body, SmsLength Length) Compose(string windowA, string windowB, string? issue)
+    {
+        var body = options.Value.SmsTemplate
+            .Replace("{shop}", options.Value.ShopName, StringComparison.Ordinal)
+            .Replace("{windowA}", windowA, StringComparison.Ordinal)
+            .Replace("{windowB}", windowB, StringComparison.Ordinal)
+            .Replace("{issue}", string.IsNullOrWhiteSpace(issue) ? "" : " about " + issue.Trim(), StringComparison.Ordinal);
+        return (body, SmsSegments.Count(body));
+    }
+
+    public async Task<ActionResult<SmsAccepted>> SendAsync(Guid itemId, Actor csr, SmsRequest request, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var errors = new List<string>();
+        foreach (var (name, value) in new[] { ("windowA", request.WindowA), ("windowB", request.WindowB) })
+        {
+            if (string.IsNullOrWhiteSpace(value) || value.Length > 40 || value.Any(char.IsControl))
+            {
+                errors.Add($"{name} is required: the time offered, on one line of at most 40 characters (e.g. \"today 2-4 pm\").");
+            }
+        }
+
+        if (request.Issue is { } issueText && (issueText.Length > 60 || issueText.Any(char.IsControl)))
+        {
+            errors.Add("issue is at most 60 characters on one line.");
+        }
+
+        if (errors.Count > 0)
+        {
+            return Act.No<SmsAccepted>(400, "validation", "The SMS request is not valid.", string.Join(" ", errors));
+        }
+
+        var (body, length) = Compose(request.WindowA!.Trim(), request.WindowB!.Trim(), request.Issue);
+        if (length.Segments > 1)
+        {
+            return Act.No<SmsAccepted>(422, "sms-too-long",
+                "The text must fit one SMS segment.",
+                length.Gsm7
+                    ? $"It counts {length.Units} GSM-7 characters (extension characters count twice); one segment holds 160."
+                    : $"It needs UCS-2 (a character outside GSM-7) and counts {length.Units}; one segment holds 70. Use plain characters.");
+        }
+
+        return await ReserveAndSendAsync(itemId, csr, body, length, requireOwner: true, ct);
+    }
+
+    /// <summary>After an unanswered first attempt, when the shop enables it: the next two callback blocks are offered.</summary>
+    public async Task<ActionResult<SmsAccepted>> SendAutomaticAsync(Guid itemId, CancellationToken ct)
+    {
+        var windows = NextWindows(time.GetUtcNow());
+        var (body, length) = Compose(windows[0], windows[1], null);
+        return length.Segments > 1
+            ? Act.No<SmsAccepted>(422, "sms-too-long", "The shop's template does not fit one segment.")
+            : await ReserveAndSendAsync(itemId, Actor.System, body, length, requireOwner: false, ct);
+    }
+
+    private async Task<ActionResult<SmsAccepted>> ReserveAndSendAsync(Guid itemId, Actor actor, string body, SmsLength length, bool requireOwner, CancellationToken ct)
+    {
+        var sendId = Guid.CreateVersion7();
+        string phone;
+        await using (var c = await dataSource.OpenConnectionAsync(ct))
+        {
+            await using var tx = await c.BeginTransactionAsync(ct);
+            var item = await RecoveryItemStore.LockAsync(c, tx, itemId, ct);
+            if (item is null)
+            {
+                return Act.No<SmsAccepted>(404, "not-found", "No such recovery item.");
+            }
+
+            if (!item.IsOpen)
+            {
+                return Act.No<SmsAccepted>(409, "item-completed", "The item is completed.");
+            }
+
+            if (requireOwner && !item.IsOwnedBy(actor.Id!.Value))
+            {
+                return Act.No<SmsAccepted>(403, "not-owner", "Only the item's owner sends its SMS; claim it first.");
+            }
+
+            if (item.Phone is null)
+            {
+                return Act.No<SmsAccepted>(422, "cannot-call-back", "The caller withheld their number: nobody can text back.");
+            }
+
+            if (item.SmsSent)
+            {
+                return Act.No<SmsAccepted>(409, "sms-already-sent", "This loop's one SMS was already sent.");
+            }
+
+            try
+            {
+                await c.ExecuteAsync(new CommandDefinition(
+                    """
+                    INSERT INTO orchestrator.recovery_sms (send_id, item_id, requested_by, body, status, requested_at)
+                    VALUES (@SendId, @ItemId, @By, @Body, 'requested', @At)
+                    """, new { SendId = sendId, ItemId = itemId, By = actor.Id, Body = body, At = time.GetUtcNow() }, tx, cancellationToken: ct));
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+            {
+                return Act.No<SmsAccepted>(409, "sms-already-sent", "This loop's one SMS was already sent.");
+            }
+
+            phone = item.Phone;
+            item.SmsSent = true;
+            await changes.SaveAsync(c, tx, item, actor, TimelineKinds.SmsRequested, body, ct);
+            // If the gate's answer is lost, the recheck asks again with the same send id (never a second text).
+            await TimerStore.ArmAsync(c, tx, TimerKinds.SmsRecheck, itemId, time.GetUtcNow() + RecheckAfter, ct);
+            await tx.CommitAsync(ct);
+        }
+
+        var result = await AskGateAsync(sendId, phone, body, ct);
+        if (result is null)
+        {
+            return Act.Ok(new SmsAccepted(sendId, itemId, "requested", body, length.Segments, length.Units, null, []));
+        }
+
+        await using (var c = await dataSource.OpenConnectionAsync(ct))
+        {
+            await using var tx = await c.BeginTransactionAsync(ct);
+            await ApplyAsync(c, tx, result, ct);
+            await tx.CommitAsync(ct);
+        }
+
+        return result.Status == "refused"
+            ? Act.No<SmsAccepted>(422, "suppressed", "The SMS may not be sent to this number now.", string.Join(", ", result.Reasons), result.Reasons)
+            : result.Status == "failed"
+                ? Act.No<SmsAccepted>(502, "sms-failed", "Twilio refused the SMS; the loop may try again.", string.Join(", ", result.Reasons), result.Reasons)
+                : Act.Ok(new SmsAccepted(sendId, itemId, result.Status, body, length.Segments, length.Units, result.MessageSid, result.Reasons));
+    }
+
+    /// <summary>Asks the gate; null when it did not answer in time (the recheck timer asks again).</summary>
+    public async Task<SmsSendResult?> AskGateAsync(Guid sendId, string phone, string body, CancellationToken ct)
+    {
+        try
+        {
+            var answer = await gate.GetResponse<SmsSendResult>(new SendSms(sendId, sendId, phone, body, time.GetUtcNow()), ct,
+                RequestTimeout.After(s: (int)Math.Ceiling(options.Value.ConsentTimeout.TotalSeconds)));
+            return answer.Message;
+        }
+        catch (RequestTimeoutException e)
+        {
+            LogGateSilent(e, sendId);
+            return null;
+        }
+    }
+
+    /// <summary>Records the gate's answer on the item (inside the caller's transaction).</summary>
+    public async Task ApplyAsync(NpgsqlConnection c, NpgsqlTransaction tx, SmsSendResult result, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var itemId = await c.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(
+            """
+            UPDATE orchestrator.recovery_sms SET status = @Status, reasons = @Reasons, message_sid = @Sid, decided_at = @At
+            WHERE send_id = @SendId AND status IN ('requested', 'unknown') RETURNING item_id
+            """, new { result.Status, Reasons = result.Reasons.ToArray(), Sid = result.MessageSid, At = time.GetUtcNow(), result.SendId }, tx, cancellationToken: ct));
+        var item = itemId is { } id ? await RecoveryItemStore.LockAsync(c, tx, id, ct) : null;
+        if (item is null)
+        {
+            return;
+        }
+
+        if (result.Status != "unknown")
+        {
+            await TimerStore.CancelAsync(c, tx, item.Id, ct, TimerKinds.SmsRecheck);
+        }
+
+        string detail;
+        switch (result.Status)
+        {
+            case "sent":
+                item.SmsSent = true;
+                if (item.Status is ItemStatuses.InProgress or ItemStatuses.NeedsCallback)
+                {
+                    item.Status = ItemStatuses.LeftMessage;
+                }
+
+                detail = "SMS sent.";
+                break;
+            case "unknown":
+                item.SmsSent = true;
+                detail = "SMS outcome unknown: the consent service is reconciling it with Twilio (it is never resent).";
+                await TimerStore.ArmAsync(c, tx, TimerKinds.SmsRecheck, item.Id, time.GetUtcNow() + RecheckAfter, ct);
+                break;
+            default:
+                item.SmsSent = false;
+                detail = $"SMS {result.Status}: {string.Join(", ", result.Reasons)}.";
+                break;
+        }
+
+        await changes.SaveAsync(c, tx, item, Actor.System, TimelineKinds.SmsResult, detail, ct);
+    }
+
+    /// <summary>Two windows to offer: the next two callback blocks at least half an hour away, on open days.</summary>
+    public IReadOnlyList<string> NextWindows(DateTimeOffset now)
+    {
+        var blocks = options.Value.CallbackBlocks.Select(b => ShopCalendar.TryParseTime(b, out var t) ? t : LocalTime.Noon).Order().ToList();
+        var today = calendar.Local(now).Date;
+        var windows = new List<string>();
+        for (var day = 0; day < 14 && windows.Count < 2; day++)
+        {
+            var date = today.PlusDays(day);
+            foreach (var block in blocks)
+            {
+                var at = calendar.At(date, block);
+                if (at > now + TimeSpan.FromMinutes(30) && calendar.IsOpen(at) && windows.Count < 2)
+                {
+                    var dayName = day switch { 0 => "today", 1 => "tomorrow", _ => date.DayOfWeek.ToString()[..3] };
+                    windows.Add(string.Create(CultureInfo.InvariantCulture, $"{dayName} {block.ToString("h:mm tt", CultureInfo.InvariantCulture).ToLowerInvariant()}"));
+                }
+            }
+        }
+
+        while (windows.Count < 2)
+        {
+            windows.Add("at a time that suits you");
+        }
+
+        return windows;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The send gate did not answer for SMS {SendId}; the recheck will ask again")]
+    private partial void LogGateSilent(Exception e, Guid sendId);
+}
+
+/// <summary>Asks the gate again, with the same send id, about an SMS whose answer was lost or is still unknown.</summary>
+public sealed class SmsRecheckTimer(RecoverySms sms) : ITimerHandler
+{
+    public IReadOnlyCollection<string> Kinds { get; } = [TimerKinds.SmsRecheck];
+
+    public async Task FireAsync(NpgsqlConnection c, NpgsqlTransaction tx, DueTimer timer, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(timer);
+        var pending = await c.QuerySingleOrDefaultAsync<(Guid SendId, string Body, string Phone)?>(new CommandDefinition(
+            """
+            SELECT s.send_id, s.body, i.phone FROM orchestrator.recovery_sms s JOIN orchestrator.recovery_items i ON i.id = s.item_id
+            WHERE s.item_id = @ItemId AND s.status IN ('requested', 'unknown')
+            """, new { timer.ItemId }, tx, cancellationToken: ct));
+        if (pending is not { } p)
+        {
+            return;
+        }
+
+        var result = await sms.AskGateAsync(p.SendId, p.Phone, p.Body, ct)
+            ?? throw new TimeoutException("The send gate did not answer; the timer tries again.");
+        await sms.ApplyAsync(c, tx, result, ct);
+    }
+}

@@ -1,0 +1,161 @@
+using System.Globalization;
+using Dapper;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using RecoveryComms.Hosting.Business;
+using RecoveryComms.Orchestrator.Alerts;
+using RecoveryComms.Orchestrator.Owners;
+using RecoveryComms.Orchestrator.Timers;
+
+namespace RecoveryComms.Orchestrator.Queue;
+
+/// <summary>
+/// What the loop's timers do to an item: start its clock at the morning opening, hand it to the backup owner
+/// when nobody claimed or called by the first-attempt target, escalate it to the manager when no attempt was
+/// made by the SLA, and bring a limbo item back at its next-check time.
+/// </summary>
+public sealed class LoopTimers(ItemChanges changes, StaffAlerts alerts, ShopCalendar calendar) : ITimerHandler
+{
+    public IReadOnlyCollection<string> Kinds { get; } = [TimerKinds.ClockStart, TimerKinds.FirstAttemptDue, TimerKinds.SlaDue, TimerKinds.LimboCheck];
+
+    public async Task FireAsync(NpgsqlConnection c, NpgsqlTransaction tx, DueTimer timer, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(timer);
+        var item = timer.ItemId is { } id ? await RecoveryItemStore.LockAsync(c, tx, id, ct) : null;
+        if (item is null || !item.IsOpen)
+        {
+            return;
+        }
+
+        switch (timer.Kind)
+        {
+            case TimerKinds.ClockStart:
+                await changes.NoteAsync(c, tx, item, Actor.System, TimelineKinds.ClockStarted, "The shop opened: this after-hours item is now on the clock.", ct);
+                break;
+            case TimerKinds.FirstAttemptDue:
+                await BackupTriggerAsync(c, tx, item, ct);
+                break;
+            case TimerKinds.SlaDue:
+                await EscalateAsync(c, tx, item, ct);
+                break;
+            case TimerKinds.LimboCheck when item.Status == ItemStatuses.Limbo:
+                item.Status = ItemStatuses.NeedsCallback;
+                item.NextCheckAt = null;
+                await changes.SaveAsync(c, tx, item, Actor.System, TimelineKinds.LimboCheck, "Next-check time reached: back in the queue.", ct);
+                await alerts.RaiseAsync(c, tx, item, "limbo-check:" + item.Version.ToString(CultureInfo.InvariantCulture), item.PrimaryOwnerId,
+                    "A callback you parked is due for another look.", ct);
+                break;
+        }
+    }
+
+    private async Task BackupTriggerAsync(NpgsqlConnection c, NpgsqlTransaction tx, RecoveryItem item, CancellationToken ct)
+    {
+        if (item.ClaimedAt is not null || item.Attempts > 0)
+        {
+            return;
+        }
+
+        var duty = await Rotation.DutyAsync(c, tx, calendar.Local(changes.Now).DayOfWeek, ct);
+        var backup = item.BackupOwnerId ?? duty.BackupUserId;
+        if (backup is not null && backup != item.PrimaryOwnerId)
+        {
+            // The backup takes the item; the primary stays on it as the second named person.
+            (item.PrimaryOwnerId, item.BackupOwnerId) = (backup, item.PrimaryOwnerId);
+        }
+
+        item.BackupTriggeredAt = changes.Now;
+        await changes.SaveAsync(c, tx, item, Actor.System, TimelineKinds.BackupTriggered,
+            "Nobody claimed or called within the first-attempt target: the backup owner takes it.", ct);
+        await alerts.RaiseAsync(c, tx, item, TimelineKinds.BackupTriggered, item.PrimaryOwnerId,
+            $"Callback waiting: nobody has called back a {item.Type} yet. It is yours now.", ct);
+    }
+
+    private async Task EscalateAsync(NpgsqlConnection c, NpgsqlTransaction tx, RecoveryItem item, CancellationToken ct)
+    {
+        if (item.Attempts > 0 || item.Status is ItemStatuses.WaitingOnCustomer)
+        {
+            return;
+        }
+
+        var duty = await Rotation.DutyAsync(c, tx, calendar.Local(changes.Now).DayOfWeek, ct);
+        item.Status = ItemStatuses.Escalated;
+        item.EscalatedAt = changes.Now;
+        await changes.SaveAsync(c, tx, item, Actor.System, TimelineKinds.Escalated, "No attempt within the SLA: escalated to the manager.", ct);
+        await alerts.RaiseAsync(c, tx, item, TimelineKinds.Escalated, duty.ManagerUserId,
+            $"Escalated: a {item.Type} has had no callback attempt within the SLA.", ct);
+    }
+}
+
+/// <summary>
+/// The shop's own timers: the end-of-day review at each close (every open item is flagged as needing completion,
+/// reassignment or escalation, so nothing sleeps overnight without a decision) and outbox retention.
+/// </summary>
+public sealed partial class ShopTimers(ShopCalendar calendar, ItemChanges changes, IOptions<RecoveryOptions> options, ILogger<ShopTimers> logger) : ITimerHandler
+{
+    public IReadOnlyCollection<string> Kinds { get; } = [TimerKinds.EndOfDay, TimerKinds.OutboxRetention];
+
+    public static readonly TimeSpan RetentionEvery = TimeSpan.FromHours(1);
+
+    public async Task FireAsync(NpgsqlConnection c, NpgsqlTransaction tx, DueTimer timer, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(timer);
+        var now = new DateTimeOffset(changes.Now, TimeSpan.Zero);
+        if (timer.Kind == TimerKinds.OutboxRetention)
+        {
+            var deleted = await DeletePublishedOutboxAsync(c, tx, now - options.Value.OutboxRetention, ct);
+            LogRetention(deleted);
+            await TimerStore.ArmShopAsync(c, tx, TimerKinds.OutboxRetention, now + RetentionEvery, ct);
+            return;
+        }
+
+        var open = (await c.QueryAsync<Guid>(new CommandDefinition(
+            "SELECT id FROM orchestrator.recovery_items WHERE status NOT IN ('completed', 'limbo') ORDER BY priority, sort_at, id",
+            cancellationToken: ct, transaction: tx))).AsList();
+        foreach (var id in open)
+        {
+            var item = await RecoveryItemStore.LockAsync(c, tx, id, ct);
+            if (item is null)
+            {
+                continue;
+            }
+
+            item.EodFlaggedAt = changes.Now;
+            await changes.SaveAsync(c, tx, item, Actor.System, TimelineKinds.EndOfDay,
+                item.PrimaryOwnerId is null ? "Open at close with no owner: needs reassignment." : "Open at close: needs completion, reassignment, escalation or a limbo next-check.", ct);
+        }
+
+        LogEndOfDay(open.Count);
+        await TimerStore.ArmShopAsync(c, tx, TimerKinds.EndOfDay, calendar.NextClosing(now + TimeSpan.FromMinutes(1)) ?? now + TimeSpan.FromDays(1), ct);
+    }
+
+    /// <summary>Deletes published outbox rows older than the cut-off, at most 5,000 per run so a backlog drains in slices.</summary>
+    public static Task<int> DeletePublishedOutboxAsync(NpgsqlConnection c, NpgsqlTransaction tx, DateTimeOffset before, CancellationToken ct) =>
+        c.ExecuteAsync(new CommandDefinition(
+            """
+            DELETE FROM orchestrator.outbox WHERE id IN (
+                SELECT id FROM orchestrator.outbox WHERE published_at IS NOT NULL AND published_at < @Before ORDER BY id LIMIT 5000)
+            """, new { Before = before }, tx, cancellationToken: ct));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "End of day: {Count} open items flagged for a decision")]
+    private partial void LogEndOfDay(int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Outbox retention deleted {Count} published rows")]
+    private partial void LogRetention(int count);
+}
+
+/// <summary>Makes sure the shop's own timers exist (every replica at start; the unique index keeps one of each).</summary>
+public sealed class ShopTimerSeeder(NpgsqlDataSource dataSource, ShopCalendar calendar, TimeProvider time, RecoveryComms.Hosting.Data.MigrationState migrations) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!migrations.Done)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), stoppingToken);
+        }
+
+        var now = time.GetUtcNow();
+        await using var c = await dataSource.OpenConnectionAsync(stoppingToken);
+        await TimerStore.EnsureShopAsync(c, TimerKinds.EndOfDay, calendar.NextClosing(now) ?? now + TimeSpan.FromDays(1), stoppingToken);
+        await TimerStore.EnsureShopAsync(c, TimerKinds.OutboxRetention, now + ShopTimers.RetentionEvery, stoppingToken);
+    }
+}

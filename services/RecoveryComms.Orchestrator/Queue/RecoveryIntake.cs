@@ -1,0 +1,165 @@
+using Dapper;
+using Npgsql;
+using RecoveryComms.Hosting.Business;
+using RecoveryComms.Hosting.Phones;
+using RecoveryComms.Orchestrator.Owners;
+using RecoveryComms.Orchestrator.Timers;
+
+namespace RecoveryComms.Orchestrator.Queue;
+
+/// <summary>What capture reported about one call, whichever event carried it.</summary>
+/// <param name="Kind"><c>missed</c>, <c>abandoned</c>, <c>voicemail</c> or <c>transcription</c>.</param>
+public sealed record CapturedCall(
+    string CallSid, string Kind, string Caller, bool Withheld, string ShopLine, bool AfterHours, DateTimeOffset OccurredAt,
+    bool ShortAbandon = false, string? Transcript = null, string? RecordingSid = null, string? RecordingUrl = null);
+
+/// <summary>Thrown when an event needs one that has not been applied yet (a transcription before its voicemail); the bus retries it.</summary>
+public sealed class NotYetException(string message) : Exception(message);
+
+/// <summary>
+/// Turns captured calls into recovery items: one open item per customer, further calls merged as occurrences
+/// (keeping the item's place in the queue), a redelivered event changing nothing. Concurrent events for one
+/// customer are serialised by a transaction-scoped advisory lock on the contact; the partial unique index on
+/// open call items is the backstop.
+/// </summary>
+public sealed partial class RecoveryIntake(
+    NpgsqlDataSource dataSource, Contacts contacts, LoopClock clock, ShopCalendar calendar, ItemChanges changes, TimeProvider time, ILogger<RecoveryIntake> logger)
+{
+    public async Task ApplyAsync(CapturedCall call, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        string? phone = null;
+        ContactInfo contact;
+        if (call.Withheld || !Phone.TryNormalize(call.Caller, "US", out var e164))
+        {
+            // Nobody can dial a withheld caller; the item still counts the miss.
+            contact = new ContactInfo("withheld:" + call.CallSid, null, null);
+        }
+        else
+        {
+            phone = e164;
+            contact = await contacts.ResolveAsync(e164, ct);
+        }
+
+        await using var c = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await c.BeginTransactionAsync(ct);
+        await c.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(hashtext('contact:' || @Key))", new { Key = contact.ContactKey }, tx, cancellationToken: ct));
+
+        var at = call.OccurredAt.UtcDateTime;
+        var itemOfCall = await RecoveryItemStore.ItemOfCallAsync(c, tx, call.CallSid, ct);
+        RecoveryItem? item = itemOfCall is { } known ? await RecoveryItemStore.LockAsync(c, tx, known, ct) : null;
+        if (item is null || !item.IsOpen && call.Kind is "missed" or "abandoned")
+        {
+            item = await RecoveryItemStore.LockOpenCallAsync(c, tx, contact.ContactKey, ct) ?? item;
+        }
+
+        if (call.Kind == "transcription" && item is null)
+        {
+            throw new NotYetException($"The voicemail of call {call.CallSid} has not been applied yet.");
+        }
+
+        if (item is null)
+        {
+            item = await CreateAsync(c, tx, call, phone, contact, ct);
+            await RecoveryItemStore.TryAddOccurrenceAsync(c, tx, call.CallSid, call.Kind, item.Id, phone, at, ct);
+            await tx.CommitAsync(ct);
+            var masked = Phone.Mask(phone);
+            LogCreated(item.Id, item.Type, masked);
+            return;
+        }
+
+        var newCall = !await RecoveryItemStore.HasCallAsync(c, tx, item.Id, call.CallSid, ct);
+        if (!await RecoveryItemStore.TryAddOccurrenceAsync(c, tx, call.CallSid, call.Kind, item.Id, phone, at, ct))
+        {
+            // Redelivered: it was applied before.
+            await tx.CommitAsync(ct);
+            return;
+        }
+
+        var detail = Merge(item, call, newCall, contact);
+        await changes.SaveAsync(c, tx, item, Actor.System, newCall ? TimelineKinds.Merged : call.Kind == "transcription" ? TimelineKinds.Transcribed : TimelineKinds.Merged, detail, ct);
+        await tx.CommitAsync(ct);
+    }
+
+    private static string Merge(RecoveryItem item, CapturedCall call, bool newCall, ContactInfo contact)
+    {
+        if (newCall)
+        {
+            item.Occurrences++;
+            item.ShortAbandon = item.ShortAbandon && call.ShortAbandon;
+        }
+
+        item.AccountName ??= contact.AccountName;
+        item.AccountId ??= contact.AccountId;
+        if (call.Kind == "voicemail" && item.IsOpen && item.IsCall)
+        {
+            item.Type = ItemTypes.Voicemail;
+        }
+        else if (call.Kind == "missed" && item.Type == ItemTypes.Abandoned)
+        {
+            item.Type = ItemTypes.MissedCall;
+        }
+
+        if (call.Transcript is { Length: > 0 } transcript)
+        {
+            item.Transcript = transcript;
+        }
+
+        if (call.RecordingSid is not null)
+        {
+            item.RecordingSid = call.RecordingSid;
+            item.RecordingUrl = call.RecordingUrl;
+        }
+
+        return newCall
+            ? $"Called again ({call.Kind}); {item.Occurrences} calls in this recovery."
+            : call.Kind switch
+            {
+                "voicemail" => "Left a voicemail on the same call.",
+                "transcription" => "Voicemail transcribed.",
+                _ => $"Same call reported {call.Kind}.",
+            };
+    }
+
+    private async Task<RecoveryItem> CreateAsync(NpgsqlConnection c, NpgsqlTransaction tx, CapturedCall call, string? phone, ContactInfo contact, CancellationToken ct)
+    {
+        var times = clock.ForCall(call.OccurredAt, call.AfterHours);
+        var duty = await Rotation.DutyAsync(c, tx, calendar.Local(times.ClockStartsAt).DayOfWeek, ct);
+        var type = call.Kind switch { "voicemail" or "transcription" => ItemTypes.Voicemail, "abandoned" => ItemTypes.Abandoned, _ => ItemTypes.MissedCall };
+        var now = time.GetUtcNow().UtcDateTime;
+        var item = new RecoveryItem
+        {
+            Id = Guid.CreateVersion7(),
+            Type = type,
+            Status = ItemStatuses.NeedsCallback,
+            Phone = phone,
+            ContactKey = contact.ContactKey,
+            AccountId = contact.AccountId,
+            AccountName = contact.AccountName,
+            ShopLine = call.ShopLine,
+            CreatedAt = call.OccurredAt.UtcDateTime,
+            ClockStartsAt = times.ClockStartsAt.UtcDateTime,
+            FirstAttemptDueAt = times.FirstAttemptDueAt.UtcDateTime,
+            SlaDueAt = times.SlaDueAt.UtcDateTime,
+            Priority = ItemTypes.Priority(type),
+            // Note: after-hours items are worked first by their own timestamp, so the place is the call's time.
+            SortAt = call.OccurredAt.UtcDateTime,
+            PrimaryOwnerId = duty.PrimaryUserId,
+            BackupOwnerId = duty.BackupUserId,
+            Transcript = call.Transcript,
+            RecordingSid = call.RecordingSid,
+            RecordingUrl = call.RecordingUrl,
+            AfterHours = times.AfterHours,
+            CannotCallBack = phone is null,
+            ShortAbandon = call.ShortAbandon,
+            UpdatedAt = now,
+        };
+        var detail = phone is null ? $"{type} from a withheld number: cannot call back." : $"{type} captured.";
+        await changes.CreateAsync(c, tx, item, Actor.System, detail, ct);
+        await changes.ArmLoopTimersAsync(c, tx, item, ct);
+        return item;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Recovery item {ItemId} ({Type}) created for {Phone}")]
+    private partial void LogCreated(Guid itemId, string type, string phone);
+}
