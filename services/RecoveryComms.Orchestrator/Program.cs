@@ -1,4 +1,3 @@
-using RecoveryComms.Contracts.Consent;
 using RecoveryComms.Hosting;
 using RecoveryComms.Hosting.Auth;
 using RecoveryComms.Hosting.Business;
@@ -58,9 +57,6 @@ builder.Services.AddRecoveryCommsBus(builder.Configuration.RabbitMq(), "orchestr
     bus.AddConsumer<SmsDeliveryConsumer>();
     bus.AddConsumer<AttemptStatusConsumer>();
     bus.AddConsumer<StaffAlertSmsConsumer>();
-    bus.AddRequestClient<ResolveContact>();
-    bus.AddRequestClient<CheckSuppression>();
-    bus.AddRequestClient<SendSms>();
 });
 
 var app = builder.Build();

@@ -33,7 +33,7 @@ public sealed record AttemptStarted(Guid AttemptId, Guid ItemId, int AttemptNumb
 /// attempts per loop, one live at a time; never to a number the consent service suppresses for voice.
 /// </summary>
 public sealed partial class CallAttempts(
-    NpgsqlDataSource dataSource, ItemChanges changes, ITwilioRestClient twilio, IRequestClient<CheckSuppression> suppression,
+    NpgsqlDataSource dataSource, ItemChanges changes, ITwilioRestClient twilio, IClientFactory clients,
     IOptions<TwilioOptions> twilioOptions, IOptions<BusinessOptions> business, IOptions<RecoveryOptions> options, TimeProvider time,
     ILogger<CallAttempts> logger)
 {
@@ -174,7 +174,7 @@ public sealed partial class CallAttempts(
     {
         try
         {
-            var answer = await suppression.GetResponse<SuppressionDecision>(new CheckSuppression(NewId.NextGuid(), phone, "voice", time.GetUtcNow()), ct,
+            var answer = await clients.CreateRequestClient<CheckSuppression>().GetResponse<SuppressionDecision>(new CheckSuppression(NewId.NextGuid(), phone, "voice", time.GetUtcNow()), ct,
                 RequestTimeout.After(s: (int)Math.Ceiling(options.Value.ConsentTimeout.TotalSeconds)));
             return answer.Message;
         }

@@ -23,7 +23,7 @@ public sealed record SmsAccepted(Guid SendId, Guid ItemId, string Status, string
 /// A refused or failed send gives the slot back.
 /// </summary>
 public sealed partial class RecoverySms(
-    NpgsqlDataSource dataSource, ItemChanges changes, IRequestClient<SendSms> gate, ShopCalendar calendar, IOptions<RecoveryOptions> options,
+    NpgsqlDataSource dataSource, ItemChanges changes, IClientFactory clients, ShopCalendar calendar, IOptions<RecoveryOptions> options,
     TimeProvider time, ILogger<RecoverySms> logger)
 {
     public static readonly TimeSpan RecheckAfter = TimeSpan.FromMinutes(1);
@@ -165,7 +165,7 @@ public sealed partial class RecoverySms(
     {
         try
         {
-            var answer = await gate.GetResponse<SmsSendResult>(new SendSms(sendId, sendId, phone, body, time.GetUtcNow()), ct,
+            var answer = await clients.CreateRequestClient<SendSms>().GetResponse<SmsSendResult>(new SendSms(sendId, sendId, phone, body, time.GetUtcNow()), ct,
                 RequestTimeout.After(s: (int)Math.Ceiling(options.Value.ConsentTimeout.TotalSeconds)));
             return answer.Message;
         }

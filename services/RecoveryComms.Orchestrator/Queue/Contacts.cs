@@ -8,7 +8,7 @@ namespace RecoveryComms.Orchestrator.Queue;
 public sealed record ContactInfo(string ContactKey, Guid? AccountId, string? AccountName);
 
 /// <summary>Asks the consent service (request/response over the bus) who a number belongs to.</summary>
-public sealed partial class Contacts(IRequestClient<ResolveContact> client, TimeProvider time, ILogger<Contacts> logger)
+public sealed partial class Contacts(IClientFactory clients, TimeProvider time, ILogger<Contacts> logger)
 {
     /// <summary>
     /// The contact of an E.164 number. Note: when the consent service does not answer, the number alone is the
@@ -19,7 +19,7 @@ public sealed partial class Contacts(IRequestClient<ResolveContact> client, Time
     {
         try
         {
-            var answer = await client.GetResponse<ContactResolved>(new ResolveContact(NewId.NextGuid(), e164, time.GetUtcNow()), ct, RequestTimeout.After(s: 5));
+            var answer = await clients.CreateRequestClient<ResolveContact>().GetResponse<ContactResolved>(new ResolveContact(NewId.NextGuid(), e164, time.GetUtcNow()), ct, RequestTimeout.After(s: 5));
             return new ContactInfo(answer.Message.ContactKey, answer.Message.AccountId, answer.Message.AccountName);
         }
         catch (RequestTimeoutException e)
