@@ -8,6 +8,7 @@ using RecoveryComms.Orchestrator.Alerts;
 using RecoveryComms.Orchestrator.Attempts;
 using RecoveryComms.Orchestrator.Owners;
 using RecoveryComms.Orchestrator.Queue;
+using RecoveryComms.Orchestrator.Review;
 using RecoveryComms.Orchestrator.Timers;
 using RecoveryComms.Orchestrator.Users;
 using RecoveryComms.Telephony;
@@ -36,6 +37,7 @@ builder.Services.AddSingleton<StaffAlerts>();
 builder.Services.AddSingleton<CallAttempts>();
 builder.Services.AddSingleton<AttemptOutcomes>();
 builder.Services.AddSingleton<RecoverySms>();
+builder.Services.AddSingleton<ReviewQueries>();
 builder.Services.AddSingleton<ItemFeed>();
 builder.Services.AddHostedService(provider => provider.GetRequiredService<ItemFeed>());
 builder.Services.AddSingleton<TimerWorkerState>();
@@ -68,6 +70,7 @@ app.MapWhoAmI();
 app.MapQueueEndpoints();
 app.MapStreamEndpoints();
 app.MapRotationEndpoints();
+app.MapReviewEndpoints();
 app.Run();
 
 namespace RecoveryComms.Orchestrator

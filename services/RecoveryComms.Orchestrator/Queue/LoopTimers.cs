@@ -50,7 +50,8 @@ public sealed class LoopTimers(ItemChanges changes, StaffAlerts alerts, ShopCale
 
     private async Task BackupTriggerAsync(NpgsqlConnection c, NpgsqlTransaction tx, RecoveryItem item, CancellationToken ct)
     {
-        if (item.ClaimedAt is not null || item.Attempts > 0)
+        // A parked (limbo) item or one waiting on the customer has a person and a next step already.
+        if (item.ClaimedAt is not null || item.Attempts > 0 || item.Status is ItemStatuses.Limbo or ItemStatuses.WaitingOnCustomer)
         {
             return;
         }
@@ -72,7 +73,7 @@ public sealed class LoopTimers(ItemChanges changes, StaffAlerts alerts, ShopCale
 
     private async Task EscalateAsync(NpgsqlConnection c, NpgsqlTransaction tx, RecoveryItem item, CancellationToken ct)
     {
-        if (item.Attempts > 0 || item.Status is ItemStatuses.WaitingOnCustomer)
+        if (item.Attempts > 0 || item.Status is ItemStatuses.WaitingOnCustomer or ItemStatuses.Limbo)
         {
             return;
         }
@@ -120,8 +121,15 @@ public sealed partial class ShopTimers(ShopCalendar calendar, ItemChanges change
             }
 
             item.EodFlaggedAt = changes.Now;
-            await changes.SaveAsync(c, tx, item, Actor.System, TimelineKinds.EndOfDay,
-                item.PrimaryOwnerId is null ? "Open at close with no owner: needs reassignment." : "Open at close: needs completion, reassignment, escalation or a limbo next-check.", ct);
+            if (item.PrimaryOwnerId is null)
+            {
+                await changes.SaveAsync(c, tx, item, Actor.System, TimelineKinds.EndOfDayUnassigned, "Open at close with no owner: needs reassignment.", ct);
+            }
+            else
+            {
+                await changes.SaveAsync(c, tx, item, Actor.System, TimelineKinds.EndOfDay,
+                    "Open at close: needs completion, reassignment, escalation or a limbo next-check.", ct);
+            }
         }
 
         LogEndOfDay(open.Count);

@@ -103,6 +103,7 @@ public static class TimelineKinds
     public const string ClockStarted = "clock-started";
     public const string PromisedCheck = "promised-check";
     public const string EndOfDay = "end-of-day";
+    public const string EndOfDayUnassigned = "end-of-day-unassigned";
     public const string Limbo = "limbo";
     public const string LimboCheck = "limbo-check";
     public const string Disposed = "disposed";
