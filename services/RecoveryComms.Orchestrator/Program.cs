@@ -13,6 +13,10 @@ using RecoveryComms.Orchestrator.Timers;
 using RecoveryComms.Orchestrator.Users;
 using RecoveryComms.Telephony;
 
+// Note: the orchestrator's one column-mapping rule, snake_case columns to PascalCase properties. It is global to
+// Dapper, so it is set before anything runs a query: set lazily, a query that ran first would cache its mapping without it.
+Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
+
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults("recoverycomms-orchestrator");
 

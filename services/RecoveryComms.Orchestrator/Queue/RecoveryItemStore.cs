@@ -14,8 +14,8 @@ public sealed record TimelineEntry(long Id, DateTime At, Guid? ActorId, string A
 
 /// <summary>
 /// <c>orchestrator.recovery_items</c>, its occurrences and its timeline. Columns map to properties by name with
-/// underscores removed (<c>first_attempt_due_at</c> → <c>FirstAttemptDueAt</c>): the one rule, set once here and
-/// tested. Every save bumps the version, appends to the timeline and NOTIFYs <c>orchestrator_items</c> at commit,
+/// underscores removed (<c>first_attempt_due_at</c> → <c>FirstAttemptDueAt</c>): the one rule, set at start-up in
+/// Program.cs and checked field by field by the intake tests. Every save bumps the version, appends to the timeline and NOTIFYs <c>orchestrator_items</c> at commit,
 /// which is what the live console stream listens to on every replica.
 /// </summary>
 public sealed class RecoveryItemStore
@@ -78,8 +78,6 @@ public sealed class RecoveryItemStore
         SELECT id, at, actor_id AS ActorId, actor_name AS ActorName, kind, detail, status
         FROM orchestrator.item_events WHERE item_id = @Id ORDER BY id
         """;
-
-    static RecoveryItemStore() => DefaultTypeMap.MatchNamesWithUnderscores = true;
 
     /// <summary>Locks an item for a change; null when there is no such item.</summary>
     public static Task<RecoveryItem?> LockAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid id, CancellationToken ct) =>

@@ -1,0 +1,163 @@
+using System.Net;
+using System.Text.Json;
+using RecoveryComms.Contracts.Capture;
+using RecoveryComms.Testing;
+
+namespace RecoveryComms.Orchestrator.Tests.Queue;
+
+/// <summary>Click-to-call: the CSR's phone rings first, then the customer from the shop line; results from Twilio's status reports.</summary>
+public sealed class AttemptTests(LoopHost host) : IClassFixture<LoopHost>
+{
+    private static Guid Id(JsonElement item) => item.GetProperty("id").GetGuid();
+
+    private async Task<(LoopHost.User Csr, string Phone, Guid ItemId)> ClaimedItemAsync()
+    {
+        var csr = await host.UserAsync("csr", LoopHost.NewPhone());
+        var phone = LoopHost.NewPhone();
+        await host.MissAsync(phone);
+        var item = await host.ItemOfAsync(csr, phone);
+        Assert.Equal(HttpStatusCode.OK, (await host.SendAsync(csr, HttpMethod.Post, $"/api/recoveries/{Id(item)}/claim")).StatusCode);
+        return (csr, phone, Id(item));
+    }
+
+    private async Task<string> CallAsync(LoopHost.User csr, Guid itemId)
+    {
+        var response = await host.SendAsync(csr, HttpMethod.Post, $"/api/recoveries/{itemId}/call");
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        return (await LoopHost.ReadAsync<JsonElement>(response)).GetProperty("csrCallSid").GetString()!;
+    }
+
+    private Task ReportAsync(string callSid, string? parent, string status, string? answeredBy = null) =>
+        host.PublishAsync(new CallbackAttemptStatusReported(Guid.NewGuid(), callSid, parent, status, null, null, answeredBy, LoopHost.ShopLine, false, host.Clock.Now));
+
+    private async Task<JsonElement> LastAttemptAsync(LoopHost.User user, Guid itemId, Func<JsonElement, bool> until) =>
+        await Eventually.ValueAsync(async () => (await host.DetailAsync(user, itemId)).GetProperty("callAttempts").EnumerateArray().LastOrDefault(),
+            a => a.ValueKind == JsonValueKind.Object && until(a), TimeSpan.FromSeconds(20), "the attempt's state");
+
+    [Fact]
+    public async Task Call_RingsTheCsrFromTheShopLine_ThenBridgesToTheCustomer()
+    {
+        var (csr, phone, itemId) = await ClaimedItemAsync();
+
+        var csrCall = await CallAsync(csr, itemId);
+
+        var form = host.Twilio.Requests("Calls.json").Select(r => System.Web.HttpUtility.ParseQueryString(r.RequestMessage.Body!)).Last(f => f["To"] == csr.Phone);
+        Assert.Equal(LoopHost.ShopLine, form["From"]);
+        Assert.Equal($"https://hooks.shop.test/twilio/voice/connect?customer={Uri.EscapeDataString(phone)}&callerId={Uri.EscapeDataString(LoopHost.ShopLine)}", form["Url"]);
+        Assert.StartsWith("https://hooks.shop.test/twilio/voice/attempt-status", form["StatusCallback"], StringComparison.Ordinal);
+
+        await ReportAsync(csrCall, null, "ringing");
+        await ReportAsync(csrCall, null, "in-progress");
+        var customerLeg = LoopHost.NewSid("CA");
+        await ReportAsync(customerLeg, csrCall, "no-answer");
+        await ReportAsync(csrCall, null, "completed");
+        var attempt = await LastAttemptAsync(csr, itemId, a => a.GetProperty("result").GetString() == "no-answer");
+
+        Assert.Equal("completed", attempt.GetProperty("csrLegStatus").GetString());
+        var item = await host.ItemOfAsync(csr, phone);
+        Assert.Equal(1, item.GetProperty("attempts").GetInt32());
+        Assert.NotEqual(JsonValueKind.Null, item.GetProperty("firstAttemptAt").ValueKind);
+    }
+
+    [Fact]
+    public async Task StatusReports_OutOfOrderAndRepeated_NeverMoveBackwards()
+    {
+        var (csr, _, itemId) = await ClaimedItemAsync();
+        var csrCall = await CallAsync(csr, itemId);
+        var customerLeg = LoopHost.NewSid("CA");
+
+        await ReportAsync(customerLeg, csrCall, "completed");
+        await LastAttemptAsync(csr, itemId, a => a.GetProperty("result").GetString() == "answered");
+        await ReportAsync(customerLeg, csrCall, "ringing");
+        await ReportAsync(customerLeg, csrCall, "completed");
+        await ReportAsync(csrCall, null, "completed");
+        var marker = LoopHost.NewPhone();
+        await host.MissAsync(marker);
+        await host.ItemOfAsync(csr, marker);
+
+        var attempt = await LastAttemptAsync(csr, itemId, _ => true);
+        Assert.Equal("answered", attempt.GetProperty("result").GetString());
+        Assert.Equal("completed", attempt.GetProperty("customerLegStatus").GetString());
+        var results = (await host.DetailAsync(csr, itemId)).GetProperty("timeline").EnumerateArray().Count(t => t.GetProperty("kind").GetString() == "attempt-result");
+        Assert.Equal(1, results);
+    }
+
+    [Fact]
+    public async Task CsrPhoneNotAnswering_DoesNotCountAsAnAttempt()
+    {
+        var (csr, phone, itemId) = await ClaimedItemAsync();
+        var csrCall = await CallAsync(csr, itemId);
+
+        await ReportAsync(csrCall, null, "no-answer");
+        await LastAttemptAsync(csr, itemId, a => a.GetProperty("result").GetString() == "csr-unreachable");
+
+        var item = await host.ItemOfAsync(csr, phone);
+        Assert.Equal(0, item.GetProperty("attempts").GetInt32());
+        await CallAsync(csr, itemId);
+    }
+
+    [Fact]
+    public async Task AThirdAttempt_OrASecondWhileOneRings_IsRefused_AndOnlyTheOwnerCalls()
+    {
+        var (csr, _, itemId) = await ClaimedItemAsync();
+        var other = await host.UserAsync("csr", LoopHost.NewPhone());
+
+        var notOwner = await host.SendAsync(other, HttpMethod.Post, $"/api/recoveries/{itemId}/call");
+        Assert.Equal(HttpStatusCode.Forbidden, notOwner.StatusCode);
+        Assert.Equal("application/problem+json", notOwner.Content.Headers.ContentType?.MediaType);
+
+        var first = await CallAsync(csr, itemId);
+        var whileRinging = await host.SendAsync(csr, HttpMethod.Post, $"/api/recoveries/{itemId}/call");
+        Assert.Equal(HttpStatusCode.Conflict, whileRinging.StatusCode);
+        await ReportAsync(LoopHost.NewSid("CA"), first, "busy");
+        await LastAttemptAsync(csr, itemId, a => a.GetProperty("result").GetString() == "busy");
+
+        var second = await CallAsync(csr, itemId);
+        await ReportAsync(LoopHost.NewSid("CA"), second, "no-answer");
+        await LastAttemptAsync(csr, itemId, a => a.GetProperty("result").GetString() == "no-answer");
+
+        var third = await host.SendAsync(csr, HttpMethod.Post, $"/api/recoveries/{itemId}/call");
+        Assert.Equal(HttpStatusCode.Conflict, third.StatusCode);
+        Assert.Contains("attempts-exhausted", await third.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SecondVoicemail_InOneLoop_IsRefusedWithAClearMessage()
+    {
+        var (csr, phone, itemId) = await ClaimedItemAsync();
+        var call = await CallAsync(csr, itemId);
+        await ReportAsync(LoopHost.NewSid("CA"), call, "completed", "machine_end_beep");
+        await LastAttemptAsync(csr, itemId, a => a.GetProperty("result").GetString() == "answered");
+
+        var first = await host.SendAsync(csr, HttpMethod.Post, $"/api/recoveries/{itemId}/voicemail-left");
+        var second = await host.SendAsync(csr, HttpMethod.Post, $"/api/recoveries/{itemId}/voicemail-left");
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
+        var problem = await LoopHost.ReadAsync<JsonElement>(second);
+        Assert.EndsWith("/voicemail-already-left", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
+        Assert.Contains("already left", problem.GetProperty("title").GetString(), StringComparison.Ordinal);
+        var item = await host.ItemOfAsync(csr, phone);
+        Assert.True(item.GetProperty("voicemailLeft").GetBoolean());
+        Assert.Equal("left-message", item.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task DoNotContactNumber_IsNeverCalled()
+    {
+        var (csr, phone, itemId) = await ClaimedItemAsync();
+        var compliance = await host.UserAsync("compliance");
+        await host.KnownToConsentAsync(compliance);
+        var recorded = await host.Consent.SendAsync(LoopHost.As(compliance.ApiKey, HttpMethod.Post, $"/api/consent/{Uri.EscapeDataString(phone)}",
+            System.Net.Http.Json.JsonContent.Create(new { channel = "voice", state = "do_not_contact", evidence = "asked on the phone" })));
+        Assert.True(recorded.IsSuccessStatusCode, await recorded.Content.ReadAsStringAsync());
+        var before = host.Twilio.Requests("Calls.json").Count;
+
+        var call = await host.SendAsync(csr, HttpMethod.Post, $"/api/recoveries/{itemId}/call");
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, call.StatusCode);
+        var problem = await LoopHost.ReadAsync<JsonElement>(call);
+        Assert.Contains("do-not-contact", problem.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal(before, host.Twilio.Requests("Calls.json").Count);
+    }
+}
