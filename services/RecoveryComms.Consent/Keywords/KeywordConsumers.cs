@@ -30,8 +30,11 @@ public sealed class RecordOptOutConsumer(OptOutRecorder recorder, IOptions<Conse
     {
         var m = context.Message;
         var result = await recorder.OptOutAsync(m.MessageSid, m.From, m.Body, m.OptOutType, m.NeedsReview, m.OccurredAt, context.CancellationToken);
+        // Note: the InboundSmsReceived event of the same text may have recorded it first (the outbox and this request
+        // race). The answer depends only on the state this text found, so it is the same whichever path won:
+        // exactly one confirmation for the text that opted out, none for a STOP from a number already opted out.
         await context.RespondAsync(new OptOutRecorded(m.CorrelationId, Phone.NormalizeOrRaw(m.From, options.Value.DefaultRegion),
-            result.OldState == ConsentStates.OptedOut && !result.Duplicate, time.GetUtcNow()));
+            result.OldState == ConsentStates.OptedOut, time.GetUtcNow()));
     }
 }
 

@@ -21,7 +21,11 @@ public sealed record ChannelState(string Channel, string State, DateTime Updated
 
 public sealed record NumberFlags(bool WrongNumber, bool Spam);
 
-/// <summary>The outcome of a change: the state before, and the ledger row (null when nothing was written).</summary>
+/// <summary>
+/// The outcome of a change: the state before it, and the ledger row (null when nothing was written). For a
+/// duplicate (the same source and reference seen before) the state before is the one the first copy found, so
+/// every path that delivers one message reaches the same answer whichever of them recorded it.
+/// </summary>
 public sealed record ChangeResult(string OldState, long? EventId, bool Duplicate);
 
 /// <summary>
@@ -35,7 +39,7 @@ public sealed class ConsentStore(NpgsqlDataSource dataSource, Outbox outbox)
     private const string ShareNumberSql = "SELECT wrong_number AS WrongNumber, spam FROM consent.numbers WHERE phone = @Phone FOR SHARE";
     private const string StateSql = "SELECT state FROM consent.consent_state WHERE phone = @Phone AND channel = @Channel";
     private const string StatesSql = "SELECT channel, state, updated_at AS UpdatedAt FROM consent.consent_state WHERE phone = @Phone ORDER BY channel";
-    private const string SeenSql = "SELECT EXISTS (SELECT 1 FROM consent.consent_events WHERE source = @Source AND source_ref = @SourceRef AND channel = @Channel)";
+    private const string SeenSql = "SELECT old_state FROM consent.consent_events WHERE source = @Source AND source_ref = @SourceRef AND channel = @Channel";
 
     private const string UpsertStateSql = """
         INSERT INTO consent.consent_state (phone, channel, state, last_event_id, updated_at)
@@ -82,9 +86,10 @@ public sealed class ConsentStore(NpgsqlDataSource dataSource, Outbox outbox)
         await LockAsync(c, tx, phone, exclusive: true, ct);
         var old = await StateAsync(c, tx, phone, channel, ct);
         if (sourceRef is not null
-            && await c.ExecuteScalarAsync<bool>(new CommandDefinition(SeenSql, new { Source = source, SourceRef = sourceRef, Channel = channel }, tx, cancellationToken: ct)))
+            && await c.QuerySingleOrDefaultAsync<string>(new CommandDefinition(SeenSql, new { Source = source, SourceRef = sourceRef, Channel = channel }, tx, cancellationToken: ct))
+                is { } firstOld)
         {
-            return new ChangeResult(old, null, Duplicate: true);
+            return new ChangeResult(firstOld, null, Duplicate: true);
         }
 
         if (onlyIfUnknown && old != ConsentStates.Unknown)
