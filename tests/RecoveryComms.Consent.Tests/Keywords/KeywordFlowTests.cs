@@ -1,4 +1,4 @@
-using Dapper;
+using System.Collections.Concurrent;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using RecoveryComms.Consent.Ledger;
@@ -84,10 +84,13 @@ public sealed class KeywordFlowTests(ConsentHost host) : IClassFixture<ConsentHo
         var phone = Numbers.Chicago();
         var stop = Sms(phone, "STOP");
 
+        var consumed = new ConsumedTexts();
+        using var observing = host.Services.GetRequiredService<IBus>().ConnectConsumeObserver(consumed);
+
         await PublishAsync(stop, stop);
         await EventuallySmsStateAsync(phone, ConsentStates.OptedOut);
         await PublishAsync(Sms(phone, "Hello?"));
-        await Task.Delay(300);
+        await Eventually.ValueAsync(() => Task.FromResult(consumed.Count(phone)), n => n == 3, TimeSpan.FromSeconds(15), "both copies of STOP and the reply were consumed");
 
         Assert.Equal(1, await host.ScalarAsync<long>("SELECT count(*) FROM consent.consent_events WHERE phone = @phone", new { phone }));
     }
@@ -132,6 +135,31 @@ public sealed class KeywordFlowTests(ConsentHost host) : IClassFixture<ConsentHo
             s => s == ConsentStates.Implied, TimeSpan.FromSeconds(15));
         Assert.Equal(ConsentStates.OptedOut, await SmsStateAsync(optedOut));
     }
+}
+
+/// <summary>Counts the texts the consent service has finished consuming, so a test waits for them instead of sleeping.</summary>
+internal sealed class ConsumedTexts : IConsumeObserver
+{
+    private readonly ConcurrentQueue<InboundSmsReceived> _done = new();
+
+    public int Count(string from) => _done.Count(m => m.From == from);
+
+    public Task PostConsume<T>(ConsumeContext<T> context)
+        where T : class
+    {
+        if (context.Message is InboundSmsReceived sms)
+        {
+            _done.Enqueue(sms);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task PreConsume<T>(ConsumeContext<T> context)
+        where T : class => Task.CompletedTask;
+
+    public Task ConsumeFault<T>(ConsumeContext<T> context, Exception exception)
+        where T : class => Task.CompletedTask;
 }
 
 public sealed class DispositionTests(ConsentHost host) : IClassFixture<ConsentHost>
