@@ -26,6 +26,9 @@ public sealed class WebhooksHost : IAsyncLifetime
     /// <summary>Tuesday 22:00 in Chicago: closed.</summary>
     public static readonly DateTimeOffset AfterHours = new(2026, 11, 18, 4, 0, 0, TimeSpan.Zero);
 
+    /// <summary>Shorter than production's 30 s, so that a test sees readiness turn red without a long wait.</summary>
+    public static readonly TimeSpan OutboxUnhealthyAfter = TimeSpan.FromSeconds(2);
+
     private WebApplicationFactory<WebhooksEntryPoint>? _factory;
 
     public TestClock Clock { get; } = new(BusinessHours);
@@ -65,6 +68,7 @@ public sealed class WebhooksHost : IAsyncLifetime
             web.UseSetting("Webhooks:RingGroup:1", "+13125550101");
             web.UseSetting("Webhooks:StaffNumbers:0", StaffCell);
             web.UseSetting("Webhooks:ShortAbandonSeconds", "5");
+            web.UseSetting("Outbox:UnhealthyAfter", OutboxUnhealthyAfter.ToString());
             web.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
         });
         Http = _factory.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri(PublicBaseUrl) });
