@@ -85,11 +85,12 @@ public sealed class StopWebhookTests(WebhooksAndConsentHost host) : IClassFixtur
         var messageSid = Sids.Message();
         if (order == StopOrder.EventFirst)
         {
-            // What the outbox would publish for this text, delivered and recorded before the webhook arrives.
+            // What the outbox would publish for this text (stamped, as the webhooks service stamps it here, with the
+            // system clock), delivered and recorded before the webhook arrives.
             var bus = await host.BusAsync();
             try
             {
-                await bus.Publish(new InboundSmsReceived(CorrelationIds.For(messageSid), messageSid, from, ConsentHost.ShopLine, body, null, 0, false, false, host.Clock.Now));
+                await bus.Publish(new InboundSmsReceived(CorrelationIds.For(messageSid), messageSid, from, ConsentHost.ShopLine, body, null, 0, false, false, TimeProvider.System.GetUtcNow()));
             }
             finally
             {
