@@ -36,6 +36,9 @@ public sealed class KeywordFlowTests(ConsentHost host) : IClassFixture<ConsentHo
     private Task<string> SmsStateAsync(string phone) =>
         host.ScalarAsync<string>("SELECT coalesce((SELECT state FROM consent.consent_state WHERE phone = @phone AND channel = 'sms'), 'unknown')", new { phone });
 
+    private Task<string> VoiceStateAsync(string phone) =>
+        host.ScalarAsync<string>("SELECT coalesce((SELECT state FROM consent.consent_state WHERE phone = @phone AND channel = 'voice'), 'unknown')", new { phone });
+
     private Task<string> EventuallySmsStateAsync(string phone, string state) =>
         Eventually.ValueAsync(() => SmsStateAsync(phone), s => s == state, TimeSpan.FromSeconds(15), $"{phone} becomes {state}");
 
@@ -130,6 +133,24 @@ public sealed class KeywordFlowTests(ConsentHost host) : IClassFixture<ConsentHo
         Assert.Equal(ConsentStates.OptedOut, start.OldState);
         Assert.Equal(ConsentStates.Express, older.OldState);
         Assert.Equal(ConsentStates.Express, await SmsStateAsync(phone));
+    }
+
+    [Fact]
+    public async Task StopCallingMe_OptsOutOfCallsAsWellAsTexts_APlainStopOnlyOfTexts()
+    {
+        var (caller, texter) = (Numbers.Chicago(), Numbers.Chicago());
+        var consumed = new ConsumedTexts();
+        using var observing = host.Services.GetRequiredService<IBus>().ConnectConsumeObserver(consumed);
+
+        await PublishAsync(Sms(caller, "Please stop calling me"), Sms(texter, "STOP"));
+        await Eventually.ValueAsync(() => Task.FromResult(consumed.Count(caller) + consumed.Count(texter)), n => n == 2, TimeSpan.FromSeconds(15), "both texts were consumed");
+
+        Assert.Equal(ConsentStates.OptedOut, await SmsStateAsync(caller));
+        Assert.Equal(ConsentStates.OptedOut, await VoiceStateAsync(caller));
+        var policy = host.Services.GetRequiredService<RecoveryComms.Consent.Suppression.SuppressionPolicy>();
+        Assert.Contains("opted-out", (await policy.DecideAsync(caller, "voice", default)).Reasons);
+        Assert.Equal(ConsentStates.OptedOut, await SmsStateAsync(texter));
+        Assert.Equal("unknown", await VoiceStateAsync(texter));
     }
 
     [Fact]
