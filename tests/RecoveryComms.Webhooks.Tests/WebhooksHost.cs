@@ -26,6 +26,9 @@ public sealed class WebhooksHost : IAsyncLifetime
     /// <summary>Tuesday 22:00 in Chicago: closed.</summary>
     public static readonly DateTimeOffset AfterHours = new(2026, 11, 18, 4, 0, 0, TimeSpan.Zero);
 
+    /// <summary>Shorter than production's 30 s, so that a test sees readiness turn red without a long wait.</summary>
+    public static readonly TimeSpan OutboxUnhealthyAfter = TimeSpan.FromSeconds(2);
+
     private WebApplicationFactory<WebhooksEntryPoint>? _factory;
 
     public TestClock Clock { get; } = new(BusinessHours);
@@ -65,6 +68,7 @@ public sealed class WebhooksHost : IAsyncLifetime
             web.UseSetting("Webhooks:RingGroup:1", "+13125550101");
             web.UseSetting("Webhooks:StaffNumbers:0", StaffCell);
             web.UseSetting("Webhooks:ShortAbandonSeconds", "5");
+            web.UseSetting("Outbox:UnhealthyAfter", OutboxUnhealthyAfter.ToString());
             web.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
         });
         Http = _factory.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri(PublicBaseUrl) });
@@ -84,6 +88,37 @@ public sealed class WebhooksHost : IAsyncLifetime
         await using var connection = new NpgsqlConnection(Database.ConnectionString);
         return await connection.ExecuteScalarAsync<T>(sql, parameters) ?? throw new InvalidOperationException("no value");
     }
+
+    /// <summary>
+    /// Waits until the calls' webhooks are all stored (<paramref name="webhooks"/> rows, spooled ones replayed),
+    /// every event their outbox holds is published, and the probe has received each of them; returns the
+    /// events. Counting then sees a late duplicate too, which counting right after the first event cannot.
+    /// </summary>
+    public async Task<IReadOnlyList<object>> DrainedEventsAsync(IReadOnlyCollection<string> callSids, int webhooks, TimeSpan timeout)
+    {
+        var sids = callSids.ToArray();
+        await Eventually.ValueAsync(
+            () => ScalarAsync<long>("""
+                SELECT count(*) FROM webhooks.inbound_webhooks w
+                WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(w.parameters) p WHERE p->>0 = 'CallSid' AND p->>1 = ANY(@sids))
+                """, new { sids }),
+            stored => stored == webhooks, timeout, $"{webhooks} webhooks stored");
+        var outbox = await Eventually.ValueAsync(
+            () => QueryAsync<(Guid MessageId, bool Published)>("SELECT message_id, published_at IS NOT NULL FROM webhooks.outbox WHERE payload->>'callSid' = ANY(@sids)", new { sids }),
+            rows => rows.All(r => r.Published), timeout, "the outbox relayed every event");
+        var expected = outbox.Select(r => r.MessageId).ToHashSet();
+        await Eventually.ValueAsync(() => Task.FromResult(Events.MessageIds<object>(_ => true).ToHashSet()), received => expected.IsSubsetOf(received), timeout, $"the probe received all {expected.Count} events");
+        return Events.All<object>(e => CallSidOf(e) is { } sid && sids.Contains(sid));
+    }
+
+    public static string? CallSidOf(object e) => e switch
+    {
+        Contracts.Capture.MissedCallCaptured m => m.CallSid,
+        Contracts.Capture.AbandonedCallCaptured a => a.CallSid,
+        Contracts.Capture.VoicemailCaptured v => v.CallSid,
+        Contracts.Capture.VoicemailTranscribed t => t.CallSid,
+        _ => null,
+    };
 
     public Task<long> StoredWebhooksAsync(string providerSid) =>
         ScalarAsync<long>("SELECT count(*) FROM webhooks.inbound_webhooks WHERE provider_sid = @providerSid", new { providerSid });

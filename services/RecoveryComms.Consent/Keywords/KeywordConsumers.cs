@@ -9,15 +9,34 @@ using RecoveryComms.Telephony.Rest;
 
 namespace RecoveryComms.Consent.Keywords;
 
-/// <summary>Records SMS opt-outs. Every path is idempotent per message: a keyword text is one ledger row.</summary>
-public sealed class OptOutRecorder(ConsentStore store, IOptions<ConsentOptions> options)
+/// <summary>
+/// Records SMS opt-outs. Every path is idempotent per message: a keyword text is one ledger row per channel.
+/// A text that asks not to be called ("stop calling me", "don't call", "no more calls") opts out of calls too.
+/// </summary>
+public sealed partial class OptOutRecorder(ConsentStore store, IOptions<ConsentOptions> options)
 {
+    /// <summary>Records the SMS opt-out (and the voice one the text asks for); returns the SMS result.</summary>
     public async Task<ChangeResult> OptOutAsync(string messageSid, string from, string body, string? optOutType, bool needsReview, DateTimeOffset at, CancellationToken ct)
     {
         var phone = Phone.NormalizeOrRaw(from, options.Value.DefaultRegion);
-        return await store.ChangeAsync(phone, "sms", ConsentStates.OptedOut, optOutType is null ? "keyword" : "twilio-opt-out", messageSid,
-            "customer", $"SMS: \"{body}\"{(needsReview ? " (not a keyword: needs review)" : "")}", needsReview, at, ct);
+        var source = optOutType is null ? "keyword" : "twilio-opt-out";
+        var evidence = $"SMS: \"{body}\"{(needsReview ? " (not a keyword: needs review)" : "")}";
+        var sms = await store.ChangeAsync(phone, "sms", ConsentStates.OptedOut, source, messageSid, "customer", evidence, needsReview, at, ct);
+        if (AsksNotToBeCalled(body))
+        {
+            await store.ChangeAsync(phone, "voice", ConsentStates.OptedOut, source, messageSid, "customer", evidence, needsReview, at, ct);
+        }
+
+        return sms;
     }
+
+    /// <summary>Whether an opt-out text is about calls as well as texts.</summary>
+    public static bool AsksNotToBeCalled(string? body) => CallRequest().IsMatch(body ?? "");
+
+    [System.Text.RegularExpressions.GeneratedRegex(
+        @"\b(stop|quit|cease|end)\s+(calling|phoning|ringing)\b|\b(don'?t|do\s+not|dont|never)\s+(call|phone|ring)\b|\bno\s+more\s+(calls|phone\s+calls)\b|\bdo\s+not\s+call\s+list\b",
+        System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex CallRequest();
 }
 
 /// <summary>
@@ -30,8 +49,11 @@ public sealed class RecordOptOutConsumer(OptOutRecorder recorder, IOptions<Conse
     {
         var m = context.Message;
         var result = await recorder.OptOutAsync(m.MessageSid, m.From, m.Body, m.OptOutType, m.NeedsReview, m.OccurredAt, context.CancellationToken);
+        // Note: the InboundSmsReceived event of the same text may have recorded it first (the outbox and this request
+        // race). The answer depends only on the state this text found, so it is the same whichever path won:
+        // exactly one confirmation for the text that opted out, none for a STOP from a number already opted out.
         await context.RespondAsync(new OptOutRecorded(m.CorrelationId, Phone.NormalizeOrRaw(m.From, options.Value.DefaultRegion),
-            result.OldState == ConsentStates.OptedOut && !result.Duplicate, time.GetUtcNow()));
+            result.OldState == ConsentStates.OptedOut, time.GetUtcNow()));
     }
 }
 

@@ -21,8 +21,19 @@ public sealed record ChannelState(string Channel, string State, DateTime Updated
 
 public sealed record NumberFlags(bool WrongNumber, bool Spam);
 
-/// <summary>The outcome of a change: the state before, and the ledger row (null when nothing was written).</summary>
-public sealed record ChangeResult(string OldState, long? EventId, bool Duplicate);
+/// <summary>
+/// The outcome of a change: the state before it, and the ledger row (null when nothing was written). For a
+/// duplicate (the same source and reference seen before) the state before is the one the first copy found, so
+/// every path that delivers one message reaches the same answer whichever of them recorded it.
+/// </summary>
+/// <param name="OldState">The state before.</param>
+/// <param name="EventId">The ledger row written, if any.</param>
+/// <param name="Duplicate">The same source and reference were recorded before; nothing was written.</param>
+/// <param name="Stale">
+/// The change happened before the current state was set: it is kept in the ledger as evidence, but the state
+/// stays as it is (an older START delivered after a newer STOP must not opt the number back in).
+/// </param>
+public sealed record ChangeResult(string OldState, long? EventId, bool Duplicate, bool Stale = false);
 
 /// <summary>
 /// Current consent (<c>consent.consent_state</c>) and its changes. Every change locks the number's row in
@@ -34,8 +45,9 @@ public sealed class ConsentStore(NpgsqlDataSource dataSource, Outbox outbox)
     private const string LockNumberSql = "SELECT wrong_number AS WrongNumber, spam FROM consent.numbers WHERE phone = @Phone FOR UPDATE";
     private const string ShareNumberSql = "SELECT wrong_number AS WrongNumber, spam FROM consent.numbers WHERE phone = @Phone FOR SHARE";
     private const string StateSql = "SELECT state FROM consent.consent_state WHERE phone = @Phone AND channel = @Channel";
+    private const string CurrentSql = "SELECT state, updated_at AS UpdatedAt FROM consent.consent_state WHERE phone = @Phone AND channel = @Channel";
     private const string StatesSql = "SELECT channel, state, updated_at AS UpdatedAt FROM consent.consent_state WHERE phone = @Phone ORDER BY channel";
-    private const string SeenSql = "SELECT EXISTS (SELECT 1 FROM consent.consent_events WHERE source = @Source AND source_ref = @SourceRef AND channel = @Channel)";
+    private const string SeenSql = "SELECT old_state FROM consent.consent_events WHERE source = @Source AND source_ref = @SourceRef AND channel = @Channel";
 
     private const string UpsertStateSql = """
         INSERT INTO consent.consent_state (phone, channel, state, last_event_id, updated_at)
@@ -80,16 +92,29 @@ public sealed class ConsentStore(NpgsqlDataSource dataSource, Outbox outbox)
         string actor, string evidence, bool needsReview, DateTimeOffset at, bool onlyIfUnknown, CancellationToken ct)
     {
         await LockAsync(c, tx, phone, exclusive: true, ct);
-        var old = await StateAsync(c, tx, phone, channel, ct);
+        var current = await c.QuerySingleOrDefaultAsync<CurrentState>(new CommandDefinition(CurrentSql, new { Phone = phone, Channel = channel }, tx, cancellationToken: ct));
+        var old = current?.State ?? ConsentStates.Unknown;
         if (sourceRef is not null
-            && await c.ExecuteScalarAsync<bool>(new CommandDefinition(SeenSql, new { Source = source, SourceRef = sourceRef, Channel = channel }, tx, cancellationToken: ct)))
+            && await c.QuerySingleOrDefaultAsync<string>(new CommandDefinition(SeenSql, new { Source = source, SourceRef = sourceRef, Channel = channel }, tx, cancellationToken: ct))
+                is { } firstOld)
         {
-            return new ChangeResult(old, null, Duplicate: true);
+            return new ChangeResult(firstOld, null, Duplicate: true);
         }
 
         if (onlyIfUnknown && old != ConsentStates.Unknown)
         {
             return new ChangeResult(old, null, Duplicate: false);
+        }
+
+        // Note: changes arrive out of order (STOP synchronously, START through the outbox, a relay batch published
+        // in parallel, redeliveries). The newer change wins: by its own time (Twilio's timestamp), and at equal
+        // times by ledger order (the one recorded later). An older change is written to the ledger as evidence
+        // with the state unchanged (old = new), so the ledger still gives the current state row by row.
+        if (current is not null && at.UtcDateTime < current.UpdatedAt)
+        {
+            var staleId = await ConsentLedger.AppendAsync(c, tx, new ConsentChange(phone, channel, old, old, source, sourceRef, actor,
+                $"{evidence} [not applied: asked {newState} at {at.UtcDateTime:O}, before the current {old} of {current.UpdatedAt:O}]", needsReview, at), ct);
+            return new ChangeResult(old, staleId, Duplicate: false, Stale: true);
         }
 
         // Note: a repeated STOP from an opted-out number is still written: each is evidence of the customer's wish.
@@ -99,6 +124,8 @@ public sealed class ConsentStore(NpgsqlDataSource dataSource, Outbox outbox)
         await outbox.EnqueueAsync(c, tx, new ConsentChanged(CorrelationIds.For(phone), id, phone, channel, old, newState, source, at), ct);
         return new ChangeResult(old, id, Duplicate: false);
     }
+
+    private sealed record CurrentState(string State, DateTime UpdatedAt);
 
     /// <summary>Flags a number as a wrong number or spam (suppresses every channel).</summary>
     public async Task FlagAsync(string phone, bool? wrongNumber, bool? spam, CancellationToken ct)

@@ -41,12 +41,79 @@ public sealed class Outbox(string schema)
     }
 }
 
+/// <summary>How long the relay may fail before the service reports itself not ready.</summary>
+public sealed class OutboxOptions
+{
+    public const string Section = "Outbox";
+
+    /// <summary>
+    /// Failing for longer than this turns readiness red (503), so a load balancer takes the replica out; a shorter
+    /// failure (a broker restart) only shows as Degraded.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan UnhealthyAfter { get; set; } = TimeSpan.FromSeconds(30);
+}
+
 /// <summary>Whether the relay is keeping up; drives the readiness check.</summary>
 public sealed class OutboxRelayState
 {
-    public DateTimeOffset? LastFailureAt { get; internal set; }
+    private readonly Lock _lock = new();
+    private DateTimeOffset? _failingSince;
+    private DateTimeOffset? _lastFailureAt;
+    private string? _lastError;
 
-    public string? LastError { get; internal set; }
+    public DateTimeOffset? LastFailureAt
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _lastFailureAt;
+            }
+        }
+    }
+
+    public string? LastError
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _lastError;
+            }
+        }
+    }
+
+    /// <summary>When the current run of failures began (the start of the first failed attempt); null while the relay works.</summary>
+    public DateTimeOffset? FailingSince
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _failingSince;
+            }
+        }
+    }
+
+    internal void Failed(DateTimeOffset attemptStartedAt, DateTimeOffset now, string error)
+    {
+        lock (_lock)
+        {
+            _failingSince ??= attemptStartedAt;
+            _lastFailureAt = now;
+            _lastError = error;
+        }
+    }
+
+    internal void Succeeded()
+    {
+        lock (_lock)
+        {
+            _failingSince = null;
+            _lastError = null;
+        }
+    }
 }
 
 /// <summary>
@@ -73,10 +140,11 @@ public sealed partial class OutboxRelay(
         var backoff = TimeSpan.FromMilliseconds(200);
         while (!stoppingToken.IsCancellationRequested)
         {
+            var attemptStartedAt = TimeProvider.System.GetUtcNow();
             try
             {
                 var published = await RelayBatchAsync(stoppingToken);
-                state.LastError = null;
+                state.Succeeded();
                 backoff = TimeSpan.FromMilliseconds(200);
                 if (published < BatchSize)
                 {
@@ -85,8 +153,7 @@ public sealed partial class OutboxRelay(
             }
             catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
-                state.LastFailureAt = TimeProvider.System.GetUtcNow();
-                state.LastError = e.Message;
+                state.Failed(attemptStartedAt, TimeProvider.System.GetUtcNow(), e.Message);
                 LogRelayFailed(e, outbox.Schema, backoff);
                 await Task.Delay(backoff, stoppingToken);
                 backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, 5_000));
@@ -99,7 +166,7 @@ public sealed partial class OutboxRelay(
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var rows = new List<(long Id, Guid MessageId, string Type, string Payload, string? TraceParent)>();
+        var rows = new List<OutboxRow>();
         await using (var select = new NpgsqlCommand(
             $"""
             SELECT id, message_id, message_type, payload::text, trace_parent
@@ -113,7 +180,7 @@ public sealed partial class OutboxRelay(
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                rows.Add((reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4)));
+                rows.Add(new OutboxRow(reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4)));
             }
         }
 
@@ -122,16 +189,32 @@ public sealed partial class OutboxRelay(
             return 0;
         }
 
+        // Note: a row that cannot be read would fail the batch on every retry and hold back every event behind
+        // it (key revocations included). It is moved to the dead letters with its error, in the same transaction.
+        var readable = new List<(OutboxRow Row, object Message, Type Type)>();
+        foreach (var row in rows)
+        {
+            if (TryRead(row, out var message, out var type, out var error))
+            {
+                readable.Add((row, message, type));
+            }
+            else
+            {
+                await DeadLetterAsync(connection, transaction, row, error, cancellationToken);
+                LogDeadLettered(outbox.Schema, row.Id, row.MessageId, row.Type, error);
+            }
+        }
+
         // Note: a publish waits for the broker's confirm; the timeout turns "broker down" into a retry
         // instead of a relay stuck forever while holding row locks.
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(10));
-        await Task.WhenAll(rows.Select(row => PublishAsync(row.MessageId, row.Type, row.Payload, row.TraceParent, timeout.Token)));
+        await Task.WhenAll(readable.Select(r => PublishAsync(r.Row, r.Message, r.Type, timeout.Token)));
 
         await using (var mark = new NpgsqlCommand(
             $"UPDATE {outbox.Schema}.outbox SET published_at = now() WHERE id = ANY(@ids)", connection, transaction))
         {
-            mark.Parameters.AddWithValue("ids", rows.Select(r => r.Id).ToArray());
+            mark.Parameters.AddWithValue("ids", readable.Select(r => r.Row.Id).ToArray());
             await mark.ExecuteNonQueryAsync(cancellationToken);
         }
 
@@ -139,15 +222,57 @@ public sealed partial class OutboxRelay(
         return rows.Count;
     }
 
-    private async Task PublishAsync(Guid messageId, string typeName, string payload, string? traceParent, CancellationToken cancellationToken)
+    private sealed record OutboxRow(long Id, Guid MessageId, string Type, string Payload, string? TraceParent);
+
+    private static bool TryRead(OutboxRow row, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out object? message, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Type? type, out string error)
     {
-        var type = typeof(CorrelationIds).Assembly.GetType(typeName)
-            ?? throw new InvalidOperationException($"Outbox holds an unknown message type {typeName}");
-        var message = JsonSerializer.Deserialize(payload, type, Outbox.Json)!;
-        using var activity = traceParent is null
+        message = null;
+        error = "";
+        type = typeof(CorrelationIds).Assembly.GetType(row.Type);
+        if (type is null)
+        {
+            error = $"unknown message type {row.Type}";
+            return false;
+        }
+
+        try
+        {
+            message = JsonSerializer.Deserialize(row.Payload, type, Outbox.Json);
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException or ArgumentException or InvalidOperationException)
+        {
+            error = $"payload does not read as {row.Type}: {e.Message}";
+            return false;
+        }
+
+        if (message is null)
+        {
+            error = $"payload is null for {row.Type}";
+            return false;
+        }
+
+        return true;
+    }
+
+    private async Task DeadLetterAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, OutboxRow row, string error, CancellationToken cancellationToken)
+    {
+        await using var move = new NpgsqlCommand(
+            $"""
+            WITH moved AS (DELETE FROM {outbox.Schema}.outbox WHERE id = @id RETURNING id, message_id, message_type, payload, trace_parent, created_at)
+            INSERT INTO {outbox.Schema}.outbox_dead_letters (outbox_id, message_id, message_type, payload, trace_parent, created_at, error)
+            SELECT id, message_id, message_type, payload, trace_parent, created_at, @error FROM moved
+            """, connection, transaction);
+        move.Parameters.AddWithValue("id", row.Id);
+        move.Parameters.AddWithValue("error", error);
+        await move.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private async Task PublishAsync(OutboxRow row, object message, Type type, CancellationToken cancellationToken)
+    {
+        using var activity = row.TraceParent is null
             ? Source.StartActivity("outbox publish", ActivityKind.Producer)
-            : Source.StartActivity("outbox publish", ActivityKind.Producer, traceParent);
-        await bus.Publish(message, type, context => context.MessageId = messageId, cancellationToken);
+            : Source.StartActivity("outbox publish", ActivityKind.Producer, row.TraceParent);
+        await bus.Publish(message, type, context => context.MessageId = row.MessageId, cancellationToken);
     }
 
     private async Task ListenAsync(CancellationToken stoppingToken)
@@ -186,16 +311,26 @@ public sealed partial class OutboxRelay(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Relaying the {Schema} outbox failed; retrying in {Delay}")]
     private partial void LogRelayFailed(Exception e, string schema, TimeSpan delay);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "Moved {Schema} outbox row {OutboxId} (message {MessageId}, {MessageType}) to the dead letters: {Error}")]
+    private partial void LogDeadLettered(string schema, long outboxId, Guid messageId, string messageType, string error);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Listening on {Channel} failed; polling until it reconnects")]
     private partial void LogListenFailed(Exception e, string channel);
 }
 
 // Note: relay timing is infrastructure time (back-off, health), not business time, so it reads the system
 // clock even where tests drive business time with a fake one.
-internal sealed class OutboxHealthCheck(OutboxRelayState state) : IHealthCheck
+internal sealed class OutboxHealthCheck(OutboxRelayState state, Microsoft.Extensions.Options.IOptions<OutboxOptions> options) : IHealthCheck
 {
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(state.LastError is not null && state.LastFailureAt > TimeProvider.System.GetUtcNow().AddSeconds(-30)
-            ? HealthCheckResult.Degraded($"outbox relay failing: {state.LastError}")
-            : HealthCheckResult.Healthy());
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var now = TimeProvider.System.GetUtcNow();
+        return Task.FromResult((state.FailingSince, state.LastError) switch
+        {
+            ({ } since, { } error) when now - since >= options.Value.UnhealthyAfter =>
+                HealthCheckResult.Unhealthy($"outbox relay failing for {(int)(now - since).TotalSeconds} s: {error}"),
+            (not null, { } error) => HealthCheckResult.Degraded($"outbox relay failing: {error}"),
+            _ => HealthCheckResult.Healthy(),
+        });
+    }
 }

@@ -108,6 +108,11 @@ public static class CallStore
         WHERE recording_sid = @RecordingSid
         """;
 
+    /// <summary>Serialises the callbacks of one call until the transaction ends (a row lock needs a row; the call may have none yet).</summary>
+    public static Task LockCallAsync(NpgsqlConnection c, NpgsqlTransaction tx, string callSid, CancellationToken ct) =>
+        c.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(hashtextextended('webhooks.call:' || @CallSid, 0))",
+            new { CallSid = callSid }, tx, cancellationToken: ct));
+
     /// <summary>Creates the call row if it is new; returns the voicemails that were waiting for it.</summary>
     public static async Task<IReadOnlyList<string>> InsertAsync(NpgsqlConnection c, NpgsqlTransaction tx, NewCall call, CancellationToken ct) =>
         (await c.QueryAsync<string>(new CommandDefinition(InsertCallSql, call, tx, cancellationToken: ct))).AsList();

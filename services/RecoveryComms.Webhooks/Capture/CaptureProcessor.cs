@@ -24,6 +24,14 @@ public sealed partial class CaptureProcessor(
         ArgumentNullException.ThrowIfNull(request);
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
+        if (request["CallSid"] is { } callSid)
+        {
+            // Note: one call's callbacks are stored one after another. A recording stored beside its call's first
+            // callback otherwise sees no call (not committed yet) while the call sees no recording (likewise), and
+            // the voicemail waits forever; concurrent replay of the spool did exactly that.
+            await CallStore.LockCallAsync(connection, tx, callSid, ct);
+        }
+
         if (!await WebhookLog.TryInsertAsync(connection, tx, request, key, answer, spooled, ct))
         {
             var stored = await WebhookLog.StoredAnswerAsync(connection, tx, key, ct);

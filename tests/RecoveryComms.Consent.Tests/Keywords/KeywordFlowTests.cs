@@ -1,4 +1,4 @@
-using Dapper;
+using System.Collections.Concurrent;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using RecoveryComms.Consent.Ledger;
@@ -11,10 +11,10 @@ namespace RecoveryComms.Consent.Tests.Keywords;
 // The events the webhooks service publishes, delivered over the real broker to the consent service.
 public sealed class KeywordFlowTests(ConsentHost host) : IClassFixture<ConsentHost>
 {
-    private static InboundSmsReceived Sms(string from, string body, string? optOutType = null, string? messageSid = null)
+    private static InboundSmsReceived Sms(string from, string body, string? optOutType = null, string? messageSid = null, DateTimeOffset? at = null)
     {
         var sid = messageSid ?? "SM" + Guid.NewGuid().ToString("N");
-        return new InboundSmsReceived(CorrelationIds.For(sid), sid, from, ConsentHost.ShopLine, body, optOutType, 0, false, false, DateTimeOffset.UtcNow);
+        return new InboundSmsReceived(CorrelationIds.For(sid), sid, from, ConsentHost.ShopLine, body, optOutType, 0, false, false, at ?? DateTimeOffset.UtcNow);
     }
 
     private async Task PublishAsync(params object[] messages)
@@ -35,6 +35,9 @@ public sealed class KeywordFlowTests(ConsentHost host) : IClassFixture<ConsentHo
 
     private Task<string> SmsStateAsync(string phone) =>
         host.ScalarAsync<string>("SELECT coalesce((SELECT state FROM consent.consent_state WHERE phone = @phone AND channel = 'sms'), 'unknown')", new { phone });
+
+    private Task<string> VoiceStateAsync(string phone) =>
+        host.ScalarAsync<string>("SELECT coalesce((SELECT state FROM consent.consent_state WHERE phone = @phone AND channel = 'voice'), 'unknown')", new { phone });
 
     private Task<string> EventuallySmsStateAsync(string phone, string state) =>
         Eventually.ValueAsync(() => SmsStateAsync(phone), s => s == state, TimeSpan.FromSeconds(15), $"{phone} becomes {state}");
@@ -84,12 +87,70 @@ public sealed class KeywordFlowTests(ConsentHost host) : IClassFixture<ConsentHo
         var phone = Numbers.Chicago();
         var stop = Sms(phone, "STOP");
 
+        var consumed = new ConsumedTexts();
+        using var observing = host.Services.GetRequiredService<IBus>().ConnectConsumeObserver(consumed);
+
         await PublishAsync(stop, stop);
         await EventuallySmsStateAsync(phone, ConsentStates.OptedOut);
         await PublishAsync(Sms(phone, "Hello?"));
-        await Task.Delay(300);
+        await Eventually.ValueAsync(() => Task.FromResult(consumed.Count(phone)), n => n == 3, TimeSpan.FromSeconds(15), "both copies of STOP and the reply were consumed");
 
         Assert.Equal(1, await host.ScalarAsync<long>("SELECT count(*) FROM consent.consent_events WHERE phone = @phone", new { phone }));
+    }
+
+    [Fact]
+    public async Task OlderStart_DeliveredAfterANewerStop_IsKeptAsEvidenceButLeavesTheNumberOptedOut()
+    {
+        var phone = Numbers.Chicago();
+        var stoppedAt = host.Clock.Now;
+        var consumed = new ConsumedTexts();
+        using var observing = host.Services.GetRequiredService<IBus>().ConnectConsumeObserver(consumed);
+
+        // The START was sent a minute before the STOP but is delivered after it (outbox batches publish in parallel).
+        await PublishAsync(Sms(phone, "STOP", at: stoppedAt));
+        await EventuallySmsStateAsync(phone, ConsentStates.OptedOut);
+        await PublishAsync(Sms(phone, "START", at: stoppedAt.AddMinutes(-1)));
+        await Eventually.ValueAsync(() => Task.FromResult(consumed.Count(phone)), n => n == 2, TimeSpan.FromSeconds(15), "both texts were consumed");
+
+        Assert.Equal(ConsentStates.OptedOut, await SmsStateAsync(phone));
+        var rows = await host.QueryAsync<(string OldState, string NewState, string Evidence)>(
+            "SELECT old_state, new_state, evidence FROM consent.consent_events WHERE phone = @phone ORDER BY id", new { phone });
+        Assert.Equal([("unknown", "opted_out"), ("opted_out", "opted_out")], rows.Select(r => (r.OldState, r.NewState)));
+        Assert.Contains("not applied", rows[1].Evidence, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NewerStart_AfterAStop_StillOptsBackIn_AndAnOlderApiChangeDoesNot()
+    {
+        var phone = Numbers.Chicago();
+        var store = host.Services.GetRequiredService<ConsentStore>();
+        var at = host.Clock.Now;
+
+        await store.ChangeAsync(phone, "sms", ConsentStates.OptedOut, "keyword", "SM" + Guid.NewGuid().ToString("N"), "customer", "SMS: \"STOP\"", false, at, default);
+        var start = await store.ChangeAsync(phone, "sms", ConsentStates.Express, "keyword", "SM" + Guid.NewGuid().ToString("N"), "customer", "SMS: \"START\"", false, at.AddSeconds(1), default);
+        var older = await store.ChangeAsync(phone, "sms", ConsentStates.OptedOut, "api", null, "t", "entered late", false, at.AddSeconds(-5), default);
+
+        Assert.Equal(ConsentStates.OptedOut, start.OldState);
+        Assert.Equal(ConsentStates.Express, older.OldState);
+        Assert.Equal(ConsentStates.Express, await SmsStateAsync(phone));
+    }
+
+    [Fact]
+    public async Task StopCallingMe_OptsOutOfCallsAsWellAsTexts_APlainStopOnlyOfTexts()
+    {
+        var (caller, texter) = (Numbers.Chicago(), Numbers.Chicago());
+        var consumed = new ConsumedTexts();
+        using var observing = host.Services.GetRequiredService<IBus>().ConnectConsumeObserver(consumed);
+
+        await PublishAsync(Sms(caller, "Please stop calling me"), Sms(texter, "STOP"));
+        await Eventually.ValueAsync(() => Task.FromResult(consumed.Count(caller) + consumed.Count(texter)), n => n == 2, TimeSpan.FromSeconds(15), "both texts were consumed");
+
+        Assert.Equal(ConsentStates.OptedOut, await SmsStateAsync(caller));
+        Assert.Equal(ConsentStates.OptedOut, await VoiceStateAsync(caller));
+        var policy = host.Services.GetRequiredService<RecoveryComms.Consent.Suppression.SuppressionPolicy>();
+        Assert.Contains("opted-out", (await policy.DecideAsync(caller, "voice", default)).Reasons);
+        Assert.Equal(ConsentStates.OptedOut, await SmsStateAsync(texter));
+        Assert.Equal("unknown", await VoiceStateAsync(texter));
     }
 
     [Fact]
@@ -132,6 +193,31 @@ public sealed class KeywordFlowTests(ConsentHost host) : IClassFixture<ConsentHo
             s => s == ConsentStates.Implied, TimeSpan.FromSeconds(15));
         Assert.Equal(ConsentStates.OptedOut, await SmsStateAsync(optedOut));
     }
+}
+
+/// <summary>Counts the texts the consent service has finished consuming, so a test waits for them instead of sleeping.</summary>
+internal sealed class ConsumedTexts : IConsumeObserver
+{
+    private readonly ConcurrentQueue<InboundSmsReceived> _done = new();
+
+    public int Count(string from) => _done.Count(m => m.From == from);
+
+    public Task PostConsume<T>(ConsumeContext<T> context)
+        where T : class
+    {
+        if (context.Message is InboundSmsReceived sms)
+        {
+            _done.Enqueue(sms);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task PreConsume<T>(ConsumeContext<T> context)
+        where T : class => Task.CompletedTask;
+
+    public Task ConsumeFault<T>(ConsumeContext<T> context, Exception exception)
+        where T : class => Task.CompletedTask;
 }
 
 public sealed class DispositionTests(ConsentHost host) : IClassFixture<ConsentHost>
