@@ -98,6 +98,16 @@ public sealed class TwilioApiSandbox : IDisposable
     public void AcceptThenStallNext(int times, TimeSpan delay) =>
         Next("Messages.json", times, Response.Create().WithCallback(Accept).WithDelay(delay));
 
+    /// <summary>
+    /// From now on (until <see cref="Reset"/>), message creates to <paramref name="to"/> are accepted at once but
+    /// answered only after <paramref name="delay"/>: a slow Twilio, which widens every race around a send.
+    /// </summary>
+    public void AnswerCreatesAfter(string to, TimeSpan delay) =>
+        Server.Given(Request.Create().WithPath(MessagesPath).UsingPost()
+                .WithBody(new WireMock.Matchers.WildcardMatcher($"*To={Uri.EscapeDataString(to)}&*")))
+            .AtPriority(50)
+            .RespondWith(Response.Create().WithCallback(Accept).WithDelay(delay));
+
     /// <summary>Every request Twilio's API received for <paramref name="resource"/>, oldest first, whatever the method.</summary>
     public IReadOnlyList<ILogEntry> Requests(string resource) =>
         Server.LogEntries.Where(e => e.RequestMessage.Path.EndsWith(resource, StringComparison.Ordinal)).ToList();
