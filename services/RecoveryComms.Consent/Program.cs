@@ -26,7 +26,7 @@ builder.Services.AddSingleton<AuditLog>();
 builder.Services.AddSingleton<QuietHours>();
 builder.Services.AddSingleton<SuppressionPolicy>();
 builder.Services.AddSingleton<OptOutRecorder>();
-builder.Services.AddSingleton<SmsGate>();
+builder.Services.AddSmsSending();
 builder.Services.AddRecoveryCommsBus(builder.Configuration.RabbitMq(), "consent", bus =>
 {
     bus.AddConsumer<ApiKeyIssuedConsumer>();

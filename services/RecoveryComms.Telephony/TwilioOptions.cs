@@ -27,4 +27,12 @@ public sealed class TwilioOptions
     /// </summary>
     [Required, Url]
     public string PublicBaseUrl { get; set; } = "http://127.0.0.1:5080";
+
+    /// <summary>
+    /// How long one REST request may take before it is abandoned. A create abandoned this way has an unknown
+    /// outcome (<see cref="Rest.TwilioOutcomeUnknownException"/>); the SMS send gate holds a number's lock for at
+    /// most this long.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:02:00")]
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(15);
 }

@@ -55,10 +55,16 @@ public class ConsentHost : IAsyncLifetime
             web.UseSetting("Messaging:A2PRegistered", A2PRegistered ? "true" : "false");
             web.UseSetting("Messaging:From", ShopLine);
             web.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
+            ConfigureWebHost(web);
         });
         Http = _factory.CreateClient();
         await Eventually.ValueAsync(async () => (await Http.GetAsync("/health/ready")).IsSuccessStatusCode, ready => ready,
             TimeSpan.FromSeconds(60), "the consent service is ready");
+    }
+
+    /// <summary>Lets a derived host add settings and test services after the common ones.</summary>
+    protected virtual void ConfigureWebHost(IWebHostBuilder web)
+    {
     }
 
     /// <summary>A key of the given role, stored the way ApiKeyIssued would store it.</summary>

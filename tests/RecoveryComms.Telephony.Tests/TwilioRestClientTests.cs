@@ -13,22 +13,30 @@ public sealed class TwilioRestClientTests : IDisposable
     private readonly TwilioApiSandbox _twilio = TwilioApiSandbox.Start();
     private readonly ServiceProvider _services;
 
-    public TwilioRestClientTests()
+    public TwilioRestClientTests() => _services = Services(_twilio, requestTimeout: null);
+
+    private ITwilioRestClient Client => _services.GetRequiredService<ITwilioRestClient>();
+
+    private static ServiceProvider Services(TwilioApiSandbox twilio, TimeSpan? requestTimeout)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Twilio:AccountSid"] = AccountSid,
             ["Twilio:AuthToken"] = "secret-token",
-            ["Twilio:ApiBaseUrl"] = _twilio.BaseUrl,
+            ["Twilio:ApiBaseUrl"] = twilio.BaseUrl,
             ["Twilio:PublicBaseUrl"] = "https://hooks.example",
-        }).Build();
-        _services = new ServiceCollection()
+        };
+        if (requestTimeout is not null)
+        {
+            settings["Twilio:RequestTimeout"] = requestTimeout.Value.ToString("c", System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        return new ServiceCollection()
             .AddSingleton<IConfiguration>(configuration)
             .AddTwilio(retryBaseDelay: TimeSpan.FromMilliseconds(10))
             .BuildServiceProvider();
     }
-
-    private ITwilioRestClient Client => _services.GetRequiredService<ITwilioRestClient>();
 
     [Fact]
     public async Task CreateMessageAsync_SendsBasicAuthAndFormBody_ReturnsSid()
@@ -77,28 +85,168 @@ public sealed class TwilioRestClientTests : IDisposable
     }
 
     [Fact]
-    public async Task CreateMessageAsync_TooManyRequestsThenServerError_RetriesUntilCreated()
+    public async Task CreateMessageAsync_TooManyRequests_IsNotRetried()
     {
-        _twilio.FailNext("Messages.json", 2, HttpStatusCode.TooManyRequests, 20429, "Too Many Requests");
+        _twilio.FailNext("Messages.json", 1, HttpStatusCode.TooManyRequests, 20429, "Too Many Requests");
 
-        var message = await Client.CreateMessageAsync(
-            new CreateMessageRequest("+15551234567", "hi", From: "+15550001111"), CancellationToken.None);
+        var error = await Assert.ThrowsAsync<TwilioApiException>(() => Client.CreateMessageAsync(
+            new CreateMessageRequest("+15551234567", "hi", From: "+15550001111"), CancellationToken.None));
 
-        Assert.StartsWith("SM", message.Sid, StringComparison.Ordinal);
+        Assert.Equal((429, (int?)20429), (error.HttpStatus, error.Code));
+        Assert.Single(_twilio.Requests("Messages.json"));
+    }
+
+    [Fact]
+    public async Task CreateMessageAsync_ServerErrorAfterAccepting_OutcomeUnknownWithoutRetry()
+    {
+        _twilio.AcceptThenFailNext(1, HttpStatusCode.InternalServerError);
+
+        var error = await Assert.ThrowsAsync<TwilioOutcomeUnknownException>(() => Client.CreateMessageAsync(
+            new CreateMessageRequest("+15551234567", "hi", From: "+15550001111"), CancellationToken.None));
+
+        Assert.Equal(500, error.HttpStatus);
+        Assert.IsType<TwilioApiException>(error.InnerException);
+        Assert.Single(_twilio.Requests("Messages.json"));
+        Assert.Single(_twilio.Messages);
+    }
+
+    [Fact]
+    public async Task CreateMessageAsync_AcceptedThenConnectionDropped_OutcomeUnknownWithoutRetry()
+    {
+        _twilio.AcceptThenDropNext();
+
+        var error = await Assert.ThrowsAsync<TwilioOutcomeUnknownException>(() => Client.CreateMessageAsync(
+            new CreateMessageRequest("+15551234567", "hi", From: "+15550001111"), CancellationToken.None));
+
+        Assert.Null(error.HttpStatus);
+        Assert.Single(_twilio.Requests("Messages.json"));
+        Assert.Single(_twilio.Messages);
+    }
+
+    [Fact]
+    public async Task CreateMessageAsync_AnswerSlowerThanTheRequestTimeout_OutcomeUnknownWithoutRetry()
+    {
+        await using var services = Services(_twilio, requestTimeout: TimeSpan.FromSeconds(2));
+        var client = services.GetRequiredService<ITwilioRestClient>();
+        // A first request warms the sandbox up, so only the stall below is slower than the timeout.
+        await client.CreateMessageAsync(new CreateMessageRequest("+15550000000", "warm-up", From: "+15550001111"), CancellationToken.None);
+        _twilio.AcceptThenStallNext(1, TimeSpan.FromSeconds(4));
+
+        var error = await Assert.ThrowsAsync<TwilioOutcomeUnknownException>(() => client.CreateMessageAsync(
+            new CreateMessageRequest("+15551234567", "hi", From: "+15550001111"), CancellationToken.None));
+
+        Assert.IsType<Polly.Timeout.TimeoutRejectedException>(error.InnerException);
+        // WireMock logs a request once it has answered: wait for the stalled answer, then count.
+        await Eventually.ValueAsync(() => Task.FromResult(_twilio.Messages.Count), count => count == 2, because: "the stalled message is accepted");
+        await Eventually.ValueAsync(() => Task.FromResult(_twilio.Creates("Messages.json").Count), count => count == 2, because: "the stalled request is logged");
+        Assert.Single(_twilio.Creates("Messages.json"), e => e.RequestMessage.Body!.Contains("To=%2B15551234567", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task CreateMessageAsync_WithValidityPeriod_SendsWholeSeconds()
+    {
+        await Client.CreateMessageAsync(
+            new CreateMessageRequest("+15551234567", "hi", From: "+15550001111", ValidityPeriod: TimeSpan.FromMinutes(10)), CancellationToken.None);
+
+        Assert.EndsWith("&ValidityPeriod=600", Assert.Single(_twilio.Requests("Messages.json")).RequestMessage.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CreateCallAsync_TooManyRequests_RetriesUntilCreated()
+    {
+        _twilio.FailNext("Calls.json", 2, HttpStatusCode.TooManyRequests, 20429, "Too Many Requests");
+
+        var call = await Client.CreateCallAsync(
+            new CreateCallRequest("+15552223333", "+15550001111", new Uri("https://hooks.example/c")), CancellationToken.None);
+
+        Assert.StartsWith("CA", call.Sid, StringComparison.Ordinal);
+        Assert.Equal(3, _twilio.Requests("Calls.json").Count);
+    }
+
+    [Fact]
+    public async Task CreateCallAsync_ServerError_OutcomeUnknownWithoutRetry()
+    {
+        _twilio.FailNext("Calls.json", 10, HttpStatusCode.ServiceUnavailable, null, "Service Unavailable");
+
+        var error = await Assert.ThrowsAsync<TwilioOutcomeUnknownException>(() => Client.CreateCallAsync(
+            new CreateCallRequest("+15552223333", "+15550001111", new Uri("https://hooks.example/c")), CancellationToken.None));
+
+        Assert.Equal(503, error.HttpStatus);
+        Assert.Single(_twilio.Requests("Calls.json"));
+    }
+
+    [Fact]
+    public async Task ListMessagesAsync_ToANumberSinceADay_SendsTwiliosFiltersAndReadsTheMessagesNewestFirst()
+    {
+        await AcceptAsync("+15551234567", "yesterday", new DateTimeOffset(2026, 11, 17, 23, 59, 0, TimeSpan.Zero));
+        await AcceptAsync("+15551234567", "first & today", new DateTimeOffset(2026, 11, 18, 17, 0, 3, TimeSpan.Zero));
+        await AcceptAsync("+15559999999", "someone else", new DateTimeOffset(2026, 11, 18, 17, 0, 4, TimeSpan.Zero));
+        await AcceptAsync("+15551234567", "second today", new DateTimeOffset(2026, 11, 18, 17, 5, 0, TimeSpan.Zero));
+
+        var messages = await Client.ListMessagesAsync(new ListMessagesRequest("+15551234567", new DateOnly(2026, 11, 18)), CancellationToken.None);
+
+        var request = _twilio.Requests("Messages.json").Single(e => e.RequestMessage.Method == "GET").RequestMessage;
+        Assert.Equal($"/2010-04-01/Accounts/{AccountSid}/Messages.json", request.Path);
+        Assert.Equal("To=%2B15551234567&DateSent%3E=2026-11-18&PageSize=200", request.RawQuery?.TrimStart('?'));
+        Assert.Equal(["second today", "first & today"], messages.Select(m => m.Body));
+        var first = messages[1];
+        Assert.Equal(_twilio.Messages[1].Sid, first.Sid);
+        Assert.Equal(("+15551234567", "+15550001111", "sent", "outbound-api"), (first.To, first.From, first.Status, first.Direction));
+        Assert.Equal(new DateTimeOffset(2026, 11, 18, 17, 0, 3, TimeSpan.Zero), first.DateCreated);
+        Assert.Equal(new DateTimeOffset(2026, 11, 18, 17, 0, 3, TimeSpan.Zero), first.DateSent);
+        Assert.Null(first.ErrorCode);
+    }
+
+    [Fact]
+    public async Task ListMessagesAsync_MoreThanOnePage_FollowsNextPageUriUpToMaxResults()
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            await AcceptAsync("+15551234567", $"text {i}", new DateTimeOffset(2026, 11, 18, 17, i, 0, TimeSpan.Zero));
+        }
+
+        var firstTwo = await Client.ListMessagesAsync(new ListMessagesRequest("+15551234567", new DateOnly(2026, 11, 18), MaxResults: 2), CancellationToken.None);
+        _twilio.Server.ResetLogEntries();
+        _twilio.MaxPageSize = 2;
+        var paged = await Client.ListMessagesAsync(new ListMessagesRequest("+15551234567", new DateOnly(2026, 11, 18), MaxResults: 10), CancellationToken.None);
+
+        Assert.Equal(["text 4", "text 3"], firstTwo.Select(m => m.Body));
+        Assert.Equal(["text 4", "text 3", "text 2", "text 1", "text 0"], paged.Select(m => m.Body));
         Assert.Equal(3, _twilio.Requests("Messages.json").Count);
     }
 
     [Fact]
-    public async Task CreateCallAsync_ServerErrorEveryTime_GivesUpWithTypedError()
+    public async Task ListMessagesAsync_ServerErrorOnce_IsRetried()
     {
-        _twilio.FailNext("Calls.json", 10, HttpStatusCode.ServiceUnavailable, null, "Service Unavailable");
+        _twilio.Server.Given(WireMock.RequestBuilders.Request.Create().WithPath("/2010-04-01/Accounts/*/Messages.json").UsingGet())
+            .AtPriority(1).InScenario("list-503").WillSetStateTo("answered")
+            .RespondWith(WireMock.ResponseBuilders.Response.Create().WithStatusCode(503).WithBody("{\"status\": 503, \"message\": \"Service Unavailable\"}"));
 
-        var error = await Assert.ThrowsAsync<TwilioApiException>(() => Client.CreateCallAsync(
-            new CreateCallRequest("+15552223333", "+15550001111", new Uri("https://hooks.example/c")), CancellationToken.None));
+        var messages = await Client.ListMessagesAsync(new ListMessagesRequest("+15551234567", new DateOnly(2026, 11, 18)), CancellationToken.None);
 
-        Assert.Equal(503, error.HttpStatus);
-        Assert.Null(error.Code);
-        Assert.Equal(4, _twilio.Requests("Calls.json").Count);
+        Assert.Empty(messages);
+        Assert.Equal(2, _twilio.Requests("Messages.json").Count);
+    }
+
+    [Fact]
+    public async Task ListMessagesAsync_Unauthorized_ThrowsTypedError()
+    {
+        _twilio.Server.Given(WireMock.RequestBuilders.Request.Create().WithPath("/2010-04-01/Accounts/*/Messages.json").UsingGet())
+            .AtPriority(1)
+            .RespondWith(WireMock.ResponseBuilders.Response.Create().WithStatusCode(401)
+                .WithBody("{\"status\": 401, \"message\": \"Authenticate\", \"code\": 20003, \"more_info\": \"https://www.twilio.com/docs/errors/20003\"}"));
+
+        var error = await Assert.ThrowsAsync<TwilioApiException>(() =>
+            Client.ListMessagesAsync(new ListMessagesRequest("+15551234567", new DateOnly(2026, 11, 18)), CancellationToken.None));
+
+        Assert.Equal((401, (int?)20003), (error.HttpStatus, error.Code));
+        Assert.Single(_twilio.Requests("Messages.json"));
+    }
+
+    private async Task AcceptAsync(string to, string body, DateTimeOffset at)
+    {
+        _twilio.Clock = () => at;
+        await Client.CreateMessageAsync(new CreateMessageRequest(to, body, From: "+15550001111"), CancellationToken.None);
     }
 
     [Fact]

@@ -9,14 +9,40 @@ public interface ITwilioRestClient
     /// <summary>Places an outbound call (<c>POST /Accounts/{sid}/Calls.json</c>).</summary>
     /// <param name="request">What to call and which TwiML to run when it answers.</param>
     /// <param name="cancellationToken">Cancels the request.</param>
-    /// <exception cref="TwilioApiException">Twilio refused the request.</exception>
+    /// <exception cref="TwilioApiException">Twilio refused the request (4xx): no call was placed.</exception>
+    /// <exception cref="TwilioOutcomeUnknownException">The request may have reached Twilio but no answer came back
+    /// (network error, timeout, 5xx): the call may or may not have been placed. Only a 429 is retried.</exception>
     Task<CallResource> CreateCallAsync(CreateCallRequest request, CancellationToken cancellationToken);
 
-    /// <summary>Sends an SMS (<c>POST /Accounts/{sid}/Messages.json</c>).</summary>
+    /// <summary>
+    /// Sends an SMS (<c>POST /Accounts/{sid}/Messages.json</c>), once: a message create is never retried, not even
+    /// after a 429, because a lost answer would make a retry a second text.
+    /// </summary>
     /// <param name="request">Recipient, sender and body.</param>
-    /// <param name="cancellationToken">Cancels the request.</param>
-    /// <exception cref="TwilioApiException">Twilio refused the request (21610: the recipient said STOP).</exception>
+    /// <param name="cancellationToken">Cancels the request. Cancelling after the request has left can leave a message
+    /// that was sent with nobody knowing its SID.</param>
+    /// <exception cref="TwilioApiException">Twilio refused the request (4xx; 21610: the recipient said STOP): no message
+    /// was created.</exception>
+    /// <exception cref="TwilioOutcomeUnknownException">The request may have reached Twilio but no answer came back
+    /// (network error, timeout, 5xx, unreadable answer): find out with <see cref="ListMessagesAsync"/>, never by
+    /// sending again.</exception>
     Task<MessageResource> CreateMessageAsync(CreateMessageRequest request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Lists the account's messages to one number sent on or after a day
+    /// (<c>GET /Accounts/{sid}/Messages.json?To=…&amp;DateSent&gt;=YYYY-MM-DD</c>), newest first, following Twilio's
+    /// pages up to <see cref="ListMessagesRequest.MaxResults"/>. This is how a create whose outcome is unknown is
+    /// settled. Retried on 429, 5xx and network errors (a read is safe to repeat).
+    /// </summary>
+    /// <param name="request">The recipient, the first day (UTC) and how many messages at most.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The messages Twilio lists, as it lists them.</returns>
+    /// <exception cref="TwilioApiException">Twilio answered with an error.</exception>
+    /// <remarks>
+    /// Twilio filters by <c>date_sent</c> at day granularity (GMT), so callers compare times themselves; a message
+    /// still queued has no <c>date_sent</c> yet and may be missing from the list until it leaves the queue.
+    /// </remarks>
+    Task<IReadOnlyList<MessageRecord>> ListMessagesAsync(ListMessagesRequest request, CancellationToken cancellationToken);
 }
 
 /// <summary>A call to place.</summary>
@@ -33,7 +59,29 @@ public sealed record CreateCallRequest(string To, string From, Uri Url, Uri? Sta
 /// <param name="From">The sending number, or null when a Messaging Service picks it.</param>
 /// <param name="MessagingServiceSid">The Messaging Service (<c>MG…</c>), or null.</param>
 /// <param name="StatusCallback">Where Twilio posts delivery status, or null.</param>
-public sealed record CreateMessageRequest(string To, string Body, string? From = null, string? MessagingServiceSid = null, Uri? StatusCallback = null);
+/// <param name="ValidityPeriod">How long the message may wait in Twilio's queue before Twilio drops it unsent
+/// (<c>ValidityPeriod</c>, whole seconds, 1–36000; Twilio's default is 36000), or null for the default.</param>
+public sealed record CreateMessageRequest(
+    string To, string Body, string? From = null, string? MessagingServiceSid = null, Uri? StatusCallback = null, TimeSpan? ValidityPeriod = null);
+
+/// <summary>Which messages to list.</summary>
+/// <param name="To">The recipient, E.164.</param>
+/// <param name="SentOnOrAfter">The first day (GMT) of <c>date_sent</c> to list (<c>DateSent&gt;=</c>).</param>
+/// <param name="MaxResults">Stop after this many messages (Twilio lists newest first).</param>
+public sealed record ListMessagesRequest(string To, DateOnly SentOnOrAfter, int MaxResults = 200);
+
+/// <summary>A message as Twilio lists it.</summary>
+/// <param name="Sid">The message SID (<c>SM…</c> or <c>MM…</c>).</param>
+/// <param name="To">The recipient.</param>
+/// <param name="From">The sender (for a Messaging Service send, the number Twilio picked).</param>
+/// <param name="Body">The text.</param>
+/// <param name="Status">Its status now (<c>queued</c>, <c>sent</c>, <c>delivered</c>, <c>failed</c>, …).</param>
+/// <param name="Direction"><c>outbound-api</c> for a message created through the REST API.</param>
+/// <param name="DateCreated">When Twilio created it.</param>
+/// <param name="DateSent">When Twilio sent it, or null while it is queued.</param>
+/// <param name="ErrorCode">Twilio's error code when it failed, else null.</param>
+public sealed record MessageRecord(
+    string Sid, string To, string From, string Body, string Status, string Direction, DateTimeOffset? DateCreated, DateTimeOffset? DateSent, int? ErrorCode);
 
 /// <summary>The call Twilio created.</summary>
 /// <param name="Sid">The call SID (<c>CA…</c>).</param>

@@ -1,16 +1,20 @@
+using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
+using Polly.Timeout;
 
 namespace RecoveryComms.Telephony.Rest;
 
 /// <summary>
 /// Twilio's 2010-04-01 REST API over <see cref="HttpClient"/>: HTTP Basic auth with the account SID and auth
 /// token, form-encoded bodies, JSON answers, and Twilio's error JSON turned into <see cref="TwilioApiException"/>.
-/// Retries live in the HTTP pipeline (see <see cref="TwilioServiceCollectionExtensions"/>).
+/// A create whose answer is lost (network error, timeout, 5xx, unreadable body) throws
+/// <see cref="TwilioOutcomeUnknownException"/>. Retries and the per-request timeout live in the HTTP pipeline
+/// (see <see cref="TwilioServiceCollectionExtensions"/>).
 /// </summary>
 /// <param name="http">A client whose pipeline carries the retry policy.</param>
 /// <param name="options">The Twilio account.</param>
@@ -64,18 +68,80 @@ public sealed class TwilioRestClient(HttpClient http, IOptions<TwilioOptions> op
             form.Add(new("StatusCallback", request.StatusCallback.ToString()));
         }
 
+        if (request.ValidityPeriod is { } validity)
+        {
+            form.Add(new("ValidityPeriod", ((int)Math.Clamp(validity.TotalSeconds, 1, 36000)).ToString(CultureInfo.InvariantCulture)));
+        }
+
         var answer = await PostAsync<ResourceAnswer>("Messages.json", form, cancellationToken).ConfigureAwait(false);
         return new MessageResource(answer.Sid, answer.Status);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<MessageRecord>> ListMessagesAsync(ListMessagesRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var pageSize = Math.Clamp(request.MaxResults, 1, 1000);
+        // Note: "DateSent>=2026-11-18" is the key "DateSent>" with the value "2026-11-18", as Twilio's SDKs send it.
+        var next = $"/2010-04-01/Accounts/{Uri.EscapeDataString(_options.AccountSid)}/Messages.json"
+            + $"?To={Uri.EscapeDataString(request.To)}"
+            + $"&{Uri.EscapeDataString("DateSent>")}={request.SentOnOrAfter.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}"
+            + $"&PageSize={pageSize.ToString(CultureInfo.InvariantCulture)}";
+        var messages = new List<MessageRecord>();
+        while (next is not null && messages.Count < request.MaxResults)
+        {
+            var page = await GetAsync<MessagePage>(next, cancellationToken).ConfigureAwait(false);
+            messages.AddRange((page.Messages ?? []).Select(ToRecord).Take(request.MaxResults - messages.Count));
+            next = string.IsNullOrEmpty(page.NextPageUri) ? null : page.NextPageUri;
+        }
+
+        return messages;
     }
 
     private async Task<T> PostAsync<T>(string resource, List<KeyValuePair<string, string>> form, CancellationToken cancellationToken)
     {
         var uri = new Uri($"{_options.ApiBaseUrl.TrimEnd('/')}/2010-04-01/Accounts/{Uri.EscapeDataString(_options.AccountSid)}/{resource}");
-        using var message = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new FormUrlEncodedContent(form) };
-        message.Headers.Authorization = new AuthenticationHeaderValue(
-            "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{_options.AccountSid}:{_options.AuthToken}")));
-        message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        using var message = Authorized(new HttpRequestMessage(HttpMethod.Post, uri) { Content = new FormUrlEncodedContent(form) });
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException or TimeoutRejectedException or IOException
+            || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            // Note: the request may have been written before the connection failed or the timeout struck.
+            throw new TwilioOutcomeUnknownException(resource, null, e);
+        }
 
+        using (response)
+        {
+            if ((int)response.StatusCode >= 500)
+            {
+                throw new TwilioOutcomeUnknownException(resource, (int)response.StatusCode, await ToExceptionAsync(response, cancellationToken).ConfigureAwait(false));
+            }
+
+            if (!response.IsSuccessStatusCode)
+            {
+                throw await ToExceptionAsync(response, cancellationToken).ConfigureAwait(false);
+            }
+
+            try
+            {
+                return await response.Content.ReadFromJsonAsync<T>(cancellationToken).ConfigureAwait(false)
+                    ?? throw new JsonException("empty answer");
+            }
+            catch (Exception e) when (e is JsonException or HttpRequestException or IOException)
+            {
+                // Twilio said 2xx (so it acted) but the SID was lost on the way.
+                throw new TwilioOutcomeUnknownException(resource, null, e);
+            }
+        }
+    }
+
+    private async Task<T> GetAsync<T>(string pathAndQuery, CancellationToken cancellationToken)
+    {
+        using var message = Authorized(new HttpRequestMessage(HttpMethod.Get, new Uri(_options.ApiBaseUrl.TrimEnd('/') + pathAndQuery)));
         using var response = await http.SendAsync(message, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
@@ -85,6 +151,23 @@ public sealed class TwilioRestClient(HttpClient http, IOptions<TwilioOptions> op
         return await response.Content.ReadFromJsonAsync<T>(cancellationToken).ConfigureAwait(false)
             ?? throw new TwilioApiException((int)response.StatusCode, null, "empty answer", null);
     }
+
+    private HttpRequestMessage Authorized(HttpRequestMessage message)
+    {
+        message.Headers.Authorization = new AuthenticationHeaderValue(
+            "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{_options.AccountSid}:{_options.AuthToken}")));
+        message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        return message;
+    }
+
+    private static MessageRecord ToRecord(MessageAnswer m) => new(
+        m.Sid, m.To ?? "", m.From ?? "", m.Body ?? "", m.Status ?? "", m.Direction ?? "", ParseDate(m.DateCreated), ParseDate(m.DateSent), m.ErrorCode);
+
+    /// <summary>Twilio writes dates in RFC 2822 form: <c>Wed, 18 Nov 2026 17:00:03 +0000</c>.</summary>
+    private static DateTimeOffset? ParseDate(string? value) =>
+        DateTimeOffset.TryParseExact(value, "ddd, dd MMM yyyy HH:mm:ss zzz", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed)
+            ? parsed
+            : null;
 
     private static async Task<TwilioApiException> ToExceptionAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
@@ -105,6 +188,21 @@ public sealed class TwilioRestClient(HttpClient http, IOptions<TwilioOptions> op
 
         return new TwilioApiException(status, null, text.Length > 200 ? text[..200] : text, null);
     }
+
+    private sealed record MessagePage(
+        [property: JsonPropertyName("messages")] IReadOnlyList<MessageAnswer>? Messages,
+        [property: JsonPropertyName("next_page_uri")] string? NextPageUri);
+
+    private sealed record MessageAnswer(
+        [property: JsonPropertyName("sid")] string Sid,
+        [property: JsonPropertyName("to")] string? To,
+        [property: JsonPropertyName("from")] string? From,
+        [property: JsonPropertyName("body")] string? Body,
+        [property: JsonPropertyName("status")] string? Status,
+        [property: JsonPropertyName("direction")] string? Direction,
+        [property: JsonPropertyName("date_created")] string? DateCreated,
+        [property: JsonPropertyName("date_sent")] string? DateSent,
+        [property: JsonPropertyName("error_code")] int? ErrorCode);
 
     private sealed record ResourceAnswer(
         [property: JsonPropertyName("sid")] string Sid,

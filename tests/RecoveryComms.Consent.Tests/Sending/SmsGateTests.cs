@@ -4,10 +4,11 @@ using RecoveryComms.Consent.Keywords;
 using RecoveryComms.Consent.Ledger;
 using RecoveryComms.Consent.Sending;
 using RecoveryComms.Contracts.Consent;
+using RecoveryComms.Testing;
 
 namespace RecoveryComms.Consent.Tests.Sending;
 
-public sealed class SmsGateTests(ConsentHost host) : IClassFixture<ConsentHost>
+public sealed class SmsGateTests(SendingHost host) : IClassFixture<SendingHost>
 {
     private SmsGate Gate => host.Services.GetRequiredService<SmsGate>();
 
@@ -17,7 +18,7 @@ public sealed class SmsGateTests(ConsentHost host) : IClassFixture<ConsentHost>
         new(Guid.NewGuid(), Guid.NewGuid(), phone, body, DateTimeOffset.UtcNow);
 
     private IReadOnlyList<WireMock.Logging.ILogEntry> SentTo(string phone) =>
-        host.Twilio.Requests("Messages.json").Where(e => e.RequestMessage.Body!.Contains("To=" + Uri.EscapeDataString(phone), StringComparison.Ordinal)).ToList();
+        host.Twilio.Creates("Messages.json").Where(e => e.RequestMessage.Body!.Contains("To=" + Uri.EscapeDataString(phone) + "&", StringComparison.Ordinal)).ToList();
 
     private Task ExpressAsync(string phone) =>
         Store.ChangeAsync(phone, "sms", ConsentStates.Express, "api", null, "tester", "signed", false, host.Clock.Now, default);
@@ -82,6 +83,40 @@ public sealed class SmsGateTests(ConsentHost host) : IClassFixture<ConsentHost>
         Assert.Equal("carrier-error", await host.ScalarAsync<string>(
             "SELECT source FROM consent.consent_events WHERE phone = @phone ORDER BY id DESC LIMIT 1", new { phone }));
     }
+
+    [Fact]
+    public async Task StopWhileAnAllowedSendIsOnItsWay_StopWaitsUntilTheTextHasReachedTwilio()
+    {
+        host.Clock.Now = ConsentHost.Midday;
+        var phone = Numbers.Chicago();
+        await ExpressAsync(phone);
+        var recorder = host.Services.GetRequiredService<OptOutRecorder>();
+        // The worst interleaving, forced: the gate has decided to send and is about to call Twilio when the STOP comes.
+        var hold = host.Holds.HoldNext(phone);
+        var send = Task.Run(() => Gate.SendAsync(Send(phone), default));
+        await hold.Reached.WaitAsync(TimeSpan.FromSeconds(30));
+        var stop = Task.Run(async () =>
+        {
+            await recorder.OptOutAsync("SM" + Guid.NewGuid().ToString("N"), phone, "STOP", null, false, DateTimeOffset.UtcNow, default);
+            return DateTime.UtcNow;
+        });
+
+        // Either the STOP is acknowledged while the send is held (the lock is gone: the defect), or it waits for the
+        // number's lock. Only then may the send go on.
+        await Eventually.ValueAsync(async () => stop.IsCompleted || await LockWaitsAsync() > 0, done => done, TimeSpan.FromSeconds(30), "the STOP is acknowledged or waits for the number");
+        hold.Release();
+        var acknowledgedAt = await stop;
+        var result = await send;
+
+        var sentAt = Assert.Single(SentTo(phone)).RequestMessage.DateTime;
+        Assert.True(sentAt <= acknowledgedAt, $"a text reached Twilio at {sentAt:O}, after the STOP was acknowledged at {acknowledgedAt:O}");
+        Assert.Equal("sent", result.Status);
+        var after = await Gate.SendAsync(Send(phone), default);
+        Assert.Equal(("refused", "opted-out"), (after.Status, after.Reasons.Single()));
+    }
+
+    private Task<long> LockWaitsAsync() =>
+        host.ScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
 
     [Fact]
     public async Task StopRacingASend_TwoHundredTimes_NoTextLeavesAfterTheStopIsAcknowledged()
