@@ -3,6 +3,7 @@ using RecoveryComms.Hosting.Auth;
 using RecoveryComms.Hosting.Data;
 using RecoveryComms.Hosting.Messaging;
 using RecoveryComms.Orchestrator;
+using RecoveryComms.Orchestrator.Integrations;
 using RecoveryComms.Orchestrator.Users;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -12,6 +13,7 @@ builder.Services.AddPostgres(builder.Configuration, "orchestrator", typeof(Orche
 builder.Services.AddOutbox("orchestrator");
 builder.Services.AddApiKeyAuthentication(builder.Configuration, "orchestrator", acceptBootstrapKey: true);
 builder.Services.AddSingleton<UserStore>();
+builder.Services.AddCrmWebhooks(builder.Configuration);
 builder.Services.AddRecoveryCommsBus(builder.Configuration.RabbitMq(), "orchestrator", bus =>
 {
     // The recovery queue's consumers arrive with the orchestrator issue; users and keys only publish for now.
@@ -22,6 +24,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.MapServiceDefaults();
 app.MapUserEndpoints();
+app.MapIntegrationEndpoints();
 app.MapWhoAmI();
 app.Run();
 
