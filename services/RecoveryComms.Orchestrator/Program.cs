@@ -6,6 +6,7 @@ using RecoveryComms.Hosting.Messaging;
 using RecoveryComms.Orchestrator;
 using RecoveryComms.Orchestrator.Alerts;
 using RecoveryComms.Orchestrator.Attempts;
+using RecoveryComms.Orchestrator.Integrations;
 using RecoveryComms.Orchestrator.Owners;
 using RecoveryComms.Orchestrator.Queue;
 using RecoveryComms.Orchestrator.Review;
@@ -53,6 +54,7 @@ builder.Services.AddSingleton<TimerWorker>();
 builder.Services.AddHostedService(provider => provider.GetRequiredService<TimerWorker>());
 builder.Services.AddHostedService<ShopTimerSeeder>();
 
+builder.Services.AddCrmWebhooks(builder.Configuration);
 builder.Services.AddRecoveryCommsBus(builder.Configuration.RabbitMq(), "orchestrator", bus =>
 {
     bus.AddConsumer<MissedCallConsumer>();
@@ -70,6 +72,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.MapServiceDefaults();
 app.MapUserEndpoints();
+app.MapIntegrationEndpoints();
 app.MapWhoAmI();
 app.MapQueueEndpoints();
 app.MapStreamEndpoints();

@@ -8,11 +8,12 @@ using RecoveryComms.Testing;
 namespace RecoveryComms.Orchestrator.Tests;
 
 /// <summary>The orchestrator and the consent service, side by side on one fresh database and the real broker.</summary>
-public sealed class ServicesHost : IAsyncLifetime
+public class ServicesHost : IAsyncLifetime
 {
     public const string BootstrapKey = "test-bootstrap-key";
 
     private readonly List<IAsyncDisposable> _factories = [];
+    private WebApplicationFactory<OrchestratorEntryPoint>? _orchestrator;
 
     public TestDatabase Database { get; private set; } = null!;
 
@@ -23,7 +24,15 @@ public sealed class ServicesHost : IAsyncLifetime
 
     public HttpClient Consent { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    /// <summary>The orchestrator's services (its NpgsqlDataSource, singletons such as CrmWebhooks).</summary>
+    public IServiceProvider OrchestratorServices => _orchestrator!.Services;
+
+    /// <summary>What a derived fixture adds to the orchestrator only: settings, a fake clock.</summary>
+    protected virtual void ConfigureOrchestrator(IWebHostBuilder web)
+    {
+    }
+
+    public virtual async Task InitializeAsync()
     {
         Database = await TestDatabase.CreateAsync();
         var rabbit = await TestInfrastructure.RabbitMqAsync();
@@ -36,7 +45,11 @@ public sealed class ServicesHost : IAsyncLifetime
             web.UseSetting("Auth:BootstrapAdminKey", BootstrapKey);
         }
 
-        var orchestrator = new WebApplicationFactory<OrchestratorEntryPoint>().WithWebHostBuilder(Configure);
+        var orchestrator = _orchestrator = new WebApplicationFactory<OrchestratorEntryPoint>().WithWebHostBuilder(web =>
+        {
+            Configure(web);
+            ConfigureOrchestrator(web);
+        });
         var consent = new WebApplicationFactory<ConsentEntryPoint>().WithWebHostBuilder(Configure);
         _factories.Add(orchestrator);
         _factories.Add(consent);
@@ -60,7 +73,7 @@ public sealed class ServicesHost : IAsyncLifetime
         return request;
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         foreach (var factory in _factories)
         {

@@ -87,7 +87,7 @@ public sealed partial class StaffAlertSmsConsumer(
             var message = await twilio.CreateMessageAsync(new CreateMessageRequest(phone, alert.Text, From: from), ct);
             status = "sent " + message.Sid;
         }
-        catch (Exception e) when (e is TwilioApiException or InvalidOperationException or HttpRequestException)
+        catch (Exception e) when (e is TwilioApiException or TwilioOutcomeUnknownException or InvalidOperationException or HttpRequestException)
         {
             status = "failed: " + e.GetType().Name;
             LogAlertSmsFailed(e, Phone.Mask(phone), alert.ItemId);

@@ -127,7 +127,7 @@ public sealed partial class CallAttempts(
             LogPlaced(itemId, number, masked);
             return Act.Ok(new AttemptStarted(attemptId, itemId, number, call.Sid, record));
         }
-        catch (Exception e) when (e is TwilioApiException or HttpRequestException or TaskCanceledException)
+        catch (Exception e) when (e is TwilioApiException or TwilioOutcomeUnknownException or HttpRequestException or TaskCanceledException)
         {
             LogNotPlaced(e, itemId);
             await NotPlacedAsync(attemptId, csr, e is TwilioApiException t ? $"Twilio refused the call ({t.Code?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? t.HttpStatus.ToString(System.Globalization.CultureInfo.InvariantCulture)})" : "Twilio did not answer", ct);

@@ -1,4 +1,5 @@
 using Npgsql;
+using RecoveryComms.Orchestrator.Integrations;
 using RecoveryComms.Orchestrator.Timers;
 
 namespace RecoveryComms.Orchestrator.Queue;
@@ -7,18 +8,19 @@ namespace RecoveryComms.Orchestrator.Queue;
 /// The one way an item is written: the row, its timeline entry, its timers and the event for the shop's CRM, all
 /// in the caller's transaction, so what the console, the timers and the CRM see can never disagree.
 /// </summary>
-public sealed class ItemChanges(TimeProvider time)
+public sealed class ItemChanges(CrmWebhooks crm, TimeProvider time)
 {
     /// <summary>Timeline kinds that are also events for the shop's CRM (<c>recovery.*</c>).</summary>
     private static readonly Dictionary<string, string> CrmEventOf = new(StringComparer.Ordinal)
     {
-        [TimelineKinds.Created] = "recovery.created",
-        [TimelineKinds.Claimed] = "recovery.claimed",
-        [TimelineKinds.AttemptPlaced] = "recovery.attempt",
-        [TimelineKinds.AttemptResult] = "recovery.attempt",
-        [TimelineKinds.SmsResult] = "recovery.sms",
-        [TimelineKinds.Escalated] = "recovery.escalated",
-        [TimelineKinds.Disposed] = "recovery.disposed",
+        [TimelineKinds.Created] = CrmEvents.Created,
+        [TimelineKinds.Claimed] = CrmEvents.Claimed,
+        [TimelineKinds.AttemptPlaced] = CrmEvents.Attempt,
+        [TimelineKinds.AttemptResult] = CrmEvents.Attempt,
+        [TimelineKinds.SmsResult] = CrmEvents.Sms,
+        [TimelineKinds.Escalated] = CrmEvents.Escalated,
+        [TimelineKinds.Disposed] = CrmEvents.Disposed,
+        [TimelineKinds.OptedOut] = CrmEvents.Disposed,
     };
 
     public DateTime Now => time.GetUtcNow().UtcDateTime;
@@ -64,8 +66,13 @@ public sealed class ItemChanges(TimeProvider time)
 
     private static DateTimeOffset Utc(DateTime at) => new(DateTime.SpecifyKind(at, DateTimeKind.Utc));
 
-#pragma warning disable CA1822 // The CRM outbox joins here (outbound webhooks).
-    private Task PublishAsync(NpgsqlConnection c, NpgsqlTransaction tx, RecoveryItem item, string kind, CancellationToken ct) =>
-        CrmEventOf.ContainsKey(kind) ? Task.CompletedTask : Task.CompletedTask;
-#pragma warning restore CA1822
+    /// <summary>The CRM's copy: the item as the API shows it after the change, in the same transaction.</summary>
+    private async Task PublishAsync(NpgsqlConnection c, NpgsqlTransaction tx, RecoveryItem item, string kind, CancellationToken ct)
+    {
+        if (CrmEventOf.TryGetValue(kind, out var eventType))
+        {
+            var view = await ItemQueries.GetAsync(c, tx, item.Id, ct);
+            await crm.EnqueueAsync(c, tx, eventType, view!, new DateTimeOffset(Now, TimeSpan.Zero), ct);
+        }
+    }
 }

@@ -1,0 +1,30 @@
+using RecoveryComms.Hosting.Data;
+
+namespace RecoveryComms.Orchestrator.Integrations;
+
+public static class IntegrationServices
+{
+    /// <summary>Outbound webhooks to the shop's CRM: subscriptions, the enqueue seam, the dispatcher and its HTTP client.</summary>
+    public static IServiceCollection AddCrmWebhooks(this IServiceCollection s, IConfiguration c)
+    {
+        s.AddOptions<CrmWebhookOptions>().Bind(c.GetSection(CrmWebhookOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        s.AddSingleton<WebhookStore>();
+        s.AddSingleton<CrmWebhooks>();
+        s.AddSingleton<WebhookDispatcherState>();
+        s.AddHostedService<WebhookDispatcher>();
+        s.AddHealthChecks().AddCheck<WebhookDispatcherHealthCheck>("crm-webhooks", tags: ["ready"]);
+
+        // Note: no resilience handler. The dispatcher owns retries (durable, backed off over 24 hours, one attempt
+        // per row lock); a handler retrying inside one attempt would hold the slot and the row for longer and
+        // multiply deliveries. Redirects are not followed (a POST would turn into a GET), and the factory's own
+        // request logs are off: the dispatcher logs each attempt once, with the URL's query string left out.
+        s.AddHttpClient(WebhookDispatcher.HttpClientName, client =>
+            {
+                client.Timeout = Timeout.InfiniteTimeSpan; // the dispatcher's RequestTimeout bounds each attempt
+                client.DefaultRequestHeaders.UserAgent.ParseAdd("RecoveryComms-Webhooks/1.0");
+            })
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })
+            .RemoveAllLoggers();
+        return s;
+    }
+}
