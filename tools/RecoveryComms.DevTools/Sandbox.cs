@@ -14,7 +14,9 @@ internal static class Sandbox
         {
             foreach (var entry in change.NewItems?.OfType<WireMock.Logging.ILogEntry>() ?? [])
             {
-                Console.WriteLine($"[twilio-sandbox] {entry.RequestMessage.Method} {entry.RequestMessage.Path} → {entry.ResponseMessage.StatusCode}");
+                var form = System.Web.HttpUtility.ParseQueryString(entry.RequestMessage.Body ?? "");
+                var what = form["Body"] is { } body ? $" To={RecoveryComms.Hosting.Phones.Phone.Mask(form["To"])} Body=\"{body}\"" : form["Url"] is { } url ? $" To={RecoveryComms.Hosting.Phones.Phone.Mask(form["To"])} From={form["From"]} (the connect URL carries the customer)" : "";
+                Console.WriteLine($"[twilio-sandbox] {entry.RequestMessage.Method} {entry.RequestMessage.Path} → {entry.ResponseMessage.StatusCode}{what}");
             }
         };
         Console.WriteLine($"[twilio-sandbox] Twilio's REST API (Calls, Messages) at {sandbox.BaseUrl}");

@@ -63,11 +63,37 @@ internal static class Simulator
                     await Post("/twilio/voice/incoming", ("CallStatus", "ringing"));
                     await Post("/twilio/voice/status", ("CallStatus", "completed"), ("SequenceNumber", "3"), ("CallDuration", options.Get("duration", "4")));
                     break;
+                case "callback":
+                    // The legs of a click-to-call attempt: the CSR answers, then the customer's leg ends with --status.
+                    var csrCall = options.Get("call", "");
+                    if (csrCall.Length == 0)
+                    {
+                        Console.Error.WriteLine("callback needs --call <csrCallSid from POST /api/recoveries/{id}/call> [--status no-answer|busy|completed]");
+                        return 2;
+                    }
+
+                    var customerLeg = Sids.Call();
+                    async Task Leg(string sid, string? parent, string status)
+                    {
+                        (string, string)[] form = [("AccountSid", "AC00000000000000000000000000000000"), ("CallSid", sid), ("CallStatus", status),
+                            ("From", to), ("To", from), ("Direction", "outbound-api")];
+                        var response = await twilio.PostAsync("/twilio/voice/attempt-status", parent is null ? form : [.. form, ("ParentCallSid", parent)]);
+                        Console.WriteLine($"{++step}. POST /twilio/voice/attempt-status ({sid} {status}) → {(int)response.StatusCode}");
+                        if (!response.IsSuccessStatusCode)
+                        {
+                            throw new InvalidOperationException($"attempt-status answered {(int)response.StatusCode}");
+                        }
+                    }
+
+                    await Leg(csrCall, null, "in-progress");
+                    await Leg(customerLeg, csrCall, options.Get("status", "no-answer"));
+                    await Leg(csrCall, null, "completed");
+                    break;
                 case "sms":
                     await Post("/twilio/sms/incoming", ("MessageSid", Sids.Message()), ("Body", options.Get("body", "Hello")), ("NumMedia", "0"));
                     break;
                 default:
-                    Console.Error.WriteLine($"unknown scenario '{scenario}': missed-call, voicemail, abandoned, sms");
+                    Console.Error.WriteLine($"unknown scenario '{scenario}': missed-call, voicemail, abandoned, sms, callback");
                     return 2;
             }
         }
