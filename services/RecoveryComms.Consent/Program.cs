@@ -27,6 +27,7 @@ builder.Services.AddSingleton<QuietHours>();
 builder.Services.AddSingleton<SuppressionPolicy>();
 builder.Services.AddSingleton<OptOutRecorder>();
 builder.Services.AddSingleton<SmsGate>();
+builder.Services.AddRecoveryCommsOpenApi("RecoveryComms Consent");
 builder.Services.AddRecoveryCommsBus(builder.Configuration.RabbitMq(), "consent", bus =>
 {
     bus.AddConsumer<ApiKeyIssuedConsumer>();
@@ -49,6 +50,7 @@ app.MapAccountEndpoints();
 app.MapConsentEndpoints();
 app.MapSuppressionEndpoints();
 app.MapSuppressionAdminEndpoints();
+app.MapOpenApi().AllowAnonymous();
 app.Run();
 
 namespace RecoveryComms.Consent

@@ -14,6 +14,7 @@ builder.Services.AddOutbox("orchestrator");
 builder.Services.AddApiKeyAuthentication(builder.Configuration, "orchestrator", acceptBootstrapKey: true);
 builder.Services.AddSingleton<UserStore>();
 builder.Services.AddCrmWebhooks(builder.Configuration);
+builder.Services.AddRecoveryCommsOpenApi("RecoveryComms Orchestrator");
 builder.Services.AddRecoveryCommsBus(builder.Configuration.RabbitMq(), "orchestrator", bus =>
 {
     // The recovery queue's consumers arrive with the orchestrator issue; users and keys only publish for now.
@@ -25,6 +26,7 @@ app.UseAuthorization();
 app.MapServiceDefaults();
 app.MapUserEndpoints();
 app.MapIntegrationEndpoints();
+app.MapOpenApi().AllowAnonymous();
 app.MapWhoAmI();
 app.Run();
 
