@@ -27,6 +27,7 @@ builder.Services.AddSingleton<QuietHours>();
 builder.Services.AddSingleton<SuppressionPolicy>();
 builder.Services.AddSingleton<OptOutRecorder>();
 builder.Services.AddSmsSending();
+builder.Services.AddRecoveryCommsOpenApi("RecoveryComms Consent");
 builder.Services.AddRecoveryCommsBus(builder.Configuration.RabbitMq(), "consent", bus =>
 {
     bus.AddConsumer<ApiKeyIssuedConsumer>();
@@ -50,6 +51,7 @@ app.MapAccountEndpoints();
 app.MapConsentEndpoints();
 app.MapSuppressionEndpoints();
 app.MapSuppressionAdminEndpoints();
+app.MapOpenApi().AllowAnonymous();
 app.Run();
 
 namespace RecoveryComms.Consent

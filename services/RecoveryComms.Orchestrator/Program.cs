@@ -55,6 +55,7 @@ builder.Services.AddHostedService(provider => provider.GetRequiredService<TimerW
 builder.Services.AddHostedService<ShopTimerSeeder>();
 
 builder.Services.AddCrmWebhooks(builder.Configuration);
+builder.Services.AddRecoveryCommsOpenApi("RecoveryComms Orchestrator");
 builder.Services.AddRecoveryCommsBus(builder.Configuration.RabbitMq(), "orchestrator", bus =>
 {
     bus.AddConsumer<MissedCallConsumer>();
@@ -73,6 +74,7 @@ app.UseAuthorization();
 app.MapServiceDefaults();
 app.MapUserEndpoints();
 app.MapIntegrationEndpoints();
+app.MapOpenApi().AllowAnonymous();
 app.MapWhoAmI();
 app.MapQueueEndpoints();
 app.MapStreamEndpoints();

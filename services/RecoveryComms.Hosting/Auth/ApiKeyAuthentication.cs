@@ -75,6 +75,32 @@ public sealed class ApiKeyAuthenticationHandler(
             : Success(holder.UserId, holder.Name, holder.Role, bootstrap: false);
     }
 
+    // Note: the authorization middleware answers 401 and 403 before the status-code-pages middleware can see
+    // them, so the handler writes the contract's problem+json itself (and the OpenAPI documents say so).
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.Headers.WWWAuthenticate = "Bearer";
+        await WriteProblemAsync(StatusCodes.Status401Unauthorized, "unauthorized", "An API key is required",
+            "Send Authorization: Bearer <API key> with a key that is neither unknown nor revoked.");
+    }
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        WriteProblemAsync(StatusCodes.Status403Forbidden, "forbidden", "This key's role may not use this route");
+
+    private async Task WriteProblemAsync(int status, string slug, string title, string? detail = null)
+    {
+        Response.StatusCode = status;
+        var problems = Context.RequestServices.GetService<IProblemDetailsService>();
+        if (problems is not null)
+        {
+            await problems.TryWriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = Context,
+                ProblemDetails = { Status = status, Type = Problems.TypeBase + slug, Title = title, Detail = detail },
+            });
+        }
+    }
+
     private static AuthenticateResult Success(Guid userId, string name, string role, bool bootstrap)
     {
         var claims = new List<Claim>

@@ -25,6 +25,7 @@ public sealed class CrmWebhooks(WebhookStore store, TimeProvider time, IOptions<
         NpgsqlConnection connection, NpgsqlTransaction transaction, string eventType, object item, DateTimeOffset occurredAt, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(transaction);
         ArgumentNullException.ThrowIfNull(item);
         if (eventType is null || !CrmEvents.All.Contains(eventType))
         {
