@@ -67,13 +67,22 @@ public sealed partial class SmsGate(
 
     private async Task<SmsSendResult> AttemptAsync(NpgsqlConnection c, SendSms request, string e164, CancellationToken ct)
     {
-        var twilioCalled = false;
+        // False until the claim must outlive a failure of this attempt: from the Twilio call on (the text may have
+        // left), or once the claim turns out settled already.
+        var keepClaim = false;
         try
         {
             await using var tx = await c.BeginTransactionAsync(ct);
             // Note: the claim row first, then the number: the same order everywhere (the reconciler never takes a
             // number lock, an opt-out never takes a claim row), so no two of them can deadlock.
-            var claim = await SmsSendStore.FindAsync(c, tx, request.SendId, forUpdate: true, ct);
+            var claim = (await SmsSendStore.FindAsync(c, tx, request.SendId, forUpdate: true, ct))!;
+            if (claim.Status != SmsSendStatus.Sending)
+            {
+                // Settled by the reconciler while this attempt was stalled: it must not send now.
+                keepClaim = true;
+                return Answer(request, claim);
+            }
+
             await ConsentStore.LockAsync(c, tx, e164, exclusive: false, ct);
             var decision = await policy.DecideAsync(c, tx, e164, "sms", ct);
             if (!decision.Allowed)
@@ -87,8 +96,8 @@ public sealed partial class SmsGate(
 
             // Note: from here the attempt runs to its end and is recorded whatever the caller's token says: a text
             // abandoned half way may have left with nobody knowing. The Twilio request has its own timeout.
-            twilioCalled = true;
-            var outcome = await CallTwilioAsync(request, e164, claim!.DecidedAt);
+            keepClaim = true;
+            var outcome = await CallTwilioAsync(request, e164, claim.DecidedAt);
             await SmsSendStore.SettleAsync(c, tx, request.SendId, outcome.Status, outcome.Reasons, outcome.Sid, outcome.ErrorCode, outcome.CheckAfter,
                 time.GetUtcNow(), CancellationToken.None);
             await tx.CommitAsync(CancellationToken.None);
@@ -101,7 +110,7 @@ public sealed partial class SmsGate(
 
             return new SmsSendResult(request.CorrelationId, request.SendId, outcome.Status, outcome.Reasons, outcome.Sid, time.GetUtcNow());
         }
-        catch (Exception e) when (!twilioCalled)
+        catch (Exception e) when (!keepClaim)
         {
             // Nothing left: give the claim back so that a retry of this SendId may send.
             await ReleaseAsync(c, request.SendId, e);

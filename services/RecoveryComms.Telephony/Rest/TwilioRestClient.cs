@@ -118,7 +118,17 @@ public sealed class TwilioRestClient(HttpClient http, IOptions<TwilioOptions> op
         {
             if ((int)response.StatusCode >= 500)
             {
-                throw new TwilioOutcomeUnknownException(resource, (int)response.StatusCode, await ToExceptionAsync(response, cancellationToken).ConfigureAwait(false));
+                Exception cause;
+                try
+                {
+                    cause = await ToExceptionAsync(response, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is HttpRequestException or IOException)
+                {
+                    cause = e;
+                }
+
+                throw new TwilioOutcomeUnknownException(resource, (int)response.StatusCode, cause);
             }
 
             if (!response.IsSuccessStatusCode)

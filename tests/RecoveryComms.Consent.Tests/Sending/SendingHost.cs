@@ -42,8 +42,18 @@ public sealed class SendHolds : ISmsSendHook
     /// <summary>The next allowed send to <paramref name="phone"/> stops before Twilio until the hold is released.</summary>
     public SendHold HoldNext(string phone) => _holds[phone] = new SendHold();
 
+    private readonly ConcurrentDictionary<string, bool> _failures = new(StringComparer.Ordinal);
+
+    /// <summary>The next allowed send to <paramref name="phone"/> fails before Twilio (as a lost database connection would).</summary>
+    public void FailNext(string phone) => _failures[phone] = true;
+
     public async ValueTask BeforeTwilioAsync(Guid sendId, string phone, CancellationToken cancellationToken)
     {
+        if (_failures.TryRemove(phone, out _))
+        {
+            throw new InvalidOperationException("the attempt failed before Twilio was called");
+        }
+
         if (_holds.TryRemove(phone, out var hold))
         {
             hold.MarkReached();

@@ -197,6 +197,23 @@ public sealed class SmsExactlyOnceTests(SendingHost host) : IClassFixture<Sendin
     }
 
     [Fact]
+    public async Task Send_AttemptFailsBeforeTwilioIsCalled_TheClaimIsGivenBackAndARetrySends()
+    {
+        host.Clock.Now = ConsentHost.Midday;
+        var phone = await ExpressAsync();
+        host.Holds.FailNext(phone);
+        var request = Send(phone);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Gate.SendAsync(request, default));
+        var released = await RowAsync(request.SendId);
+        var retried = await Gate.SendAsync(request, default);
+
+        Assert.Null(released);
+        Assert.Equal(("sent", AcceptedFor(phone).Single().Sid), (retried.Status, retried.MessageSid));
+        Assert.Single(PostsTo(phone));
+    }
+
+    [Fact]
     public async Task Reconciler_ClaimOfAnAttemptThatDiedAfterTwilioAccepted_IsSettledAsSentAndNeverResent()
     {
         // What a crash or a failed commit after Twilio accepted leaves behind: a committed 'sending' claim, and the
