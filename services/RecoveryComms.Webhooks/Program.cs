@@ -22,6 +22,7 @@ builder.Services.AddSingleton<WebhookReader>();
 builder.Services.AddSingleton<CaptureProcessor>();
 builder.Services.AddSingleton<WebhookSpool>();
 builder.Services.AddSingleton<InboundOptOuts>();
+builder.Services.AddSingleton<StorageOutage>();
 builder.Services.AddSingleton<WebhookPipeline>();
 builder.Services.AddSingleton(new SpoolSettings($"{rabbit.EndpointPrefix}webhook-spool"));
 builder.Services.AddRecoveryCommsBus(rabbit, "webhooks", bus =>

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using RecoveryComms.Testing;
 
@@ -48,6 +49,9 @@ public sealed class WebhooksHost : IAsyncLifetime
 
     public TwilioWebhookClient Twilio { get; private set; } = null!;
 
+    /// <summary>Everything the service logged.</summary>
+    public LogCollector Logs { get; } = new();
+
     public async Task InitializeAsync()
     {
         Database = await TestDatabase.CreateAsync();
@@ -69,7 +73,13 @@ public sealed class WebhooksHost : IAsyncLifetime
             web.UseSetting("Webhooks:StaffNumbers:0", StaffCell);
             web.UseSetting("Webhooks:ShortAbandonSeconds", "5");
             web.UseSetting("Outbox:UnhealthyAfter", OutboxUnhealthyAfter.ToString());
-            web.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
+            web.ConfigureTestServices(services =>
+            {
+                services.AddSingleton<TimeProvider>(Clock);
+                services.AddSingleton<ILoggerProvider>(Logs);
+                // The console stays at the test settings' Error level; the collector sees everything.
+                services.Configure<LoggerFilterOptions>(filters => filters.AddFilter<LogCollector>(null, LogLevel.Trace));
+            });
         });
         Http = _factory.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri(PublicBaseUrl) });
         Twilio = new TwilioWebhookClient(Http, AuthToken, PublicBaseUrl);

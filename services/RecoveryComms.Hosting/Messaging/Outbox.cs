@@ -138,12 +138,20 @@ public sealed partial class OutboxRelay(
 
         _ = ListenAsync(stoppingToken);
         var backoff = TimeSpan.FromMilliseconds(200);
+        var failedAttempts = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             var attemptStartedAt = TimeProvider.System.GetUtcNow();
             try
             {
                 var published = await RelayBatchAsync(stoppingToken);
+                if (failedAttempts > 0 && state.FailingSince is { } since)
+                {
+                    var seconds = (int)(TimeProvider.System.GetUtcNow() - since).TotalSeconds;
+                    LogRelayRecovered(outbox.Schema, seconds, failedAttempts);
+                }
+
+                failedAttempts = 0;
                 state.Succeeded();
                 backoff = TimeSpan.FromMilliseconds(200);
                 if (published < BatchSize)
@@ -154,12 +162,28 @@ public sealed partial class OutboxRelay(
             catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
                 state.Failed(attemptStartedAt, TimeProvider.System.GetUtcNow(), e.Message);
-                LogRelayFailed(e, outbox.Schema, backoff);
+                // Note: an outage is logged when it starts and when it ends (LogRelayRecovered), not on every retry;
+                // the stack trace is kept for failures that are not an unavailable database or broker.
+                if (failedAttempts++ == 0)
+                {
+                    if (IsExpectedOutage(e))
+                    {
+                        var errorType = e.GetType().Name;
+                        LogRelayFailing(outbox.Schema, errorType, e.Message);
+                    }
+                    else
+                    {
+                        LogRelayFailed(e, outbox.Schema, backoff);
+                    }
+                }
                 await Task.Delay(backoff, stoppingToken);
                 backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, 5_000));
             }
         }
     }
+
+    private static bool IsExpectedOutage(Exception e) =>
+        DatabaseErrors.IsUnavailable(e) || e is OperationCanceledException or TimeoutException or MassTransitException or System.Net.Sockets.SocketException;
 
     /// <summary>Publishes one batch; returns how many rows it published.</summary>
     public async Task<int> RelayBatchAsync(CancellationToken cancellationToken)
@@ -308,8 +332,14 @@ public sealed partial class OutboxRelay(
         base.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Relaying the {Schema} outbox failed; retrying in {Delay}")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Relaying the {Schema} outbox failed; retrying in {Delay}")]
     private partial void LogRelayFailed(Exception e, string schema, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Relaying the {Schema} outbox failed ({ErrorType}: {Error}); retrying with back-off until it recovers")]
+    private partial void LogRelayFailing(string schema, string errorType, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The {Schema} outbox relay recovered after {Seconds} s and {Attempts} failed attempts")]
+    private partial void LogRelayRecovered(string schema, int seconds, int attempts);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Moved {Schema} outbox row {OutboxId} (message {MessageId}, {MessageType}) to the dead letters: {Error}")]
     private partial void LogDeadLettered(string schema, long outboxId, Guid messageId, string messageType, string error);

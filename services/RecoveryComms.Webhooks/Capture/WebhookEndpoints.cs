@@ -22,8 +22,8 @@ public static class WebhookEndpoints
 }
 
 /// <summary>Read → validate → answer → store (or spool) for one webhook.</summary>
-public sealed partial class WebhookPipeline(
-    WebhookReader reader, CaptureProcessor processor, WebhookSpool spool, InboundOptOuts optOuts, ILogger<WebhookPipeline> logger)
+public sealed class WebhookPipeline(
+    WebhookReader reader, CaptureProcessor processor, WebhookSpool spool, InboundOptOuts optOuts, StorageOutage outage)
 {
     public async Task<IResult> HandleAsync(HttpContext http, WebhookRoute route)
     {
@@ -62,12 +62,14 @@ public sealed partial class WebhookPipeline(
         {
             // Note: not the request's token. Once Twilio's request is in, the write completes even if Twilio hangs up.
             stored = await processor.StoreAsync(request, key, answer, spooled: false, CancellationToken.None);
+            outage.Stored();
         }
         catch (Exception e) when (DatabaseErrors.IsUnavailable(e))
         {
-            LogDatabaseUnavailable(e, route.Path);
+            outage.StoreFailed(e, route.Path);
             if (!await spool.TrySpoolAsync(request))
             {
+                outage.Lost(route.Path);
                 // The caller still hears the shop's TwiML; a status callback gets 503 so that Twilio retries it
                 // (every callback URL we hand out carries #rc=3&rp=ct,rt,5xx).
                 return route.AlwaysAnswers
@@ -75,12 +77,10 @@ public sealed partial class WebhookPipeline(
                     : Problems.Create(StatusCodes.Status503ServiceUnavailable, "storage-unavailable", "PostgreSQL and RabbitMQ are both unavailable; retry.");
             }
 
+            outage.Spooled();
             stored = answer;
         }
 
         return InboundOptOuts.IsOptOut(request) ? await optOuts.ConfirmAsync(request, stored) : stored.ToResult();
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Storing a {Route} webhook failed: PostgreSQL unavailable")]
-    private partial void LogDatabaseUnavailable(Exception e, string route);
 }

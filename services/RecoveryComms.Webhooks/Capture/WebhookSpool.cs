@@ -28,16 +28,18 @@ public sealed partial class WebhookSpool(IBus sendEndpoints, SpoolSettings queue
         }
         catch (Exception e) when (e is OperationCanceledException or MassTransitException or TimeoutException or InvalidOperationException)
         {
-            LogSpoolFailed(e, request.Route);
+            // Note: expected while the broker is down too: the message, masked, without a stack trace (StorageOutage counts the loss).
+            var error = LogText.Masked(e.Message);
+            LogSpoolFailed(request.Route, error);
             return false;
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "PostgreSQL is unavailable: spooled a {Route} webhook to RabbitMQ")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Spooled a {Route} webhook to RabbitMQ")]
     private partial void LogSpooled(string route);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "PostgreSQL and RabbitMQ are both unavailable: a {Route} webhook could not be kept")]
-    private partial void LogSpoolFailed(Exception e, string route);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Spooling a {Route} webhook failed: {Error}")]
+    private partial void LogSpoolFailed(string route, string error);
 }
 
 /// <summary>Stores spooled webhooks once PostgreSQL answers; until then the retry policy keeps the message on the queue.</summary>

@@ -120,6 +120,50 @@ public sealed class DatabaseOutageTests(WebhooksHost host) : IClassFixture<Webho
     }
 }
 
+public sealed class OutageLogTests(WebhooksHost host) : IClassFixture<WebhooksHost>
+{
+    [Fact]
+    public async Task PostgresOutage_IsLoggedOnceWhenItStartsAndOnceWhenItEnds_WithCounts_NoStackTracesAndNoFullNumbers()
+    {
+        host.Clock.Now = WebhooksHost.BusinessHours;
+        var calls = Enumerable.Range(0, 10).Select(_ => new Calls(host)).ToList();
+        host.Postgres.Cut();
+        try
+        {
+            foreach (var call in calls)
+            {
+                await call.IncomingAsync();
+            }
+        }
+        finally
+        {
+            host.Postgres.Restore();
+        }
+
+        // The first webhook stored directly once PostgreSQL is back ends the outage (a pooled connection that the
+        // cut broke may still fail once, so each try is a fresh call).
+        await Eventually.ValueAsync(async () =>
+        {
+            var after = new Calls(host);
+            calls.Add(after);
+            await after.IncomingAsync();
+            return host.Logs.Entries.Count(e => e.Message.StartsWith("PostgreSQL outage over", StringComparison.Ordinal));
+        }, ended => ended > 0, TimeSpan.FromSeconds(30), "the end of the outage is logged");
+
+        var capture = host.Logs.Entries.Where(e => e.Category.StartsWith("RecoveryComms.Webhooks", StringComparison.Ordinal)).ToList();
+        Assert.Single(capture, e => e.Message.StartsWith("PostgreSQL outage:", StringComparison.Ordinal));
+        var ended = Assert.Single(capture, e => e.Message.StartsWith("PostgreSQL outage over", StringComparison.Ordinal));
+        Assert.InRange(Convert.ToInt32(ended.Values["Spooled"], System.Globalization.CultureInfo.InvariantCulture), 10, calls.Count);
+        Assert.Equal(0, Convert.ToInt32(ended.Values["Lost"], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.DoesNotContain(capture, e => e.Exception is not null);
+        foreach (var number in calls.Select(c => c.From.TrimStart('+')))
+        {
+            Assert.DoesNotContain(host.Logs.Entries, e => e.Message.Contains(number, StringComparison.Ordinal)
+                || (e.Exception?.ToString().Contains(number, StringComparison.Ordinal) ?? false));
+        }
+    }
+}
+
 public sealed class TotalOutageTests(WebhooksHost host) : IClassFixture<WebhooksHost>
 {
     [Fact]
