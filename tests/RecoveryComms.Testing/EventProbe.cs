@@ -60,8 +60,9 @@ public sealed class EventProbe : IAsyncDisposable
     private Task Record<T>(ConsumeContext<T> context)
         where T : class
     {
-        _received.Enqueue((context.MessageId ?? Guid.Empty, context.Message));
+        // Headers first: a test that sees the message must also see its headers.
         _headers[context.Message] = string.Join("\n", context.Headers.GetAll().Select(h => $"{h.Key}={h.Value}"));
+        _received.Enqueue((context.MessageId ?? Guid.Empty, context.Message));
         return Task.CompletedTask;
     }
 
