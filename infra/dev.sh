@@ -8,6 +8,7 @@
 #   ./infra/dev.sh infra                   only PostgreSQL and RabbitMQ, until Ctrl-C
 #   ./infra/dev.sh bench [load tool args]  the webhook load test of docs/benchmarks.md
 #   ./infra/dev.sh bench suppression       the suppression-check load test of docs/benchmarks.md
+#   ./infra/dev.sh bench intake|timers      the orchestrator's load tests of docs/benchmarks.md
 #
 # Every setting comes from the environment first (names in ../shared/docs/api-contract.md), so the
 # same command runs against a real Twilio account, broker or database.
@@ -216,11 +217,11 @@ cmd_bench() {
   trap 'exit 130' INT TERM
   infra_up
   export_settings
-  if [ "${1:-}" = suppression ]; then
-    shift
-    bench_suppression "$@"
-    return
-  fi
+  case "${1:-}" in
+    suppression) shift; bench_suppression "$@"; return ;;
+    intake) shift; bench_orchestrator intake "$@"; return ;;
+    timers) shift; bench_orchestrator timers "$@"; return ;;
+  esac
   export Twilio__AccountSid=$DEV_ACCOUNT_SID Twilio__AuthToken=$DEV_AUTH_TOKEN Twilio__ApiBaseUrl=http://127.0.0.1:$SANDBOX_PORT
   export Benchmark__BaselineEndpoint=true Logging__LogLevel__Default=Warning
   export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$PG_PORT;Database=recoverycomms_bench;Username=postgres;Password=postgres;Maximum Pool Size=64"
@@ -231,6 +232,28 @@ cmd_bench() {
   for _ in $(seq 1 120); do curl -fs http://127.0.0.1:5080/health/ready >/dev/null 2>&1 && break; sleep 0.5; done
   dotnet "$ROOT/tests/RecoveryComms.LoadTest/bin/Release/net10.0/RecoveryComms.LoadTest.dll" \
     --url http://127.0.0.1:5080 --token "$DEV_AUTH_TOKEN" --rabbit "amqp://guest:guest@127.0.0.1:$RMQ_PORT/" "$@"
+}
+
+# The orchestrator's figures: intake (event → item on the live feed) and timer lag. Orchestrator and consent
+# in Release on a fresh bench database, the load tool pinned to one core when taskset is there.
+bench_orchestrator() {
+  local scenario=$1; shift
+  export Twilio__AccountSid=$DEV_ACCOUNT_SID Twilio__AuthToken=$DEV_AUTH_TOKEN Twilio__ApiBaseUrl=http://127.0.0.1:$SANDBOX_PORT
+  export Logging__LogLevel__Default=Warning
+  export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$PG_PORT;Database=recoverycomms_bench;Username=postgres;Password=postgres"
+  su postgres -s /bin/sh -c "'$PG_BIN/psql' -h 127.0.0.1 -p $PG_PORT -U postgres -qc 'DROP DATABASE IF EXISTS recoverycomms_bench WITH (FORCE)' -c 'CREATE DATABASE recoverycomms_bench'" >/dev/null
+  dotnet build "$ROOT/RecoveryComms.sln" -c Release -v q -nologo >/dev/null
+  local svc port
+  for svc in Orchestrator:5081 Consent:5082; do
+    port=${svc#*:}; svc=${svc%:*}
+    ( cd "$ROOT/services/RecoveryComms.$svc" && exec dotnet "bin/Release/net10.0/RecoveryComms.$svc.dll" --urls "http://127.0.0.1:$port" ) &
+    PIDS+=($!)
+    for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break; sleep 0.5; done
+  done
+  local pin=()
+  command -v taskset >/dev/null 2>&1 && pin=(taskset -c 1)
+  "${pin[@]}" dotnet "$ROOT/tests/RecoveryComms.LoadTest/bin/Release/net10.0/RecoveryComms.LoadTest.dll" --scenario "$scenario" \
+    --bootstrap-key "$Auth__BootstrapAdminKey" --rabbit "amqp://guest:guest@127.0.0.1:$RMQ_PORT/" --postgres "$ConnectionStrings__Postgres" "$@"
 }
 
 bench_suppression() {
@@ -256,5 +279,5 @@ case "${1:-}" in
   infra) shift; cmd_infra "$@" ;;
   simulate) shift; cmd_simulate "$@" ;;
   bench) shift; cmd_bench "$@" ;;
-  *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -17,9 +17,14 @@ using RecoveryComms.Telephony.Signatures;
 var options = args.Select((value, i) => (value, i)).Where(p => p.value.StartsWith("--", StringComparison.Ordinal))
     .ToDictionary(p => p.value[2..], p => args[p.i + 1], StringComparer.Ordinal);
 string Opt(string name, string fallback) => options.TryGetValue(name, out var v) ? v : fallback;
-if (Opt("scenario", "webhooks") == "suppression")
+switch (Opt("scenario", "webhooks"))
 {
-    return await RecoveryComms.LoadTest.SuppressionLoad.RunAsync(Opt);
+    case "suppression":
+        return await SuppressionLoad.RunAsync(Opt);
+    case "intake":
+        return await OrchestratorLoad.RunIntakeAsync(Opt);
+    case "timers":
+        return await OrchestratorLoad.RunTimersAsync(Opt);
 }
 
 var url = Opt("url", "http://127.0.0.1:5080");
