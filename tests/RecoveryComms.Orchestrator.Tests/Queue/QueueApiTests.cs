@@ -120,6 +120,32 @@ public sealed class QueueApiTests(LoopHost host) : IClassFixture<LoopHost>
     }
 
     [Fact]
+    public async Task ItemEvents_ReachASubscribedCrm_SignedWithTheItem()
+    {
+        using var crm = WireMock.Server.WireMockServer.Start();
+        crm.Given(WireMock.RequestBuilders.Request.Create().UsingPost()).RespondWith(WireMock.ResponseBuilders.Response.Create().WithStatusCode(204));
+        var admin = await host.UserAsync("admin");
+        var csr = await host.UserAsync("csr", LoopHost.NewPhone());
+        var subscribed = await host.SendAsync(admin, HttpMethod.Post, "/api/integrations/webhooks",
+            new { url = crm.Url + "/crm/hooks", events = new[] { "recovery.created", "recovery.claimed", "recovery.disposed" } });
+        Assert.Equal(HttpStatusCode.Created, subscribed.StatusCode);
+        var phone = LoopHost.NewPhone();
+
+        await host.MissAsync(phone);
+        var item = await host.ItemOfAsync(csr, phone);
+        await host.SendAsync(csr, HttpMethod.Post, $"/api/recoveries/{Id(item)}/claim");
+        await host.SendAsync(csr, HttpMethod.Post, $"/api/recoveries/{Id(item)}/disposition", new { outcome = "booked-job" });
+
+        var bodies = await Eventually.ValueAsync(
+            () => Task.FromResult(crm.LogEntries.Select(e => JsonDocument.Parse(e.RequestMessage.Body!).RootElement)
+                .Where(b => b.GetProperty("item").GetProperty("id").GetGuid() == Id(item)).ToList()),
+            b => b.Count >= 3, TimeSpan.FromSeconds(30), "three CRM deliveries");
+        Assert.Equal(["recovery.claimed", "recovery.created", "recovery.disposed"], bodies.Select(b => b.GetProperty("type").GetString()).Order().ToList());
+        Assert.Equal("completed", bodies.Single(b => b.GetProperty("type").GetString() == "recovery.disposed").GetProperty("item").GetProperty("status").GetString());
+        Assert.All(crm.LogEntries, e => Assert.StartsWith("t=", e.RequestMessage.Headers!["RecoveryComms-Signature"][0], StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Reassign_ByAManager_SetsBothNamedOwners()
     {
         var manager = await host.UserAsync("manager");
