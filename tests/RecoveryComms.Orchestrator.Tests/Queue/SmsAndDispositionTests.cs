@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using RecoveryComms.Contracts.Capture;
+using RecoveryComms.Contracts.Consent;
 using RecoveryComms.Testing;
 
 namespace RecoveryComms.Orchestrator.Tests.Queue;
@@ -114,6 +116,30 @@ public sealed class SmsAndDispositionTests(LoopHost host) : IClassFixture<LoopHo
         Assert.Equal("opted-out", detail.GetProperty("item").GetProperty("outcome").GetString());
         Assert.Equal(HttpStatusCode.Conflict, sms.StatusCode);
         Assert.Equal(0, TextsTo(phone));
+    }
+
+    [Fact]
+    public async Task StopRace_ThroughTheOrchestrator_NoTextLeavesAfterTheStopIsAcknowledged()
+    {
+        var clients = host.Services.GetRequiredService<MassTransit.IClientFactory>();
+        for (var trial = 0; trial < 12; trial++)
+        {
+            var (csr, phone, itemId) = await ClaimedItemAsync();
+
+            // The SMS click and the STOP (the webhooks service's synchronous RecordOptOut) at the same moment.
+            var sms = host.SendAsync(csr, HttpMethod.Post, $"/api/recoveries/{itemId}/sms", Windows);
+            var stop = clients.CreateRequestClient<RecordOptOut>().GetResponse<OptOutRecorded>(
+                new RecordOptOut(Guid.NewGuid(), LoopHost.NewSid("SM"), phone, "STOP", "STOP", false, host.Clock.Now));
+            await stop;
+            var acknowledged = DateTime.UtcNow;
+            var answer = await sms;
+
+            var texts = host.Twilio.Requests("Messages.json")
+                .Where(r => r.RequestMessage.Method == "POST" && System.Web.HttpUtility.ParseQueryString(r.RequestMessage.Body!)["To"] == phone).ToList();
+            Assert.All(texts, t => Assert.True(t.RequestMessage.DateTime <= acknowledged, $"trial {trial}: a text reached Twilio after the STOP was acknowledged"));
+            Assert.True(answer.StatusCode is HttpStatusCode.Accepted or HttpStatusCode.UnprocessableEntity, $"trial {trial}: {answer.StatusCode}");
+            Assert.Equal(answer.StatusCode == HttpStatusCode.Accepted ? 1 : 0, texts.Count);
+        }
     }
 
     [Fact]
