@@ -52,7 +52,13 @@ public sealed class ItemQueries(NpgsqlDataSource dataSource, TimeProvider time)
         "abandoned" => " WHERE i.status <> 'completed' AND i.type = 'abandoned' AND i.created_at >= @Since",
         "voicemail" => " WHERE i.status <> 'completed' AND i.type = 'voicemail' AND i.created_at >= @Since",
         "after-hours" => " WHERE i.status <> 'completed' AND i.after_hours",
-        "mine" => " WHERE i.status <> 'completed' AND (i.primary_owner_id = @Me OR i.backup_owner_id = @Me)",
+        // Two ordered index scans, one per role, instead of an OR that reads every open item.
+        "mine" => """
+             WHERE i.id IN (
+                (SELECT id FROM orchestrator.recovery_items WHERE status <> 'completed' AND primary_owner_id = @Me ORDER BY priority, sort_at, id LIMIT @Limit)
+                UNION
+                (SELECT id FROM orchestrator.recovery_items WHERE status <> 'completed' AND backup_owner_id = @Me ORDER BY priority, sort_at, id LIMIT @Limit))
+            """,
         "escalated" => " WHERE i.status = 'escalated'",
         _ => " WHERE i.status <> 'completed'",
     } + " ORDER BY i.priority, i.sort_at, i.id LIMIT @Limit";
@@ -67,7 +73,10 @@ public sealed class ItemQueries(NpgsqlDataSource dataSource, TimeProvider time)
         return rows.Select(ToView).ToList();
     }
 
-    /// <summary>Counts per view (the console's tab badges).</summary>
+    /// <summary>Tab badges count up to this many ("1000+"), so a count never reads a million rows.</summary>
+    public const int CountCap = 1000;
+
+    /// <summary>Counts per view (the console's tab badges), each at most <see cref="CountCap"/>.</summary>
     public async Task<IReadOnlyDictionary<string, long>> CountsAsync(Guid me, CancellationToken ct)
     {
         await using var c = await dataSource.OpenConnectionAsync(ct);
@@ -75,8 +84,8 @@ public sealed class ItemQueries(NpgsqlDataSource dataSource, TimeProvider time)
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var view in Views)
         {
-            var sql = "SELECT count(*) FROM (" + ViewSql(view).Replace("LIMIT @Limit", "", StringComparison.Ordinal) + ") v";
-            counts[view] = await c.ExecuteScalarAsync<long>(new CommandDefinition(sql, new { Since = since, Me = me }, cancellationToken: ct));
+            var sql = "SELECT count(*) FROM (" + ViewSql(view) + ") v";
+            counts[view] = await c.ExecuteScalarAsync<long>(new CommandDefinition(sql, new { Since = since, Me = me, Limit = CountCap }, cancellationToken: ct));
         }
 
         return counts;
