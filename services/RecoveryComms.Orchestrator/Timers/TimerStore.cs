@@ -21,7 +21,7 @@ public sealed record DueTimer(long Id, string Kind, Guid? ItemId, DateTime DueAt
 
 /// <summary>
 /// <c>orchestrator.timers</c>: durable timers. Arming is an upsert (one pending timer per item and kind), so
-/// re-arming moves it; a timer is claimed <c>FOR UPDATE SKIP LOCKED</c> and deleted in the transaction of its
+/// re-arming moves it; a timer is claimed (<c>FOR UPDATE SKIP LOCKED</c>) and deleted in the transaction of its
 /// effect, so it fires once across replicas and survives restarts.
 /// </summary>
 public static class TimerStore
@@ -41,9 +41,11 @@ public static class TimerStore
         ON CONFLICT (kind) WHERE item_id IS NULL DO NOTHING
         """;
 
+    // Note: claimed and deleted in one statement; a handler that fails rolls the delete back with its own work.
     private const string ClaimSql = """
-        SELECT id, kind, item_id AS ItemId, due_at AS DueAt, failures FROM orchestrator.timers
-        WHERE due_at <= @Now ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED
+        DELETE FROM orchestrator.timers WHERE id = (
+            SELECT id FROM orchestrator.timers WHERE due_at <= @Now ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+        RETURNING id, kind, item_id AS ItemId, due_at AS DueAt, failures
         """;
 
     public static Task ArmAsync(NpgsqlConnection c, NpgsqlTransaction tx, string kind, Guid itemId, DateTimeOffset dueAt, CancellationToken ct) =>
@@ -65,10 +67,7 @@ public static class TimerStore
     public static Task<DueTimer?> ClaimAsync(NpgsqlConnection c, NpgsqlTransaction tx, DateTimeOffset now, CancellationToken ct) =>
         c.QuerySingleOrDefaultAsync<DueTimer>(new CommandDefinition(ClaimSql, new { Now = now }, tx, cancellationToken: ct));
 
-    public static Task DeleteAsync(NpgsqlConnection c, NpgsqlTransaction tx, long id, CancellationToken ct) =>
-        c.ExecuteAsync(new CommandDefinition("DELETE FROM orchestrator.timers WHERE id = @Id", new { Id = id }, tx, cancellationToken: ct));
-
-    /// <summary>A handler failed: try again later, keeping the error for the health check and the log.</summary>
+    /// <summary>A handler failed (its transaction, with the claim, rolled back): try again later, keeping the error for the log.</summary>
     public static async Task PostponeAsync(NpgsqlDataSource dataSource, long id, DateTimeOffset dueAt, string error, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(dataSource);

@@ -34,6 +34,12 @@ public sealed partial class TimerWorker(
     private readonly Dictionary<string, ITimerHandler> _handlers = handlers
         .SelectMany(h => h.Kinds.Select(kind => (kind, h))).ToDictionary(p => p.kind, p => p.h, StringComparer.Ordinal);
 
+    /// <summary>
+    /// Loops per replica. Note: firing a timer is a handful of round trips to PostgreSQL, so one loop fires a few
+    /// dozen a second; SKIP LOCKED lets several loops (and replicas) share the due timers without waiting on each other.
+    /// </summary>
+    public const int Loops = 4;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!migrations.Done)
@@ -41,6 +47,11 @@ public sealed partial class TimerWorker(
             await Task.Delay(Poll, stoppingToken);
         }
 
+        await Task.WhenAll(Enumerable.Range(0, Loops).Select(_ => Task.Run(() => LoopAsync(stoppingToken), stoppingToken)));
+    }
+
+    private async Task LoopAsync(CancellationToken stoppingToken)
+    {
         var backoff = TimeSpan.FromMilliseconds(200);
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -98,7 +109,6 @@ public sealed partial class TimerWorker(
                 LogUnknownKind(timer.Kind, timer.Id);
             }
 
-            await TimerStore.DeleteAsync(c, tx, timer.Id, ct);
             await tx.CommitAsync(ct);
             return true;
         }

@@ -198,6 +198,12 @@ public class LoopHost : IAsyncLifetime
         {
             await factory.Services.GetRequiredService<TimerWorker>().FireDueAsync(10_000, CancellationToken.None);
         }
+
+        // The replicas' own loops may still be committing timers they claimed: wait until none is due.
+        await using var c = new Npgsql.NpgsqlConnection(Database.ConnectionString);
+        await Eventually.ValueAsync(
+            async () => await Dapper.SqlMapper.ExecuteScalarAsync<long>(c, "SELECT count(*) FROM orchestrator.timers WHERE due_at <= @Now", new { Now = Clock.Now }),
+            due => due == 0, TimeSpan.FromSeconds(30), "every due timer fired");
     }
 
     public virtual async Task DisposeAsync()
