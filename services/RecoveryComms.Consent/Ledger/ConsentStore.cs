@@ -112,14 +112,14 @@ public sealed class ConsentStore(NpgsqlDataSource dataSource, Outbox outbox)
         // with the state unchanged (old = new), so the ledger still gives the current state row by row.
         if (current is not null && at.UtcDateTime < current.UpdatedAt)
         {
-            var staleId = await ConsentLedger.AppendAsync(c, tx, new ConsentChange(phone, channel, old, old, source, sourceRef, actor,
+            var staleId = await ConsentLedger.AppendAsync(c, tx, new LedgerEntry(phone, channel, old, old, source, sourceRef, actor,
                 $"{evidence} [not applied: asked {newState} at {at.UtcDateTime:O}, before the current {old} of {current.UpdatedAt:O}]", needsReview, at), ct);
             return new ChangeResult(old, staleId, Duplicate: false, Stale: true);
         }
 
         // Note: a repeated STOP from an opted-out number is still written: each is evidence of the customer's wish.
         var id = await ConsentLedger.AppendAsync(c, tx,
-            new ConsentChange(phone, channel, old, newState, source, sourceRef, actor, evidence, needsReview, at), ct);
+            new LedgerEntry(phone, channel, old, newState, source, sourceRef, actor, evidence, needsReview, at), ct);
         await c.ExecuteAsync(new CommandDefinition(UpsertStateSql, new { Phone = phone, Channel = channel, State = newState, EventId = id, At = at }, tx, cancellationToken: ct));
         await outbox.EnqueueAsync(c, tx, new ConsentChanged(CorrelationIds.For(phone), id, phone, channel, old, newState, source, at), ct);
         return new ChangeResult(old, id, Duplicate: false);
