@@ -127,15 +127,57 @@ public sealed class ConsentStore(NpgsqlDataSource dataSource, Outbox outbox)
 
     private sealed record CurrentState(string State, DateTime UpdatedAt);
 
-    /// <summary>Flags a number as a wrong number or spam (suppresses every channel).</summary>
-    public async Task FlagAsync(string phone, bool? wrongNumber, bool? spam, CancellationToken ct)
+    /// <summary>
+    /// Sets or clears a number's wrong-number and spam flags (a flag suppresses every channel). Each flag that
+    /// actually changes is a ledger row on channel <c>all</c> with the actor, in the same transaction as the change.
+    /// A request seen before (the same source and reference) changes nothing.
+    /// </summary>
+    /// <returns>The ledger rows written.</returns>
+    public async Task<IReadOnlyList<long>> FlagAsync(NumberFlagChange change, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(change);
         await using var c = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await c.BeginTransactionAsync(ct);
-        await LockAsync(c, tx, phone, exclusive: true, ct);
+        var current = await LockAsync(c, tx, change.Phone, exclusive: true, ct);
+        var written = new List<long>();
+        foreach (var (flag, wanted, now) in new[]
+        {
+            (NumberFlagChanges.WrongNumber, change.WrongNumber, current.WrongNumber),
+            (NumberFlagChanges.Spam, change.Spam, current.Spam),
+        })
+        {
+            if (wanted is not { } value || value == now)
+            {
+                continue;
+            }
+
+            var sourceRef = change.SourceRef is null ? null : $"{change.SourceRef}:{flag}";
+            if (sourceRef is not null && await c.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+                SeenSql, new { change.Source, SourceRef = sourceRef, Channel = NumberFlagChanges.Channel }, tx, cancellationToken: ct)) is not null)
+            {
+                continue;
+            }
+
+            written.Add(await ConsentLedger.AppendAsync(c, tx, new LedgerEntry(change.Phone, NumberFlagChanges.Channel,
+                NumberFlagChanges.Format(flag, now), NumberFlagChanges.Format(flag, value), change.Source, sourceRef, change.Actor, change.Evidence, false, change.OccurredAt), ct));
+        }
+
         await c.ExecuteAsync(new CommandDefinition(
             "UPDATE consent.numbers SET wrong_number = COALESCE(@WrongNumber, wrong_number), spam = COALESCE(@Spam, spam) WHERE phone = @Phone",
-            new { Phone = phone, WrongNumber = wrongNumber, Spam = spam }, tx, cancellationToken: ct));
+            new { change.Phone, change.WrongNumber, change.Spam }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
+        return written;
     }
 }
+
+/// <summary>A change to a number's flags; a null flag is left as it is.</summary>
+/// <param name="Phone">E.164.</param>
+/// <param name="WrongNumber">Set (true) or clear (false) the wrong-number flag.</param>
+/// <param name="Spam">Set (true) or clear (false) the spam flag.</param>
+/// <param name="Source"><c>api</c> or <c>csr-disposition</c>.</param>
+/// <param name="SourceRef">The disposition's id, when it came from one (makes a redelivery harmless).</param>
+/// <param name="Actor">Who: "name (user id)".</param>
+/// <param name="Evidence">Why, in the actor's words.</param>
+/// <param name="OccurredAt">When.</param>
+public sealed record NumberFlagChange(
+    string Phone, bool? WrongNumber, bool? Spam, string Source, string? SourceRef, string Actor, string Evidence, DateTimeOffset OccurredAt);

@@ -27,7 +27,8 @@ public sealed class DispositionConsumer(ConsentStore store, IOptions<ConsentOpti
 
         if (d.WrongNumber || d.Spam)
         {
-            await store.FlagAsync(phone, d.WrongNumber ? true : null, d.Spam ? true : null, context.CancellationToken);
+            await store.FlagAsync(new NumberFlagChange(phone, d.WrongNumber ? true : null, d.Spam ? true : null, "csr-disposition", d.DispositionId.ToString(),
+                $"{d.UserName} ({d.UserId})", string.IsNullOrWhiteSpace(d.Note) ? "CSR disposition" : d.Note, d.OccurredAt), context.CancellationToken);
         }
     }
 }

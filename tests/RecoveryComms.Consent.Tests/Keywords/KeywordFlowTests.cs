@@ -241,7 +241,8 @@ public sealed class DispositionTests(ConsentHost host) : IClassFixture<ConsentHo
             () => host.ScalarAsync<bool>("SELECT coalesce((SELECT wrong_number FROM consent.numbers WHERE phone = @phone), false)", new { phone }),
             flagged => flagged, TimeSpan.FromSeconds(15));
         var rows = await host.QueryAsync<(string Channel, string Actor)>("SELECT channel, actor FROM consent.consent_events WHERE phone = @phone ORDER BY channel", new { phone });
-        Assert.Equal(["sms", "voice"], rows.Select(r => r.Channel));
+        // The wrong-number flag is a ledger row of its own (channel "all"), with the CSR as its actor.
+        Assert.Equal(["all", "sms", "voice"], rows.Select(r => r.Channel));
         Assert.All(rows, r => Assert.StartsWith("Casey CSR", r.Actor, StringComparison.Ordinal));
         var decision = await host.Services.GetRequiredService<RecoveryComms.Consent.Suppression.SuppressionPolicy>().DecideAsync(phone, "voice", default);
         Assert.Equal(["do-not-contact", "wrong-number"], decision.Reasons);

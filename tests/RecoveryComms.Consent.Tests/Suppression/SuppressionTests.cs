@@ -42,7 +42,7 @@ public sealed class SuppressionTests(ConsentHost host) : IClassFixture<ConsentHo
         await Store.ChangeAsync(dnc, "voice", ConsentStates.DoNotContact, "api", null, "t", "e", false, host.Clock.Now, default);
         await Store.ChangeAsync(implied, "sms", ConsentStates.Implied, "inbound-call", null, "t", "e", false, host.Clock.Now, default);
         await ExpressAsync(wrong);
-        await Store.FlagAsync(wrong, wrongNumber: true, spam: null, default);
+        await Store.FlagAsync(new NumberFlagChange(wrong, WrongNumber: true, Spam: null, "api", null, "t", "e", host.Clock.Now), default);
 
         Assert.Equal(["opted-out"], (await Policy.DecideAsync(optedOut, "sms", default)).Reasons);
         Assert.Contains("do-not-contact", (await Policy.DecideAsync(dnc, "sms", default)).Reasons);
