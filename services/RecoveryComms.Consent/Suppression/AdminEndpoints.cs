@@ -48,6 +48,12 @@ public static class AdminEndpoints
                 "region is 'default' or 'US-XX'; opensAt < closesAt as HH:mm; sourceNote names the rule.");
         }
 
+        if (opens < QuietHours.Federal.OpensAt || closes > QuietHours.Federal.ClosesAt)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "quiet-hours-too-wide", "A window may not be wider than the federal one.",
+                "Texts may reach a recipient between 08:00 and 21:00 their local time at most (47 CFR 64.1200(c)(1)); a window may only be stricter.");
+        }
+
         await using var c = await dataSource.OpenConnectionAsync(ct);
         await c.ExecuteAsync(new CommandDefinition("""
             INSERT INTO consent.quiet_hours (region, opens_at, closes_at, source_note) VALUES (@Region, @Opens::time, @Closes::time, @Note)
