@@ -86,7 +86,7 @@ public static class ConsentEndpoints
         }
 
         var actor = $"{user.Identity?.Name} ({user.FindFirstValue(ClaimTypes.NameIdentifier)})";
-        var result = await store.ChangeAsync(e164, request.Channel!, request.State!, "api", null, actor, request.Evidence!.Trim(), false, time.GetUtcNow(), ct);
+        var result = await store.ChangeAsync(new ConsentChange(e164, request.Channel!, request.State!, "api", null, actor, request.Evidence!.Trim(), time.GetUtcNow()), ct);
         return TypedResults.Created($"/api/consent/{Uri.EscapeDataString(e164)}",
             new RecordedConsent(result.EventId, e164, request.Channel!, result.OldState, request.State!));
     }

@@ -126,9 +126,9 @@ public sealed class KeywordFlowTests(ConsentHost host) : IClassFixture<ConsentHo
         var store = host.Services.GetRequiredService<ConsentStore>();
         var at = host.Clock.Now;
 
-        await store.ChangeAsync(phone, "sms", ConsentStates.OptedOut, "keyword", "SM" + Guid.NewGuid().ToString("N"), "customer", "SMS: \"STOP\"", false, at, default);
-        var start = await store.ChangeAsync(phone, "sms", ConsentStates.Express, "keyword", "SM" + Guid.NewGuid().ToString("N"), "customer", "SMS: \"START\"", false, at.AddSeconds(1), default);
-        var older = await store.ChangeAsync(phone, "sms", ConsentStates.OptedOut, "api", null, "t", "entered late", false, at.AddSeconds(-5), default);
+        await store.ChangeAsync(new ConsentChange(phone, "sms", ConsentStates.OptedOut, "keyword", "SM" + Guid.NewGuid().ToString("N"), "customer", "SMS: \"STOP\"", at), default);
+        var start = await store.ChangeAsync(new ConsentChange(phone, "sms", ConsentStates.Express, "keyword", "SM" + Guid.NewGuid().ToString("N"), "customer", "SMS: \"START\"", at.AddSeconds(1)), default);
+        var older = await store.ChangeAsync(new ConsentChange(phone, "sms", ConsentStates.OptedOut, "api", null, "t", "entered late", at.AddSeconds(-5)), default);
 
         Assert.Equal(ConsentStates.OptedOut, start.OldState);
         Assert.Equal(ConsentStates.Express, older.OldState);
@@ -181,7 +181,7 @@ public sealed class KeywordFlowTests(ConsentHost host) : IClassFixture<ConsentHo
     {
         var (caller, optedOut) = (Numbers.Chicago(), Numbers.Chicago());
         var store = host.Services.GetRequiredService<ConsentStore>();
-        await store.ChangeAsync(optedOut, "sms", ConsentStates.OptedOut, "api", null, "t", "e", false, host.Clock.Now, default);
+        await store.ChangeAsync(new ConsentChange(optedOut, "sms", ConsentStates.OptedOut, "api", null, "t", "e", host.Clock.Now), default);
 
         await PublishAsync(
             new MissedCallCaptured(Guid.NewGuid(), "CA" + Guid.NewGuid().ToString("N"), caller, false, ConsentHost.ShopLine, false, "no-answer", DateTimeOffset.UtcNow),

@@ -303,8 +303,7 @@ public sealed class CsvExportTests(ConsentHost host) : IClassFixture<ConsentHost
         var compliance = await host.KeyAsync("compliance");
         var phone = Numbers.Chicago();
         // Through the store: the API trims evidence, but a customer's text (a keyword's evidence) is kept as sent.
-        await host.Services.GetRequiredService<ConsentStore>().ChangeAsync(
-            phone, "sms", ConsentStates.Express, "api", null, "tester", evidence + " signed", false, host.Clock.Now, default);
+        await host.Services.GetRequiredService<ConsentStore>().ChangeAsync(new ConsentChange(phone, "sms", ConsentStates.Express, "api", null, "tester", evidence + " signed", host.Clock.Now), default);
 
         var csv = await (await host.SendAsync(compliance, HttpMethod.Get, $"/api/consent/events.csv?phone={Uri.EscapeDataString(phone)}")).Content.ReadAsStringAsync();
         var json = await (await host.SendAsync(compliance, HttpMethod.Get, $"/api/consent/events?phone={Uri.EscapeDataString(phone)}")).Content.ReadFromJsonAsync<JsonElement>();
