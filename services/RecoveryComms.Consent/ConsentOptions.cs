@@ -21,6 +21,16 @@ public sealed class ConsentOptions
     /// <summary>The one confirmation text after an opt-out: no marketing content.</summary>
     [Required]
     public string OptOutConfirmation { get; set; } = "You are unsubscribed and will get no more texts from us. Reply START to resubscribe.";
+
+    /// <summary>
+    /// The secret that signs the ledger's checkpoints (HMAC-SHA256), at least 32 characters. Kept in configuration,
+    /// never in the database. Required outside Development; Development falls back to a public development key.
+    /// </summary>
+    public string? CheckpointKey { get; set; }
+
+    /// <summary>How often the head is signed when it moved (default an hour). <c>POST /api/consent/checkpoints</c> signs at once.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "7.00:00:00")]
+    public TimeSpan CheckpointEvery { get; set; } = TimeSpan.FromHours(1);
 }
 
 /// <summary>The contract's <c>Messaging</c> section.</summary>

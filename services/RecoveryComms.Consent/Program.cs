@@ -23,6 +23,8 @@ builder.Services.AddSingleton(new ApiKeyReplica("consent"));
 builder.Services.AddSingleton<AccountStore>();
 builder.Services.AddSingleton<ConsentStore>();
 builder.Services.AddSingleton<AuditLog>();
+builder.Services.AddSingleton<LedgerVerifier>();
+builder.Services.AddLedgerCheckpoints();
 builder.Services.AddSingleton<QuietHours>();
 builder.Services.AddSingleton<SuppressionPolicy>();
 builder.Services.AddSingleton<OptOutRecorder>();

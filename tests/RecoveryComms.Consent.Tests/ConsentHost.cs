@@ -21,6 +21,9 @@ public class ConsentHost : IAsyncLifetime
 {
     public const string ShopLine = "+13125550000";
 
+    /// <summary>The key checkpoints are signed with: configuration, never the database.</summary>
+    public const string CheckpointKey = "test-checkpoint-key-0123456789abcdef0123456789abcdef";
+
     /// <summary>Wednesday 11:00 in Chicago, 12:00 in New York: inside every window.</summary>
     public static readonly DateTimeOffset Midday = new(2026, 11, 18, 17, 0, 0, TimeSpan.Zero);
 
@@ -54,6 +57,7 @@ public class ConsentHost : IAsyncLifetime
             web.UseSetting("Business:TimeZone", "America/Chicago");
             web.UseSetting("Messaging:A2PRegistered", A2PRegistered ? "true" : "false");
             web.UseSetting("Messaging:From", ShopLine);
+            web.UseSetting("Consent:CheckpointKey", CheckpointKey);
             web.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
             ConfigureWebHost(web);
         });

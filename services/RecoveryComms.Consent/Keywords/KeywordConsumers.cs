@@ -21,10 +21,12 @@ public sealed partial class OptOutRecorder(ConsentStore store, IOptions<ConsentO
         var phone = Phone.NormalizeOrRaw(from, options.Value.DefaultRegion);
         var source = optOutType is null ? "keyword" : "twilio-opt-out";
         var evidence = $"SMS: \"{body}\"{(needsReview ? " (not a keyword: needs review)" : "")}";
-        var sms = await store.ChangeAsync(phone, "sms", ConsentStates.OptedOut, source, messageSid, "customer", evidence, needsReview, at, ct);
+        var sms = await store.ChangeAsync(new ConsentChange(phone, "sms", ConsentStates.OptedOut, source,
+            messageSid, "customer", evidence, at) { NeedsReview = needsReview }, ct);
         if (AsksNotToBeCalled(body))
         {
-            await store.ChangeAsync(phone, "voice", ConsentStates.OptedOut, source, messageSid, "customer", evidence, needsReview, at, ct);
+            await store.ChangeAsync(new ConsentChange(phone, "voice", ConsentStates.OptedOut, source,
+                messageSid, "customer", evidence, at) { NeedsReview = needsReview }, ct);
         }
 
         return sms;
@@ -77,8 +79,8 @@ public sealed class InboundSmsConsentConsumer(OptOutRecorder recorder, ConsentSt
         }
         else if (intent == SmsIntent.OptIn)
         {
-            await store.ChangeAsync(phone, "sms", ConsentStates.Express, sms.OptOutType is null ? "keyword" : "twilio-opt-out", sms.MessageSid,
-                "customer", $"SMS: \"{sms.Body}\"", false, sms.OccurredAt, context.CancellationToken);
+            await store.ChangeAsync(new ConsentChange(phone, "sms", ConsentStates.Express, sms.OptOutType is null ? "keyword" : "twilio-opt-out",
+                sms.MessageSid, "customer", $"SMS: \"{sms.Body}\"", sms.OccurredAt), context.CancellationToken);
         }
     }
 }
@@ -91,8 +93,8 @@ public sealed class CarrierOptOutConsumer(ConsentStore store, IOptions<ConsentOp
         var status = context.Message;
         if (status.ErrorCode == TwilioApiException.UnsubscribedRecipient && status.To is { } to)
         {
-            await store.ChangeAsync(Phone.NormalizeOrRaw(to, options.Value.DefaultRegion), "sms", ConsentStates.OptedOut, "carrier-error",
-                status.MessageSid, "twilio", $"Twilio error 21610 on message {status.MessageSid}", false, status.OccurredAt, context.CancellationToken);
+            await store.ChangeAsync(new ConsentChange(Phone.NormalizeOrRaw(to, options.Value.DefaultRegion), "sms", ConsentStates.OptedOut, "carrier-error",
+                status.MessageSid, "twilio", $"Twilio error 21610 on message {status.MessageSid}", status.OccurredAt), context.CancellationToken);
         }
     }
 }
@@ -121,8 +123,8 @@ public sealed class InboundCallConsentConsumer(ConsentStore store) :
 
         foreach (var channel in new[] { "voice", "sms" })
         {
-            await store.ChangeAsync(caller, channel, ConsentStates.Implied, "inbound-call", callSid, "customer",
-                $"The customer called the shop (call {callSid})", false, at, ct, onlyIfUnknown: true);
+            await store.ChangeAsync(new ConsentChange(caller, channel, ConsentStates.Implied, "inbound-call",
+                callSid, "customer", $"The customer called the shop (call {callSid})", at) { OnlyIfUnknown = true }, ct);
         }
     }
 }

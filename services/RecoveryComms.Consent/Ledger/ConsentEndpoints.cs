@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Claims;
 using System.Text;
 using CsvHelper;
+using CsvHelper.Configuration;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -20,7 +21,6 @@ public sealed record RecordedConsent(long? EventId, string Phone, string Channel
 
 public sealed record EventPage(int Page, int PageSize, long Total, IReadOnlyList<ConsentEvent> Events);
 
-public sealed record VerifyResult(bool Ok, long Events, long? FirstBrokenEventId);
 
 public static class ConsentEndpoints
 {
@@ -31,6 +31,8 @@ public static class ConsentEndpoints
         consent.MapGet("/events", EventsAsync).RequireAuthorization(Policies.ComplianceOrAdmin);
         consent.MapGet("/events.csv", EventsCsvAsync).RequireAuthorization(Policies.ComplianceOrAdmin);
         consent.MapGet("/verify", VerifyAsync).RequireAuthorization(Policies.ComplianceOrAdmin);
+        consent.MapGet("/checkpoints", CheckpointsAsync).RequireAuthorization(Policies.ComplianceOrAdmin);
+        consent.MapPost("/checkpoints", CreateCheckpointAsync).RequireAuthorization(Policies.ComplianceOrAdmin);
         consent.MapGet("/{phone}", GetAsync).RequireAuthorization(Policies.ComplianceOrManager);
         consent.MapPost("/{phone}", RecordAsync).RequireAuthorization(Policies.ComplianceOrAdmin);
         return endpoints;
@@ -84,7 +86,7 @@ public static class ConsentEndpoints
         }
 
         var actor = $"{user.Identity?.Name} ({user.FindFirstValue(ClaimTypes.NameIdentifier)})";
-        var result = await store.ChangeAsync(e164, request.Channel!, request.State!, "api", null, actor, request.Evidence!.Trim(), false, time.GetUtcNow(), ct);
+        var result = await store.ChangeAsync(new ConsentChange(e164, request.Channel!, request.State!, "api", null, actor, request.Evidence!.Trim(), time.GetUtcNow()), ct);
         return TypedResults.Created($"/api/consent/{Uri.EscapeDataString(e164)}",
             new RecordedConsent(result.EventId, e164, request.Channel!, result.OldState, request.State!));
     }
@@ -174,19 +176,70 @@ public static class ConsentEndpoints
         var events = await c.QueryAsync<ConsentEvent>(new CommandDefinition(
             $"SELECT {ConsentLedger.SelectColumns} FROM consent.consent_events {filter.Where} ORDER BY id", filter.Parameters, cancellationToken: ct));
         await using var text = new StringWriter(CultureInfo.InvariantCulture);
-        await using (var csv = new CsvWriter(text, CultureInfo.InvariantCulture))
+        await using (var csv = new CsvWriter(text, CsvSettings))
         {
+            // Times as ISO 8601 with their offset (UTC, "Z"), as the JSON writes them, never in a server culture.
+            csv.Context.TypeConverterOptionsCache.GetOptions<DateTime>().Formats = ["yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'"];
             await csv.WriteRecordsAsync(events, ct);
         }
 
         return Results.File(Encoding.UTF8.GetBytes(text.ToString()), "text/csv", "consent-events.csv");
     }
 
-    private static async Task<Ok<VerifyResult>> VerifyAsync(ClaimsPrincipal user, HttpRequest http, AuditLog audit, NpgsqlDataSource dataSource, CancellationToken ct)
+    /// <summary>
+    /// Note: evidence, actors and notes are customers' and staff's own words. A cell starting with =, +, -, @, tab or
+    /// carriage return is a formula to a spreadsheet (OWASP "CSV Injection"), so such a value is written with a
+    /// leading single quote. Phone numbers in E.164 start with + and are quoted the same way.
+    /// </summary>
+    private static readonly CsvConfiguration CsvSettings = new(CultureInfo.InvariantCulture)
+    {
+        InjectionOptions = InjectionOptions.Escape,
+        InjectionCharacters = ['=', '+', '-', '@', '\t', '\r'],
+        InjectionEscapeCharacter = '\'',
+    };
+
+    /// <summary>
+    /// Recomputes the chain and checks it against the head, the stored checkpoints, the current states, and, when
+    /// <paramref name="eventId"/>, <paramref name="hash"/> and <paramref name="signature"/> are given, an auditor's
+    /// own copy of a checkpoint.
+    /// </summary>
+    private static async Task<Results<Ok<VerifyResult>, ProblemHttpResult>> VerifyAsync(
+        long? eventId, string? hash, string? signature, ClaimsPrincipal user, HttpRequest http, AuditLog audit, LedgerVerifier verifier, CancellationToken ct)
+    {
+        CheckpointClaim? claim = null;
+        if (eventId is not null || hash is not null || signature is not null)
+        {
+            if (eventId is not >= 0 || string.IsNullOrWhiteSpace(hash) || string.IsNullOrWhiteSpace(signature))
+            {
+                return Problems.Create(StatusCodes.Status400BadRequest, "invalid-checkpoint", "The checkpoint is incomplete.",
+                    "Give eventId, hash and signature exactly as GET /api/consent/checkpoints exported them.");
+            }
+
+            claim = new CheckpointClaim(eventId.Value, hash.Trim(), signature.Trim());
+        }
+
+        await audit.RecordAsync(user, http, ct);
+        return TypedResults.Ok(await verifier.VerifyAsync(claim, ct));
+    }
+
+    /// <summary>Every stored checkpoint, for an auditor to keep.</summary>
+    private static async Task<Ok<IReadOnlyList<Checkpoint>>> CheckpointsAsync(
+        ClaimsPrincipal user, HttpRequest http, AuditLog audit, CheckpointStore checkpoints, CancellationToken ct)
     {
         await audit.RecordAsync(user, http, ct);
-        var (events, broken) = await ConsentLedger.VerifyAsync(dataSource, ct);
-        return TypedResults.Ok(new VerifyResult(broken is null, events, broken));
+        return TypedResults.Ok(await checkpoints.ListAsync(ct));
+    }
+
+    /// <summary>Signs the head now (or answers the checkpoint already signed at it).</summary>
+    private static async Task<Results<Created<Checkpoint>, ProblemHttpResult>> CreateCheckpointAsync(
+        ClaimsPrincipal user, HttpRequest http, AuditLog audit, CheckpointStore checkpoints, CancellationToken ct)
+    {
+        await audit.RecordAsync(user, http, ct);
+        var checkpoint = await checkpoints.CreateAsync(ct);
+        return checkpoint is null
+            ? Problems.Create(StatusCodes.Status409Conflict, "ledger-head-mismatch", "The ledger's head does not match its newest row.",
+                "A head that disagrees with the ledger is not signed; GET /api/consent/verify says what is wrong.")
+            : TypedResults.Created("/api/consent/checkpoints", checkpoint);
     }
 
     private static ProblemHttpResult InvalidPhone(string phone) =>

@@ -72,25 +72,21 @@ public sealed class ConsentStore(NpgsqlDataSource dataSource, Outbox outbox)
         return (await c.QueryAsync<ChannelState>(new CommandDefinition(StatesSql, new { Phone = phone }, cancellationToken: ct))).AsList();
     }
 
-    /// <summary>
-    /// Records a change in its own transaction. <paramref name="onlyIfUnknown"/> keeps implied consent from ever
-    /// overriding an opt-out or an express consent.
-    /// </summary>
-    public async Task<ChangeResult> ChangeAsync(
-        string phone, string channel, string newState, string source, string? sourceRef, string actor, string evidence,
-        bool needsReview, DateTimeOffset at, CancellationToken ct, bool onlyIfUnknown = false)
+    /// <summary>Records a change in its own transaction.</summary>
+    public async Task<ChangeResult> ChangeAsync(ConsentChange change, CancellationToken ct)
     {
         await using var c = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await c.BeginTransactionAsync(ct);
-        var result = await ChangeAsync(c, tx, phone, channel, newState, source, sourceRef, actor, evidence, needsReview, at, onlyIfUnknown, ct);
+        var result = await ChangeAsync(c, tx, change, ct);
         await tx.CommitAsync(ct);
         return result;
     }
 
-    public async Task<ChangeResult> ChangeAsync(
-        NpgsqlConnection c, NpgsqlTransaction tx, string phone, string channel, string newState, string source, string? sourceRef,
-        string actor, string evidence, bool needsReview, DateTimeOffset at, bool onlyIfUnknown, CancellationToken ct)
+    /// <summary>Records a change in the caller's transaction.</summary>
+    public async Task<ChangeResult> ChangeAsync(NpgsqlConnection c, NpgsqlTransaction tx, ConsentChange change, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(change);
+        var (phone, channel, newState, source, sourceRef, actor, evidence, at) = change;
         await LockAsync(c, tx, phone, exclusive: true, ct);
         var current = await c.QuerySingleOrDefaultAsync<CurrentState>(new CommandDefinition(CurrentSql, new { Phone = phone, Channel = channel }, tx, cancellationToken: ct));
         var old = current?.State ?? ConsentStates.Unknown;
@@ -101,7 +97,7 @@ public sealed class ConsentStore(NpgsqlDataSource dataSource, Outbox outbox)
             return new ChangeResult(firstOld, null, Duplicate: true);
         }
 
-        if (onlyIfUnknown && old != ConsentStates.Unknown)
+        if (change.OnlyIfUnknown && old != ConsentStates.Unknown)
         {
             return new ChangeResult(old, null, Duplicate: false);
         }
@@ -112,14 +108,14 @@ public sealed class ConsentStore(NpgsqlDataSource dataSource, Outbox outbox)
         // with the state unchanged (old = new), so the ledger still gives the current state row by row.
         if (current is not null && at.UtcDateTime < current.UpdatedAt)
         {
-            var staleId = await ConsentLedger.AppendAsync(c, tx, new ConsentChange(phone, channel, old, old, source, sourceRef, actor,
-                $"{evidence} [not applied: asked {newState} at {at.UtcDateTime:O}, before the current {old} of {current.UpdatedAt:O}]", needsReview, at), ct);
+            var staleId = await ConsentLedger.AppendAsync(c, tx, new LedgerEntry(phone, channel, old, old, source, sourceRef, actor,
+                $"{evidence} [not applied: asked {newState} at {at.UtcDateTime:O}, before the current {old} of {current.UpdatedAt:O}]", change.NeedsReview, at), ct);
             return new ChangeResult(old, staleId, Duplicate: false, Stale: true);
         }
 
         // Note: a repeated STOP from an opted-out number is still written: each is evidence of the customer's wish.
         var id = await ConsentLedger.AppendAsync(c, tx,
-            new ConsentChange(phone, channel, old, newState, source, sourceRef, actor, evidence, needsReview, at), ct);
+            new LedgerEntry(phone, channel, old, newState, source, sourceRef, actor, evidence, change.NeedsReview, at), ct);
         await c.ExecuteAsync(new CommandDefinition(UpsertStateSql, new { Phone = phone, Channel = channel, State = newState, EventId = id, At = at }, tx, cancellationToken: ct));
         await outbox.EnqueueAsync(c, tx, new ConsentChanged(CorrelationIds.For(phone), id, phone, channel, old, newState, source, at), ct);
         return new ChangeResult(old, id, Duplicate: false);
@@ -127,15 +123,76 @@ public sealed class ConsentStore(NpgsqlDataSource dataSource, Outbox outbox)
 
     private sealed record CurrentState(string State, DateTime UpdatedAt);
 
-    /// <summary>Flags a number as a wrong number or spam (suppresses every channel).</summary>
-    public async Task FlagAsync(string phone, bool? wrongNumber, bool? spam, CancellationToken ct)
+    /// <summary>
+    /// Sets or clears a number's wrong-number and spam flags (a flag suppresses every channel). Each flag that
+    /// actually changes is a ledger row on channel <c>all</c> with the actor, in the same transaction as the change.
+    /// A request seen before (the same source and reference) changes nothing.
+    /// </summary>
+    /// <returns>The ledger rows written.</returns>
+    public async Task<IReadOnlyList<long>> FlagAsync(NumberFlagChange change, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(change);
         await using var c = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await c.BeginTransactionAsync(ct);
-        await LockAsync(c, tx, phone, exclusive: true, ct);
+        var current = await LockAsync(c, tx, change.Phone, exclusive: true, ct);
+        var written = new List<long>();
+        foreach (var (flag, wanted, now) in new[]
+        {
+            (NumberFlagChanges.WrongNumber, change.WrongNumber, current.WrongNumber),
+            (NumberFlagChanges.Spam, change.Spam, current.Spam),
+        })
+        {
+            if (wanted is not { } value || value == now)
+            {
+                continue;
+            }
+
+            var sourceRef = change.SourceRef is null ? null : $"{change.SourceRef}:{flag}";
+            if (sourceRef is not null && await c.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+                SeenSql, new { change.Source, SourceRef = sourceRef, Channel = NumberFlagChanges.Channel }, tx, cancellationToken: ct)) is not null)
+            {
+                continue;
+            }
+
+            written.Add(await ConsentLedger.AppendAsync(c, tx, new LedgerEntry(change.Phone, NumberFlagChanges.Channel,
+                NumberFlagChanges.Format(flag, now), NumberFlagChanges.Format(flag, value), change.Source, sourceRef, change.Actor, change.Evidence, false, change.OccurredAt), ct));
+        }
+
         await c.ExecuteAsync(new CommandDefinition(
             "UPDATE consent.numbers SET wrong_number = COALESCE(@WrongNumber, wrong_number), spam = COALESCE(@Spam, spam) WHERE phone = @Phone",
-            new { Phone = phone, WrongNumber = wrongNumber, Spam = spam }, tx, cancellationToken: ct));
+            new { change.Phone, change.WrongNumber, change.Spam }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
+        return written;
     }
 }
+
+/// <summary>A consent change to record (<see cref="ConsentStore.ChangeAsync(ConsentChange, CancellationToken)"/>).</summary>
+/// <param name="Phone">E.164 (or the raw value for a number that does not parse).</param>
+/// <param name="Channel"><c>sms</c> or <c>voice</c>.</param>
+/// <param name="NewState">One of <see cref="ConsentStates.Settable"/>.</param>
+/// <param name="Source"><c>keyword</c>, <c>twilio-opt-out</c>, <c>carrier-error</c>, <c>inbound-call</c>, <c>csr-disposition</c> or <c>api</c>.</param>
+/// <param name="SourceRef">The MessageSid, CallSid or disposition id: the same source and reference are recorded once.</param>
+/// <param name="Actor">Who: <c>customer</c>, <c>twilio</c>, or "name (user id)".</param>
+/// <param name="Evidence">What was said or signed.</param>
+/// <param name="OccurredAt">When it happened (Twilio's timestamp when there is one): a change older than the current state is kept as evidence, not applied.</param>
+public sealed record ConsentChange(
+    string Phone, string Channel, string NewState, string Source, string? SourceRef, string Actor, string Evidence, DateTimeOffset OccurredAt)
+{
+    /// <summary>A text that was not a keyword but plainly asked to stop: flagged for a person to read.</summary>
+    public bool NeedsReview { get; init; }
+
+    /// <summary>Applied only where no state exists yet: implied consent never overrides an opt-out or express consent.</summary>
+    public bool OnlyIfUnknown { get; init; }
+}
+
+/// <summary>A change to a number's flags; a null flag is left as it is.</summary>
+/// <param name="Phone">E.164.</param>
+/// <param name="WrongNumber">Set (true) or clear (false) the wrong-number flag.</param>
+/// <param name="Spam">Set (true) or clear (false) the spam flag.</param>
+/// <param name="Source"><c>api</c> or <c>csr-disposition</c>.</param>
+/// <param name="SourceRef">The disposition's id, when it came from one (makes a redelivery harmless).</param>
+/// <param name="Actor">Who: "name (user id)".</param>
+/// <param name="Evidence">Why, in the actor's words.</param>
+/// <param name="OccurredAt">When.</param>
+public sealed record NumberFlagChange(
+    string Phone, bool? WrongNumber, bool? Spam, string Source, string? SourceRef, string Actor, string Evidence, DateTimeOffset OccurredAt);

@@ -20,14 +20,15 @@ public sealed class DispositionConsumer(ConsentStore store, IOptions<ConsentOpti
         {
             foreach (var channel in new[] { "voice", "sms" })
             {
-                await store.ChangeAsync(phone, channel, ConsentStates.DoNotContact, "csr-disposition", d.DispositionId.ToString(),
-                    $"{d.UserName} ({d.UserId})", string.IsNullOrWhiteSpace(d.Note) ? "Asked not to be contacted again" : d.Note, false, d.OccurredAt, context.CancellationToken);
+                await store.ChangeAsync(new ConsentChange(phone, channel, ConsentStates.DoNotContact, "csr-disposition",
+                    d.DispositionId.ToString(), $"{d.UserName} ({d.UserId})", string.IsNullOrWhiteSpace(d.Note) ? "Asked not to be contacted again" : d.Note, d.OccurredAt), context.CancellationToken);
             }
         }
 
         if (d.WrongNumber || d.Spam)
         {
-            await store.FlagAsync(phone, d.WrongNumber ? true : null, d.Spam ? true : null, context.CancellationToken);
+            await store.FlagAsync(new NumberFlagChange(phone, d.WrongNumber ? true : null, d.Spam ? true : null, "csr-disposition", d.DispositionId.ToString(),
+                $"{d.UserName} ({d.UserId})", string.IsNullOrWhiteSpace(d.Note) ? "CSR disposition" : d.Note, d.OccurredAt), context.CancellationToken);
         }
     }
 }

@@ -104,8 +104,8 @@ public sealed partial class SmsGate(
             if (outcome.ErrorCode == TwilioApiException.UnsubscribedRecipient)
             {
                 // 21610 at send time: the carrier already holds an opt-out; record it so nothing is tried again.
-                await consent.ChangeAsync(e164, "sms", ConsentStates.OptedOut, "carrier-error", $"send:{request.SendId}", "twilio",
-                    "Twilio error 21610 when sending", false, time.GetUtcNow(), CancellationToken.None);
+                await consent.ChangeAsync(new ConsentChange(e164, "sms", ConsentStates.OptedOut, "carrier-error",
+                    $"send:{request.SendId}", "twilio", "Twilio error 21610 when sending", time.GetUtcNow()), CancellationToken.None);
             }
 
             return new SmsSendResult(request.CorrelationId, request.SendId, outcome.Status, outcome.Reasons, outcome.Sid, time.GetUtcNow());

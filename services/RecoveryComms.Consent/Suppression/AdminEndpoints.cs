@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -11,7 +12,8 @@ namespace RecoveryComms.Consent.Suppression;
 
 public sealed record QuietHoursRequest(string? OpensAt, string? ClosesAt, string? SourceNote);
 
-public sealed record FlagsRequest(bool? WrongNumber, bool? Spam);
+/// <summary>Set (true) or clear (false) a flag; a flag left out is unchanged. <c>Note</c> says why (kept in the ledger).</summary>
+public sealed record FlagsRequest(bool? WrongNumber, bool? Spam, string? Note);
 
 /// <summary>The shop's own settings of suppression: state quiet-hour windows and number flags.</summary>
 public static class AdminEndpoints
@@ -20,7 +22,10 @@ public static class AdminEndpoints
     {
         endpoints.MapGet("/api/quiet-hours", ListAsync).RequireAuthorization();
         endpoints.MapPut("/api/quiet-hours/{region}", SetAsync).RequireAuthorization(Policies.ComplianceOrAdmin);
-        endpoints.MapPost("/api/numbers/{phone}/flags", FlagAsync).RequireAuthorization(Policies.CsrOrAbove);
+        // Note: csr and admin may set a flag; clearing one (which lets texts and calls reach the number again) takes a
+        // manager or compliance, checked in the handler.
+        endpoints.MapPost("/api/numbers/{phone}/flags", FlagAsync)
+            .RequireAuthorization(policy => policy.RequireRole(Roles.Csr, Roles.Manager, Roles.Compliance, Roles.Admin));
         return endpoints;
     }
 
@@ -43,6 +48,12 @@ public static class AdminEndpoints
                 "region is 'default' or 'US-XX'; opensAt < closesAt as HH:mm; sourceNote names the rule.");
         }
 
+        if (opens < QuietHours.Federal.OpensAt || closes > QuietHours.Federal.ClosesAt)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "quiet-hours-too-wide", "A window may not be wider than the federal one.",
+                "Texts may reach a recipient between 08:00 and 21:00 their local time at most (47 CFR 64.1200(c)(1)); a window may only be stricter.");
+        }
+
         await using var c = await dataSource.OpenConnectionAsync(ct);
         await c.ExecuteAsync(new CommandDefinition("""
             INSERT INTO consent.quiet_hours (region, opens_at, closes_at, source_note) VALUES (@Region, @Opens::time, @Closes::time, @Note)
@@ -51,14 +62,29 @@ public static class AdminEndpoints
         return TypedResults.NoContent();
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> FlagAsync(string phone, FlagsRequest request, ConsentStore store, IOptions<ConsentOptions> options, CancellationToken ct)
+    private static async Task<Results<NoContent, ProblemHttpResult>> FlagAsync(
+        string phone, FlagsRequest request, ClaimsPrincipal user, ConsentStore store, TimeProvider time, IOptions<ConsentOptions> options, CancellationToken ct)
     {
         if (!Phone.TryNormalize(phone, options.Value.DefaultRegion, out var e164))
         {
             return Problems.Create(StatusCodes.Status400BadRequest, "invalid-phone", "Not a phone number.", $"'{phone}' is not a possible phone number.");
         }
 
-        await store.FlagAsync(e164, request.WrongNumber, request.Spam, ct);
+        if ((request.WrongNumber is null && request.Spam is null) || request.Note?.Length > 4000)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "invalid-flags", "Nothing to change.",
+                "Give wrongNumber and/or spam (true sets, false clears); note is at most 4000 characters.");
+        }
+
+        if ((request.WrongNumber == false || request.Spam == false) && !user.IsInRole(Roles.Manager) && !user.IsInRole(Roles.Compliance))
+        {
+            return Problems.Create(StatusCodes.Status403Forbidden, "clearing-needs-manager", "Only a manager or compliance may clear a flag.",
+                "Clearing wrong-number or spam lets the shop contact the number again; ask a manager or compliance.");
+        }
+
+        var actor = $"{user.Identity?.Name} ({user.FindFirstValue(ClaimTypes.NameIdentifier)})";
+        var evidence = string.IsNullOrWhiteSpace(request.Note) ? "Set through the API" : request.Note.Trim();
+        await store.FlagAsync(new NumberFlagChange(e164, request.WrongNumber, request.Spam, "api", null, actor, evidence, time.GetUtcNow()), ct);
         return TypedResults.NoContent();
     }
 }

@@ -87,9 +87,15 @@ public sealed class SuppressionPolicy(
 
             // Note: quiet hours are applied to every text (the conservative reading of 47 CFR 64.1200(c)(1)); calls
             // back to a customer who called are not held to them.
-            if (!await quietHours.IsWithinAsync(e164, facts.AccountZone, time.GetUtcNow(), c, tx, ct))
+            // A recipient whose zone nothing names is refused for that reason, never judged in the shop's zone.
+            switch (await quietHours.CheckAsync(e164, facts.AccountZone, time.GetUtcNow(), c, tx, ct))
             {
-                reasons.Add("quiet-hours");
+                case QuietHoursVerdict.Quiet:
+                    reasons.Add("quiet-hours");
+                    break;
+                case QuietHoursVerdict.ZoneUnknown:
+                    reasons.Add("zone-unknown");
+                    break;
             }
         }
 

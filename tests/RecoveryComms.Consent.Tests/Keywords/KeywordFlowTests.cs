@@ -126,9 +126,9 @@ public sealed class KeywordFlowTests(ConsentHost host) : IClassFixture<ConsentHo
         var store = host.Services.GetRequiredService<ConsentStore>();
         var at = host.Clock.Now;
 
-        await store.ChangeAsync(phone, "sms", ConsentStates.OptedOut, "keyword", "SM" + Guid.NewGuid().ToString("N"), "customer", "SMS: \"STOP\"", false, at, default);
-        var start = await store.ChangeAsync(phone, "sms", ConsentStates.Express, "keyword", "SM" + Guid.NewGuid().ToString("N"), "customer", "SMS: \"START\"", false, at.AddSeconds(1), default);
-        var older = await store.ChangeAsync(phone, "sms", ConsentStates.OptedOut, "api", null, "t", "entered late", false, at.AddSeconds(-5), default);
+        await store.ChangeAsync(new ConsentChange(phone, "sms", ConsentStates.OptedOut, "keyword", "SM" + Guid.NewGuid().ToString("N"), "customer", "SMS: \"STOP\"", at), default);
+        var start = await store.ChangeAsync(new ConsentChange(phone, "sms", ConsentStates.Express, "keyword", "SM" + Guid.NewGuid().ToString("N"), "customer", "SMS: \"START\"", at.AddSeconds(1)), default);
+        var older = await store.ChangeAsync(new ConsentChange(phone, "sms", ConsentStates.OptedOut, "api", null, "t", "entered late", at.AddSeconds(-5)), default);
 
         Assert.Equal(ConsentStates.OptedOut, start.OldState);
         Assert.Equal(ConsentStates.Express, older.OldState);
@@ -181,7 +181,7 @@ public sealed class KeywordFlowTests(ConsentHost host) : IClassFixture<ConsentHo
     {
         var (caller, optedOut) = (Numbers.Chicago(), Numbers.Chicago());
         var store = host.Services.GetRequiredService<ConsentStore>();
-        await store.ChangeAsync(optedOut, "sms", ConsentStates.OptedOut, "api", null, "t", "e", false, host.Clock.Now, default);
+        await store.ChangeAsync(new ConsentChange(optedOut, "sms", ConsentStates.OptedOut, "api", null, "t", "e", host.Clock.Now), default);
 
         await PublishAsync(
             new MissedCallCaptured(Guid.NewGuid(), "CA" + Guid.NewGuid().ToString("N"), caller, false, ConsentHost.ShopLine, false, "no-answer", DateTimeOffset.UtcNow),
@@ -241,7 +241,8 @@ public sealed class DispositionTests(ConsentHost host) : IClassFixture<ConsentHo
             () => host.ScalarAsync<bool>("SELECT coalesce((SELECT wrong_number FROM consent.numbers WHERE phone = @phone), false)", new { phone }),
             flagged => flagged, TimeSpan.FromSeconds(15));
         var rows = await host.QueryAsync<(string Channel, string Actor)>("SELECT channel, actor FROM consent.consent_events WHERE phone = @phone ORDER BY channel", new { phone });
-        Assert.Equal(["sms", "voice"], rows.Select(r => r.Channel));
+        // The wrong-number flag is a ledger row of its own (channel "all"), with the CSR as its actor.
+        Assert.Equal(["all", "sms", "voice"], rows.Select(r => r.Channel));
         Assert.All(rows, r => Assert.StartsWith("Casey CSR", r.Actor, StringComparison.Ordinal));
         var decision = await host.Services.GetRequiredService<RecoveryComms.Consent.Suppression.SuppressionPolicy>().DecideAsync(phone, "voice", default);
         Assert.Equal(["do-not-contact", "wrong-number"], decision.Reasons);

@@ -21,8 +21,8 @@ public sealed class LedgerTests(ConsentHost host) : IClassFixture<ConsentHost>
         var compliance = await host.KeyAsync("compliance");
         var phone = Numbers.Chicago();
 
-        await Store.ChangeAsync(phone, "sms", ConsentStates.Express, "api", null, "tester", "signed the work order", false, host.Clock.Now, default);
-        await Store.ChangeAsync(phone, "sms", ConsentStates.OptedOut, "keyword", "SM" + Guid.NewGuid().ToString("N"), "customer", "SMS: \"STOP\"", false, host.Clock.Now, default);
+        await Store.ChangeAsync(new ConsentChange(phone, "sms", ConsentStates.Express, "api", null, "tester", "signed the work order", host.Clock.Now), default);
+        await Store.ChangeAsync(new ConsentChange(phone, "sms", ConsentStates.OptedOut, "keyword", "SM" + Guid.NewGuid().ToString("N"), "customer", "SMS: \"STOP\"", host.Clock.Now), default);
 
         var rows = await host.QueryAsync<(long Id, string PrevHash, string Hash, string OldState)>(
             "SELECT id, prev_hash, hash, old_state FROM consent.consent_events WHERE phone = @phone ORDER BY id", new { phone });
@@ -37,7 +37,7 @@ public sealed class LedgerTests(ConsentHost host) : IClassFixture<ConsentHost>
     public async Task UpdateOrDelete_InSql_IsRefusedByTheDatabase()
     {
         var phone = Numbers.Chicago();
-        await Store.ChangeAsync(phone, "voice", ConsentStates.DoNotContact, "api", null, "tester", "asked on the phone", false, host.Clock.Now, default);
+        await Store.ChangeAsync(new ConsentChange(phone, "voice", ConsentStates.DoNotContact, "api", null, "tester", "asked on the phone", host.Clock.Now), default);
         await using var c = new NpgsqlConnection(host.Database.ConnectionString);
 
         var update = await Assert.ThrowsAsync<PostgresException>(() => c.ExecuteAsync("UPDATE consent.consent_events SET new_state = 'express' WHERE phone = @phone", new { phone }));
@@ -59,7 +59,7 @@ public sealed class LedgerTests(ConsentHost host) : IClassFixture<ConsentHost>
         var phone = Numbers.Chicago();
         for (var i = 0; i < 4; i++)
         {
-            await store.ChangeAsync(phone, "sms", i % 2 == 0 ? ConsentStates.OptedOut : ConsentStates.Express, "api", null, "tester", $"change {i}", false, tampered.Clock.Now, default);
+            await store.ChangeAsync(new ConsentChange(phone, "sms", i % 2 == 0 ? ConsentStates.OptedOut : ConsentStates.Express, "api", null, "tester", $"change {i}", tampered.Clock.Now), default);
         }
 
         await using (var c = new NpgsqlConnection(tampered.Database.ConnectionString))
@@ -82,7 +82,7 @@ public sealed class LedgerTests(ConsentHost host) : IClassFixture<ConsentHost>
         var compliance = await host.KeyAsync("compliance");
         var csr = await host.KeyAsync("csr");
         var phone = Numbers.Chicago();
-        await Store.ChangeAsync(phone, "sms", ConsentStates.OptedOut, "keyword", "SM" + Guid.NewGuid().ToString("N"), "customer", "SMS: \"STOP\"", false, host.Clock.Now, default);
+        await Store.ChangeAsync(new ConsentChange(phone, "sms", ConsentStates.OptedOut, "keyword", "SM" + Guid.NewGuid().ToString("N"), "customer", "SMS: \"STOP\"", host.Clock.Now), default);
 
         var forbidden = await host.SendAsync(csr, HttpMethod.Get, "/api/consent/events");
         var state = await host.SendAsync(compliance, HttpMethod.Get, $"/api/consent/{Uri.EscapeDataString(phone)}");

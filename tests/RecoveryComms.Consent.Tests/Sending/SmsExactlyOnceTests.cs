@@ -35,7 +35,7 @@ public sealed class SmsExactlyOnceTests(SendingHost host) : IClassFixture<Sendin
     private async Task<string> ExpressAsync()
     {
         var phone = Numbers.Chicago();
-        await host.Services.GetRequiredService<ConsentStore>().ChangeAsync(phone, "sms", ConsentStates.Express, "api", null, "tester", "signed", false, host.Clock.Now, default);
+        await host.Services.GetRequiredService<ConsentStore>().ChangeAsync(new ConsentChange(phone, "sms", ConsentStates.Express, "api", null, "tester", "signed", host.Clock.Now), default);
         return phone;
     }
 

@@ -21,7 +21,7 @@ public sealed class SmsGateTests(SendingHost host) : IClassFixture<SendingHost>
         host.Twilio.Creates("Messages.json").Where(e => e.RequestMessage.Body!.Contains("To=" + Uri.EscapeDataString(phone) + "&", StringComparison.Ordinal)).ToList();
 
     private Task ExpressAsync(string phone) =>
-        Store.ChangeAsync(phone, "sms", ConsentStates.Express, "api", null, "tester", "signed", false, host.Clock.Now, default);
+        Store.ChangeAsync(new ConsentChange(phone, "sms", ConsentStates.Express, "api", null, "tester", "signed", host.Clock.Now), default);
 
     [Fact]
     public async Task Send_Allowed_ReachesTwilioFromTheShopLineWithAStatusCallback()

@@ -19,7 +19,7 @@ public sealed class SuppressionTests(ConsentHost host) : IClassFixture<ConsentHo
     private SuppressionPolicy Policy => host.Services.GetRequiredService<SuppressionPolicy>();
 
     private Task<ChangeResult> ExpressAsync(string phone) =>
-        Store.ChangeAsync(phone, "sms", ConsentStates.Express, "api", null, "tester", "signed", false, host.Clock.Now, default);
+        Store.ChangeAsync(new ConsentChange(phone, "sms", ConsentStates.Express, "api", null, "tester", "signed", host.Clock.Now), default);
 
     [Fact]
     public async Task Sms_WithExpressConsentAtMidday_IsAllowed()
@@ -38,11 +38,11 @@ public sealed class SuppressionTests(ConsentHost host) : IClassFixture<ConsentHo
     {
         host.Clock.Now = ConsentHost.Midday;
         var (optedOut, dnc, unknown, implied, wrong) = (Numbers.Chicago(), Numbers.Chicago(), Numbers.Chicago(), Numbers.Chicago(), Numbers.Chicago());
-        await Store.ChangeAsync(optedOut, "sms", ConsentStates.OptedOut, "api", null, "t", "e", false, host.Clock.Now, default);
-        await Store.ChangeAsync(dnc, "voice", ConsentStates.DoNotContact, "api", null, "t", "e", false, host.Clock.Now, default);
-        await Store.ChangeAsync(implied, "sms", ConsentStates.Implied, "inbound-call", null, "t", "e", false, host.Clock.Now, default);
+        await Store.ChangeAsync(new ConsentChange(optedOut, "sms", ConsentStates.OptedOut, "api", null, "t", "e", host.Clock.Now), default);
+        await Store.ChangeAsync(new ConsentChange(dnc, "voice", ConsentStates.DoNotContact, "api", null, "t", "e", host.Clock.Now), default);
+        await Store.ChangeAsync(new ConsentChange(implied, "sms", ConsentStates.Implied, "inbound-call", null, "t", "e", host.Clock.Now), default);
         await ExpressAsync(wrong);
-        await Store.FlagAsync(wrong, wrongNumber: true, spam: null, default);
+        await Store.FlagAsync(new NumberFlagChange(wrong, WrongNumber: true, Spam: null, "api", null, "t", "e", host.Clock.Now), default);
 
         Assert.Equal(["opted-out"], (await Policy.DecideAsync(optedOut, "sms", default)).Reasons);
         Assert.Contains("do-not-contact", (await Policy.DecideAsync(dnc, "sms", default)).Reasons);
@@ -128,7 +128,7 @@ public sealed class SuppressionTests(ConsentHost host) : IClassFixture<ConsentHo
     public async Task Bus_CheckSuppression_IsAnswered()
     {
         var phone = Numbers.Chicago();
-        await Store.ChangeAsync(phone, "sms", ConsentStates.OptedOut, "api", null, "t", "e", false, host.Clock.Now, default);
+        await Store.ChangeAsync(new ConsentChange(phone, "sms", ConsentStates.OptedOut, "api", null, "t", "e", host.Clock.Now), default);
         var bus = await host.BusAsync();
         try
         {
@@ -152,7 +152,7 @@ public sealed class UnregisteredSuppressionTests(UnregisteredConsentHost host) :
     {
         var phone = Numbers.Chicago();
         var store = host.Services.GetRequiredService<ConsentStore>();
-        await store.ChangeAsync(phone, "sms", ConsentStates.Express, "api", null, "t", "e", false, host.Clock.Now, default);
+        await store.ChangeAsync(new ConsentChange(phone, "sms", ConsentStates.Express, "api", null, "t", "e", host.Clock.Now), default);
         var policy = host.Services.GetRequiredService<SuppressionPolicy>();
 
         Assert.Equal(["a2p-not-registered"], (await policy.DecideAsync(phone, "sms", default)).Reasons);
