@@ -127,6 +127,12 @@ export_settings() {
   export RabbitMq__Username=${RabbitMq__Username:-guest} RabbitMq__Password=${RabbitMq__Password:-guest}
   export Twilio__PublicBaseUrl=${Twilio__PublicBaseUrl:-http://127.0.0.1:5080}
   export Auth__BootstrapAdminKey=${Auth__BootstrapAdminKey:-dev-bootstrap-admin-key}
+  # The consent ledger's checkpoint signing key: kept out of the database by design (docs/consent.md).
+  if [ -z "${Consent__CheckpointKey:-}" ]; then
+    [ -s "$DEV/checkpoint.key" ] || ( umask 077; head -c 32 /dev/urandom | base64 > "$DEV/checkpoint.key" )
+    Consent__CheckpointKey=$(cat "$DEV/checkpoint.key")
+    export Consent__CheckpointKey
+  fi
   # A demo shop: one line, a two-phone ring group, Chicago hours. Set your own in the environment.
   export Business__ShopLines__0=${Business__ShopLines__0:-+15550001111}
   export Business__TimeZone=${Business__TimeZone:-America/Chicago}
