@@ -4,6 +4,9 @@ using RecoveryComms.Hosting.Messaging;
 using RecoveryComms.Telephony;
 using RecoveryComms.Webhooks;
 using RecoveryComms.Webhooks.Capture;
+using RecoveryComms.Webhooks.Capture.Calls;
+using RecoveryComms.Webhooks.Capture.Intake;
+using RecoveryComms.Webhooks.Capture.Messages;
 using RecoveryComms.Webhooks.FrontDoor;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -19,6 +22,8 @@ builder.Services.AddSingleton<BusinessHours>();
 builder.Services.AddSingleton<FrontDoorTwiml>();
 builder.Services.AddSingleton<WebhookRoutes>();
 builder.Services.AddSingleton<WebhookReader>();
+builder.Services.AddSingleton<CallCapture>();
+builder.Services.AddSingleton<MessageCapture>();
 builder.Services.AddSingleton<CaptureProcessor>();
 builder.Services.AddSingleton<WebhookSpool>();
 builder.Services.AddSingleton<InboundOptOuts>();

@@ -3,7 +3,7 @@ using MassTransit;
 using RecoveryComms.Contracts.Capture;
 using RecoveryComms.Hosting.Data;
 
-namespace RecoveryComms.Webhooks.Capture;
+namespace RecoveryComms.Webhooks.Capture.Intake;
 
 /// <summary>The durable RabbitMQ queue a webhook waits on while PostgreSQL is down.</summary>
 public sealed record SpoolSettings(string Name);
@@ -55,7 +55,7 @@ public sealed class SpooledWebhookConsumer(WebhookRoutes routes, CaptureProcesso
         var key = route.Key(request);
         if (key is not null)
         {
-            await processor.StoreAsync(request, key, route.Answer(request), spooled: true, context.CancellationToken);
+            await processor.StoreAsync(route, request, key, route.Answer(request), spooled: true, context.CancellationToken);
         }
     }
 }

@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using RecoveryComms.Hosting.Phones;
 
-namespace RecoveryComms.Webhooks.Capture;
+namespace RecoveryComms.Webhooks.Capture.Intake;
 
 /// <summary>
 /// A PostgreSQL outage as the webhook pipeline sees it, logged once when it starts (the first failure's message,

@@ -1,7 +1,8 @@
 using RecoveryComms.Hosting;
 using RecoveryComms.Hosting.Data;
+using RecoveryComms.Webhooks.Capture.Messages;
 
-namespace RecoveryComms.Webhooks.Capture;
+namespace RecoveryComms.Webhooks.Capture.Intake;
 
 public static class WebhookEndpoints
 {
@@ -61,7 +62,7 @@ public sealed class WebhookPipeline(
         try
         {
             // Note: not the request's token. Once Twilio's request is in, the write completes even if Twilio hangs up.
-            stored = await processor.StoreAsync(request, key, answer, spooled: false, CancellationToken.None);
+            stored = await processor.StoreAsync(route, request, key, answer, spooled: false, CancellationToken.None);
             outage.Stored();
         }
         catch (Exception e) when (DatabaseErrors.IsUnavailable(e))
