@@ -42,4 +42,7 @@ public sealed class CaptureProcessor(NpgsqlDataSource dataSource)
         await tx.CommitAsync(ct);
         return answer;
     }
+
+    /// <summary>Closes idle pooled connections (an outage broke them); busy ones close when they are returned.</summary>
+    public void ForgetIdleConnections() => dataSource.Clear();
 }
