@@ -36,6 +36,12 @@ public static class TwilioPaths
     /// <summary>The CSR answered a click-to-call: bridge to the customer.</summary>
     public const string VoiceConnect = "/twilio/voice/connect";
 
+    /// <summary>The recording notice the customer hears before a recorded click-to-call bridge (<c>&lt;Number url&gt;</c>).</summary>
+    public const string VoiceRecordingNotice = "/twilio/voice/recording-notice";
+
+    /// <summary>A recorded click-to-call's <c>recordingStatusCallback</c>.</summary>
+    public const string VoiceCallbackRecording = "/twilio/voice/callback-recording";
+
     /// <summary>An inbound text (the number's messaging URL in the console).</summary>
     public const string SmsIncoming = "/twilio/sms/incoming";
 

@@ -38,6 +38,10 @@ public sealed class WebhookOptions
     [Required]
     public string ScreenPrompt { get; set; } = "Customer call. Press any key to accept.";
 
+    /// <summary>Said to the customer before a recorded click-to-call is bridged (when the orchestrator asks for recording).</summary>
+    [Required]
+    public string RecordingNotice { get; set; } = "This call may be recorded for quality.";
+
     [Range(10, 600)]
     public int VoicemailMaxSeconds { get; set; } = 120;
 

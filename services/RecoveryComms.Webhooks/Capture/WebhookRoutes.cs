@@ -64,9 +64,15 @@ public sealed class WebhookRoutes
             // Click-to-call: the CSR leg answers and is bridged to the customer; both legs report progress.
             new(TwilioPaths.VoiceConnect,
                 Once("CallSid", "voice.connect"),
-                r => TwiML(frontDoor.Connect(E164(r, "customer", region), E164(r, "callerId", region))),
+                r => TwiML(frontDoor.Connect(E164(r, "customer", region), E164(r, "callerId", region), Record(r))),
                 Capture: null,
                 AlwaysAnswers: true),
+            new(TwilioPaths.VoiceRecordingNotice, Form: null, _ => TwiML(frontDoor.RecordingNotice()), Capture: null, AlwaysAnswers: true),
+            new(TwilioPaths.VoiceCallbackRecording,
+                PerStatus("RecordingSid", "voice.callback-recording", "RecordingStatus", "CallSid"),
+                _ => WebhookAnswer.NoContent,
+                calls.CallbackRecordingAsync,
+                AlwaysAnswers: false),
             new(TwilioPaths.VoiceAttemptStatus,
                 PerStatus("CallSid", "voice.attempt-status", "CallStatus"),
                 _ => WebhookAnswer.NoContent,
@@ -94,6 +100,9 @@ public sealed class WebhookRoutes
         _routes.TryGetValue(path, out var route) ? route : throw new WebhookRejectedException($"No webhook route {path}.");
 
     private static WebhookAnswer TwiML(string body) => WebhookAnswer.TwiML(body);
+
+    // The orchestrator adds record=true to the (signed) connect URL when the shop records callbacks.
+    private static bool Record(WebhookRequest request) => string.Equals(request.QueryValue("record"), "true", StringComparison.OrdinalIgnoreCase);
 
     private static string E164(WebhookRequest request, string name, string region) =>
         Phone.TryNormalize(request.QueryValue(name), region, out var e164) ? e164 : throw new WebhookRejectedException($"The {name} query parameter must be a phone number.");

@@ -54,10 +54,20 @@ public sealed class FrontDoorTwiml(IOptions<WebhookOptions> options, IOptions<Tw
     public string VoicemailComplete() => Twiml.Render(Twiml.Response(
         Twiml.Say($"Thank you. {Options.ShopName} will call you back shortly. Goodbye."), Twiml.Hangup()));
 
-    /// <summary>The CSR answered a click-to-call leg: bridge to the customer from the shop line.</summary>
-    public string Connect(string customer, string callerId) => Twiml.Render(Twiml.Response(
+    /// <summary>
+    /// The CSR answered a click-to-call leg: bridge to the customer from the shop line; the customer leg reports its
+    /// progress. Recorded: the customer hears the notice first, then the bridge is recorded from the answer, one
+    /// channel per party.
+    /// </summary>
+    public string Connect(string customer, string callerId, bool record) => Twiml.Render(Twiml.Response(
         Twiml.Dial(action: null, 30, callerId, answerOnBridge: false,
-            Twiml.Number(customer, statusCallback: CallbackUrl(TwilioPaths.VoiceAttemptStatus)))));
+            record ? new DialRecording(CallbackUrl(TwilioPaths.VoiceCallbackRecording)) : null,
+            Twiml.Number(customer,
+                whisperUrl: record ? CallbackUrl(TwilioPaths.VoiceRecordingNotice) : null,
+                statusCallback: CallbackUrl(TwilioPaths.VoiceAttemptStatus)))));
+
+    /// <summary>Played on the customer's leg once they answer, before the recorded bridge (an empty rest of the document bridges).</summary>
+    public string RecordingNotice() => Twiml.Render(Twiml.Response(Twiml.Say(Options.RecordingNotice)));
 
     /// <summary>The reply to an inbound text: the help text, the one opt-out confirmation, or nothing.</summary>
     public string SmsReply(string? body, string? optOutType)

@@ -95,6 +95,20 @@ public sealed partial class CallCapture(Outbox outbox, FrontDoorTwiml frontDoor,
             OptionalE164(s.Request["From"]), frontDoor.IsAfterHours(s.Request.ReceivedAt), s.Request.OccurredAt), s.Ct);
     }
 
+    /// <summary>A recorded click-to-call's recording is ready (other statuses are kept raw only).</summary>
+    public async Task CallbackRecordingAsync(CaptureContext s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        if (s.Request.Required("RecordingStatus") != "completed" || s.Request["RecordingUrl"] is not { } url)
+        {
+            return;
+        }
+
+        await outbox.EnqueueAsync(s.Connection, s.Tx, new CallbackRecordingCaptured(
+            CorrelationIds.For(s.CallSid), s.CallSid, s.Request.Required("RecordingSid"), url,
+            s.Request.OptionalInt("RecordingDuration") ?? 0, s.Request.OccurredAt), s.Ct);
+    }
+
     /// <summary>Publishes the miss when this callback decided it and the caller is not staff.</summary>
     private async Task PublishMissedAsync(CaptureContext s, CallContext? call, string reason)
     {
