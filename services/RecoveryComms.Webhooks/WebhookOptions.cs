@@ -38,6 +38,10 @@ public sealed class WebhookOptions
     [Required]
     public string ScreenPrompt { get; set; } = "Customer call. Press any key to accept.";
 
+    /// <summary>Said to the customer before a recorded click-to-call is bridged (when the orchestrator asks for recording).</summary>
+    [Required]
+    public string RecordingNotice { get; set; } = "This call may be recorded for quality.";
+
     [Range(10, 600)]
     public int VoicemailMaxSeconds { get; set; } = 120;
 
@@ -55,6 +59,21 @@ public sealed class WebhookOptions
     /// <summary>Twilio's connection overrides on every callback URL we hand out: retry connect, read timeouts and 5xx.</summary>
     [Required]
     public string CallbackFragment { get; set; } = "#rc=3&rp=ct,rt,5xx";
+
+    /// <summary>
+    /// The local file a voice webhook goes to when neither PostgreSQL nor RabbitMQ takes it (replayed when one is
+    /// back). Relative to the content root; by default <c>data/webhook-journal.jsonl</c>. One path per replica,
+    /// on a disk that survives a restart.
+    /// </summary>
+    public string? JournalPath { get; set; }
+
+    /// <summary>How long a voice route waits for PostgreSQL before it spools the webhook instead (the caller waits meanwhile).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:00:05")]
+    public TimeSpan VoiceStoreTimeout { get; set; } = TimeSpan.FromMilliseconds(600);
+
+    /// <summary>How long a voice route waits for the spool's confirm before it journals the webhook instead.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:00:05")]
+    public TimeSpan VoiceSpoolTimeout { get; set; } = TimeSpan.FromMilliseconds(300);
 }
 
 /// <summary>The shop's clock and lines; the <c>Business</c> section of the contract.</summary>

@@ -54,4 +54,39 @@ public sealed class TwimlTests
         Assert.Equal("completed", record.Attribute("recordingStatusCallbackEvent")!.Value);
         Assert.Equal("120", record.Attribute("maxLength")!.Value);
     }
+
+    [Fact]
+    public void Dial_WithRecording_RecordsTheBridgeFromAnswerOnTwoChannels_AndPostsTheRecording()
+    {
+        var dial = Twiml.Dial(null, 30, "+15550001111", answerOnBridge: false,
+            new DialRecording("https://shop.example/twilio/voice/callback-recording#rc=3"),
+            Twiml.Number("+15550002222", whisperUrl: "https://shop.example/twilio/voice/recording-notice"));
+
+        var element = XDocument.Parse(Twiml.Render(Twiml.Response(dial))).Root!.Element("Dial")!;
+        Assert.Equal("record-from-answer-dual", element.Attribute("record")!.Value);
+        Assert.Equal("https://shop.example/twilio/voice/callback-recording#rc=3", element.Attribute("recordingStatusCallback")!.Value);
+        Assert.Equal("POST", element.Attribute("recordingStatusCallbackMethod")!.Value);
+        Assert.Equal("completed", element.Attribute("recordingStatusCallbackEvent")!.Value);
+        Assert.Equal("https://shop.example/twilio/voice/recording-notice", element.Element("Number")!.Attribute("url")!.Value);
+        Assert.Equal("POST", element.Element("Number")!.Attribute("method")!.Value);
+    }
+
+    [Fact]
+    public void Dial_WithoutRecording_HasNoRecordAttributes()
+    {
+        var dial = Twiml.Dial(null, 30, null, answerOnBridge: false, recording: null, Twiml.Number("+15550002222"));
+
+        Assert.Null(dial.Attribute("record"));
+        Assert.Null(dial.Attribute("recordingStatusCallback"));
+    }
+
+    [Fact]
+    public void Number_WithStatusCallback_AsksForEveryProgressEvent()
+    {
+        var number = Twiml.Number("+15550002222", statusCallback: "https://shop.example/twilio/voice/attempt-status");
+
+        Assert.Equal("https://shop.example/twilio/voice/attempt-status", number.Attribute("statusCallback")!.Value);
+        Assert.Equal("initiated ringing answered completed", number.Attribute("statusCallbackEvent")!.Value);
+        Assert.Null(number.Attribute("url"));
+    }
 }

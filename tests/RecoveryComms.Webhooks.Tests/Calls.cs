@@ -20,6 +20,12 @@ public sealed class Calls(WebhooksHost host, string? from = null)
             ("CallStatus", callStatus), ("SequenceNumber", sequence.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             ("CallDuration", duration.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("CallbackSource", "call-progress-events"))));
 
+    /// <summary>The status callback, without insisting on success (a 503 is what an outage answers).</summary>
+    public Task<HttpResponseMessage> TryStatusAsync(string callStatus, int sequence, int duration = 0) =>
+        host.Twilio.PostAsync("/twilio/voice/status", Voice(
+            ("CallStatus", callStatus), ("SequenceNumber", sequence.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("CallDuration", duration.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("CallbackSource", "call-progress-events")));
+
     public Task<HttpResponseMessage> RecordingAsync(string recordingSid, int duration = 14) =>
         Ok(host.Twilio.PostAsync("/twilio/voice/recording",
             ("AccountSid", "AC00000000000000000000000000000001"), ("CallSid", CallSid), ("RecordingSid", recordingSid),

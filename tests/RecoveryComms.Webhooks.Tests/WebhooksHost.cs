@@ -37,6 +37,9 @@ public sealed class WebhooksHost : IAsyncLifetime
     /// <summary>This host's queue and exchange prefix on the shared broker.</summary>
     public string Prefix { get; } = $"t{Guid.NewGuid():N}"[..12] + "-";
 
+    /// <summary>This host's own webhook journal (the local file voice webhooks go to when PostgreSQL and RabbitMQ are both down).</summary>
+    public string JournalPath { get; } = Path.Combine(Path.GetTempPath(), "recoverycomms-tests", $"{Guid.NewGuid():N}.jsonl");
+
     public TestDatabase Database { get; private set; } = null!;
 
     public TcpToggleProxy Postgres { get; private set; } = null!;
@@ -72,6 +75,7 @@ public sealed class WebhooksHost : IAsyncLifetime
             web.UseSetting("Webhooks:RingGroup:1", "+13125550101");
             web.UseSetting("Webhooks:StaffNumbers:0", StaffCell);
             web.UseSetting("Webhooks:ShortAbandonSeconds", "5");
+            web.UseSetting("Webhooks:JournalPath", JournalPath);
             web.UseSetting("Outbox:UnhealthyAfter", OutboxUnhealthyAfter.ToString());
             web.ConfigureTestServices(services =>
             {
@@ -145,5 +149,6 @@ public sealed class WebhooksHost : IAsyncLifetime
         await RabbitMq.DisposeAsync();
         await Postgres.DisposeAsync();
         await Database.DisposeAsync();
+        File.Delete(JournalPath);
     }
 }

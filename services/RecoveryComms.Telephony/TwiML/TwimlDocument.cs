@@ -44,9 +44,31 @@ public static class Twiml
             nouns);
     }
 
+    /// <summary>A <c>&lt;Dial&gt;</c> verb whose bridged call is recorded (when <paramref name="recording"/> is not null).</summary>
+    /// <param name="action">Where Twilio posts the result (<c>DialCallStatus</c>), or null to fall through to the next verb.</param>
+    /// <param name="timeoutSeconds">How long to ring, 5–600.</param>
+    /// <param name="callerId">The caller ID shown to the called party, or null for the current call's.</param>
+    /// <param name="answerOnBridge">Keep the caller hearing ringing until a callee answers.</param>
+    /// <param name="recording">How to record the bridge, or null for no recording.</param>
+    /// <param name="nouns">The <c>&lt;Number&gt;</c> nouns to ring at once.</param>
+    public static XElement Dial(string? action, int timeoutSeconds, string? callerId, bool answerOnBridge, DialRecording? recording, params XElement[] nouns)
+    {
+        var dial = Dial(action, timeoutSeconds, callerId, answerOnBridge, nouns);
+        if (recording is not null)
+        {
+            dial.Add(
+                Attr("record", recording.Mode),
+                Attr("recordingStatusCallback", recording.StatusCallback),
+                Attr("recordingStatusCallbackMethod", "POST"),
+                Attr("recordingStatusCallbackEvent", "completed"));
+        }
+
+        return dial;
+    }
+
     /// <summary>A <c>&lt;Number&gt;</c> noun.</summary>
     /// <param name="e164">The number to ring.</param>
-    /// <param name="whisperUrl">TwiML Twilio runs on the callee's leg when it answers, before bridging (screening).</param>
+    /// <param name="whisperUrl">TwiML Twilio runs on the callee's leg when it answers, before bridging (screening, a notice).</param>
     /// <param name="statusCallback">Where Twilio posts the leg's progress, or null.</param>
     public static XElement Number(string e164, string? whisperUrl = null, string? statusCallback = null) =>
         new(

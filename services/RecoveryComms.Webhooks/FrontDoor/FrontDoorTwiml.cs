@@ -30,10 +30,10 @@ public sealed class FrontDoorTwiml(IOptions<WebhookOptions> options, IOptions<Tw
             return Voicemail(Options.AfterHoursGreeting);
         }
 
-        var whisper = Options.ScreenCalls ? CallbackUrl("/twilio/voice/screen") : null;
+        var whisper = Options.ScreenCalls ? CallbackUrl(TwilioPaths.VoiceScreen) : null;
         var numbers = Options.RingGroup.Select(number => Twiml.Number(number, whisper)).ToArray();
         return Twiml.Render(Twiml.Response(
-            Twiml.Dial(CallbackUrl("/twilio/voice/dial-complete"), Options.RingTimeoutSeconds, callerId: null, answerOnBridge: true, numbers)));
+            Twiml.Dial(CallbackUrl(TwilioPaths.VoiceDialComplete), Options.RingTimeoutSeconds, callerId: null, answerOnBridge: true, numbers)));
     }
 
     /// <summary>After the ring group: hang up if someone took the call, else take a voicemail.</summary>
@@ -44,7 +44,7 @@ public sealed class FrontDoorTwiml(IOptions<WebhookOptions> options, IOptions<Tw
 
     /// <summary>The whisper on a ring-group leg: a person presses a key, a voicemail box cannot.</summary>
     public string Screen() => Twiml.Render(Twiml.Response(
-        Twiml.GatherOneKey(CallbackUrl("/twilio/voice/screen-result"), 6, Twiml.Say(Options.ScreenPrompt)),
+        Twiml.GatherOneKey(CallbackUrl(TwilioPaths.VoiceScreenResult), 6, Twiml.Say(Options.ScreenPrompt)),
         Twiml.Hangup()));
 
     /// <summary>A key was pressed: an empty response bridges the caller. No key: hang up this leg only.</summary>
@@ -54,10 +54,20 @@ public sealed class FrontDoorTwiml(IOptions<WebhookOptions> options, IOptions<Tw
     public string VoicemailComplete() => Twiml.Render(Twiml.Response(
         Twiml.Say($"Thank you. {Options.ShopName} will call you back shortly. Goodbye."), Twiml.Hangup()));
 
-    /// <summary>The CSR answered a click-to-call leg: bridge to the customer from the shop line.</summary>
-    public string Connect(string customer, string callerId) => Twiml.Render(Twiml.Response(
+    /// <summary>
+    /// The CSR answered a click-to-call leg: bridge to the customer from the shop line; the customer leg reports its
+    /// progress. Recorded: the customer hears the notice first, then the bridge is recorded from the answer, one
+    /// channel per party.
+    /// </summary>
+    public string Connect(string customer, string callerId, bool record) => Twiml.Render(Twiml.Response(
         Twiml.Dial(action: null, 30, callerId, answerOnBridge: false,
-            Twiml.Number(customer, statusCallback: CallbackUrl("/twilio/voice/attempt-status")))));
+            record ? new DialRecording(CallbackUrl(TwilioPaths.VoiceCallbackRecording)) : null,
+            Twiml.Number(customer,
+                whisperUrl: record ? CallbackUrl(TwilioPaths.VoiceRecordingNotice) : null,
+                statusCallback: CallbackUrl(TwilioPaths.VoiceAttemptStatus)))));
+
+    /// <summary>Played on the customer's leg once they answer, before the recorded bridge (an empty rest of the document bridges).</summary>
+    public string RecordingNotice() => Twiml.Render(Twiml.Response(Twiml.Say(Options.RecordingNotice)));
 
     /// <summary>The reply to an inbound text: the help text, the one opt-out confirmation, or nothing.</summary>
     public string SmsReply(string? body, string? optOutType)
@@ -83,9 +93,9 @@ public sealed class FrontDoorTwiml(IOptions<WebhookOptions> options, IOptions<Tw
     private string Voicemail(string prompt) => Twiml.Render(Twiml.Response(
         Twiml.Say(prompt),
         Twiml.Record(
-            CallbackUrl("/twilio/voice/voicemail-complete"),
+            CallbackUrl(TwilioPaths.VoiceVoicemailComplete),
             Options.VoicemailMaxSeconds,
-            CallbackUrl("/twilio/voice/recording"),
-            CallbackUrl("/twilio/voice/transcription")),
+            CallbackUrl(TwilioPaths.VoiceRecording),
+            CallbackUrl(TwilioPaths.VoiceTranscription)),
         Twiml.Hangup()));
 }

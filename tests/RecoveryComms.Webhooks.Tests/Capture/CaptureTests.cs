@@ -7,6 +7,8 @@ namespace RecoveryComms.Webhooks.Tests.Capture;
 
 public sealed class CaptureTests(WebhooksHost host) : IClassFixture<WebhooksHost>
 {
+    private static readonly System.Text.Json.JsonSerializerOptions Json = new(System.Text.Json.JsonSerializerDefaults.Web);
+
     [Fact]
     public async Task Incoming_DuringBusinessHours_RingsTheScreenedRingGroup()
     {
@@ -263,6 +265,73 @@ public sealed class CaptureTests(WebhooksHost host) : IClassFixture<WebhooksHost
         var dial = XDocument.Parse(await response.Content.ReadAsStringAsync()).Root!.Element("Dial")!;
         Assert.Equal("+13125550000", dial.Attribute("callerId")!.Value);
         Assert.Equal("+13125551234", dial.Element("Number")!.Value);
+    }
+
+    [Fact]
+    public async Task Connect_WithoutRecord_DoesNotRecord_AndFollowsEveryStepOfTheCustomerLeg()
+    {
+        var response = await host.Twilio.PostAsync("/twilio/voice/connect?customer=%2B13125551234&callerId=%2B13125550000",
+            ("CallSid", Sids.Call()), ("CallStatus", "in-progress"));
+
+        var dial = XDocument.Parse(await response.Content.ReadAsStringAsync()).Root!.Element("Dial")!;
+        Assert.Null(dial.Attribute("record"));
+        var number = dial.Element("Number")!;
+        Assert.Null(number.Attribute("url"));
+        Assert.Equal(WebhooksHost.PublicBaseUrl + "/twilio/voice/attempt-status#rc=3&rp=ct,rt,5xx", number.Attribute("statusCallback")!.Value);
+        Assert.Equal("initiated ringing answered completed", number.Attribute("statusCallbackEvent")!.Value);
+    }
+
+    [Fact]
+    public async Task Connect_WithRecord_RecordsTheBridge_AfterTheCustomerHearsTheNotice()
+    {
+        var response = await host.Twilio.PostAsync("/twilio/voice/connect?customer=%2B13125551234&callerId=%2B13125550000&record=true",
+            ("CallSid", Sids.Call()), ("CallStatus", "in-progress"));
+
+        var dial = XDocument.Parse(await response.Content.ReadAsStringAsync()).Root!.Element("Dial")!;
+        Assert.Equal("record-from-answer-dual", dial.Attribute("record")!.Value);
+        Assert.Equal(WebhooksHost.PublicBaseUrl + "/twilio/voice/callback-recording#rc=3&rp=ct,rt,5xx", dial.Attribute("recordingStatusCallback")!.Value);
+        var number = dial.Element("Number")!;
+        Assert.Equal("+13125551234", number.Value);
+        Assert.Equal(WebhooksHost.PublicBaseUrl + "/twilio/voice/recording-notice#rc=3&rp=ct,rt,5xx", number.Attribute("url")!.Value);
+        Assert.Equal("initiated ringing answered completed", number.Attribute("statusCallbackEvent")!.Value);
+    }
+
+    [Fact]
+    public async Task RecordingNotice_SaysTheNoticeAndThenBridges()
+    {
+        var response = await host.Twilio.PostAsync("/twilio/voice/recording-notice",
+            ("CallSid", Sids.Call()), ("ParentCallSid", Sids.Call()), ("CallStatus", "in-progress"), ("To", "+13125551234"));
+
+        var twiml = XDocument.Parse(await response.Content.ReadAsStringAsync()).Root!;
+        Assert.Equal("This call may be recorded for quality.", Assert.Single(twiml.Elements()).Value);
+        Assert.Equal("Say", twiml.Elements().Single().Name.LocalName);
+    }
+
+    [Fact]
+    public async Task CallbackRecording_Completed_PublishesCallbackRecordingCaptured_ForTheCsrLeg_Once()
+    {
+        var csrLeg = Sids.Call();
+        var recordingSid = Sids.Recording();
+        (string, string)[] form =
+        [
+            ("AccountSid", "AC00000000000000000000000000000001"), ("CallSid", csrLeg), ("RecordingSid", recordingSid),
+            ("RecordingUrl", $"https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/{recordingSid}"),
+            ("RecordingStatus", "completed"), ("RecordingDuration", "95"), ("RecordingChannels", "2"), ("RecordingSource", "DialVerb"),
+        ];
+
+        Assert.Equal(HttpStatusCode.NoContent, (await host.Twilio.PostAsync("/twilio/voice/callback-recording", form)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await host.Twilio.PostAsync("/twilio/voice/callback-recording", form)).StatusCode);
+
+        var rows = await Eventually.ValueAsync(
+            () => host.QueryAsync<(string Type, string Payload, bool Published)>(
+                "SELECT message_type, payload::text, published_at IS NOT NULL FROM webhooks.outbox WHERE payload->>'callSid' = @csrLeg", new { csrLeg }),
+            found => found.Count > 0 && found.All(r => r.Published), because: "the recording event is relayed");
+        var (type, payload, _) = Assert.Single(rows);
+        Assert.Equal(typeof(CallbackRecordingCaptured).FullName, type);
+        var captured = System.Text.Json.JsonSerializer.Deserialize<CallbackRecordingCaptured>(payload, Json)!;
+        Assert.Equal((recordingSid, 95), (captured.RecordingSid, captured.DurationSeconds));
+        Assert.Equal(Contracts.CorrelationIds.For(csrLeg), captured.CorrelationId);
+        Assert.EndsWith(recordingSid, captured.RecordingUrl, StringComparison.Ordinal);
     }
 
     private async Task AssertNoEventsAsync(string callSid)

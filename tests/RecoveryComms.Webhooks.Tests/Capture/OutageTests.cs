@@ -190,4 +190,55 @@ public sealed class TotalOutageTests(WebhooksHost host) : IClassFixture<Webhooks
             host.Postgres.Restore();
         }
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task VoiceWebhooks_WithPostgresAndRabbitMqBothDown_AreAnsweredAtOnceAndKept_SoTheCallIsPublishedAsMissed(bool open)
+    {
+        host.Clock.Now = open ? WebhooksHost.BusinessHours : WebhooksHost.AfterHours;
+        var first = new Calls(host);
+        var call = new Calls(host);
+        host.Postgres.Cut();
+        host.RabbitMq.Cut();
+        try
+        {
+            // The first webhook finds both down; from then on nothing waits on either.
+            await first.IncomingAsync();
+
+            var incoming = await Timed(call.IncomingAsync);
+            Assert.True(incoming.Elapsed < TimeSpan.FromSeconds(1.5), $"incoming answered after {incoming.Elapsed.TotalMilliseconds:F0} ms");
+            var twiml = XDocument.Parse(await incoming.Response.Content.ReadAsStringAsync()).Root!;
+            Assert.NotNull(open ? twiml.Element("Dial") : twiml.Element("Record"));
+            if (open)
+            {
+                var dialComplete = await Timed(() => call.DialCompleteAsync("no-answer"));
+                Assert.True(dialComplete.Elapsed < TimeSpan.FromSeconds(1.5), $"dial-complete answered after {dialComplete.Elapsed.TotalMilliseconds:F0} ms");
+                Assert.NotNull(XDocument.Parse(await dialComplete.Response.Content.ReadAsStringAsync()).Root!.Element("Record"));
+            }
+
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await call.TryStatusAsync("completed", 4, duration: 40)).StatusCode);
+        }
+        finally
+        {
+            host.RabbitMq.Restore();
+            host.Postgres.Restore();
+        }
+
+        // Twilio retries the status callback (#rc=3&rp=ct,rt,5xx) until it is kept.
+        await Eventually.ValueAsync(async () => (await call.TryStatusAsync("completed", 4, duration: 40)).IsSuccessStatusCode, kept => kept,
+            TimeSpan.FromSeconds(60), "the status callback is kept once PostgreSQL and RabbitMQ are back");
+
+        var events = await host.DrainedEventsAsync([call.CallSid], webhooks: open ? 3 : 2, TimeSpan.FromSeconds(60));
+        var missed = Assert.IsType<MissedCallCaptured>(Assert.Single(events));
+        Assert.Equal(open ? "no-answer" : "after-hours", missed.Reason);
+        Assert.Equal(call.From, missed.Caller);
+    }
+
+    private static async Task<(HttpResponseMessage Response, TimeSpan Elapsed)> Timed(Func<Task<HttpResponseMessage>> send)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var response = await send();
+        return (response, watch.Elapsed);
+    }
 }

@@ -4,8 +4,9 @@ using RecoveryComms.Contracts.Consent;
 using RecoveryComms.Hosting;
 using RecoveryComms.Telephony.Messaging;
 using RecoveryComms.Telephony.TwiML;
+using RecoveryComms.Webhooks.Capture.Intake;
 
-namespace RecoveryComms.Webhooks.Capture;
+namespace RecoveryComms.Webhooks.Capture.Messages;
 
 /// <summary>
 /// An opt-out text is answered only after the consent service has recorded it: from the moment Twilio hears
@@ -17,7 +18,7 @@ public sealed partial class InboundOptOuts(IClientFactory clients, ILogger<Inbou
     public static bool IsOptOut(WebhookRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return request.Route == WebhookRoutes.SmsIncoming
+        return request.Route == TwilioPaths.SmsIncoming
             && SmsKeywords.Classify(request["Body"], request["OptOutType"], currentlyOptedOut: false) is SmsIntent.OptOut or SmsIntent.OptOutNeedsReview;
     }
 

@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace RecoveryComms.Webhooks.Capture;
+namespace RecoveryComms.Webhooks.Capture.Intake;
 
 /// <summary>
 /// The load test's yardstick: read the form body and do one INSERT, nothing else. Mapped only when

@@ -1,7 +1,7 @@
 using RecoveryComms.Hosting;
-using RecoveryComms.Hosting.Data;
+using RecoveryComms.Webhooks.Capture.Messages;
 
-namespace RecoveryComms.Webhooks.Capture;
+namespace RecoveryComms.Webhooks.Capture.Intake;
 
 public static class WebhookEndpoints
 {
@@ -21,9 +21,8 @@ public static class WebhookEndpoints
     }
 }
 
-/// <summary>Read → validate → answer → store (or spool) for one webhook.</summary>
-public sealed class WebhookPipeline(
-    WebhookReader reader, CaptureProcessor processor, WebhookSpool spool, InboundOptOuts optOuts, StorageOutage outage)
+/// <summary>Read → validate → answer → keep (store, spool or journal) for one webhook.</summary>
+public sealed class WebhookPipeline(WebhookReader reader, WebhookKeeper keeper, InboundOptOuts optOuts)
 {
     public async Task<IResult> HandleAsync(HttpContext http, WebhookRoute route)
     {
@@ -57,30 +56,13 @@ public sealed class WebhookPipeline(
             return answer.ToResult();
         }
 
-        WebhookAnswer stored;
-        try
+        // A voice route always gets its answer; any other callback gets 503 when it could not be kept, so that
+        // Twilio retries it (every callback URL we hand out carries #rc=3&rp=ct,rt,5xx).
+        if (await keeper.KeepAsync(route, request, key, answer) is not { } kept)
         {
-            // Note: not the request's token. Once Twilio's request is in, the write completes even if Twilio hangs up.
-            stored = await processor.StoreAsync(request, key, answer, spooled: false, CancellationToken.None);
-            outage.Stored();
-        }
-        catch (Exception e) when (DatabaseErrors.IsUnavailable(e))
-        {
-            outage.StoreFailed(e, route.Path);
-            if (!await spool.TrySpoolAsync(request))
-            {
-                outage.Lost(route.Path);
-                // The caller still hears the shop's TwiML; a status callback gets 503 so that Twilio retries it
-                // (every callback URL we hand out carries #rc=3&rp=ct,rt,5xx).
-                return route.AlwaysAnswers
-                    ? answer.ToResult()
-                    : Problems.Create(StatusCodes.Status503ServiceUnavailable, "storage-unavailable", "PostgreSQL and RabbitMQ are both unavailable; retry.");
-            }
-
-            outage.Spooled();
-            stored = answer;
+            return Problems.Create(StatusCodes.Status503ServiceUnavailable, "storage-unavailable", "PostgreSQL and RabbitMQ are both unavailable; retry.");
         }
 
-        return InboundOptOuts.IsOptOut(request) ? await optOuts.ConfirmAsync(request, stored) : stored.ToResult();
+        return InboundOptOuts.IsOptOut(request) ? await optOuts.ConfirmAsync(request, kept) : kept.ToResult();
     }
 }

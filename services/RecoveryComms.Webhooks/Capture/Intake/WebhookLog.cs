@@ -2,7 +2,7 @@ using System.Text.Json;
 using Dapper;
 using Npgsql;
 
-namespace RecoveryComms.Webhooks.Capture;
+namespace RecoveryComms.Webhooks.Capture.Intake;
 
 /// <summary><c>webhooks.inbound_webhooks</c>: every callback, raw and complete, stored once.</summary>
 public static class WebhookLog

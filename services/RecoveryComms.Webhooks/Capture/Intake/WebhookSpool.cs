@@ -1,9 +1,10 @@
 using System.Diagnostics;
+using System.Globalization;
 using MassTransit;
 using RecoveryComms.Contracts.Capture;
 using RecoveryComms.Hosting.Data;
 
-namespace RecoveryComms.Webhooks.Capture;
+namespace RecoveryComms.Webhooks.Capture.Intake;
 
 /// <summary>The durable RabbitMQ queue a webhook waits on while PostgreSQL is down.</summary>
 public sealed record SpoolSettings(string Name);
@@ -14,31 +15,38 @@ public sealed record SpoolSettings(string Name);
 /// </summary>
 public sealed partial class WebhookSpool(IBus sendEndpoints, SpoolSettings queue, ILogger<WebhookSpool> logger)
 {
-    public async Task<bool> TrySpoolAsync(WebhookRequest request)
+    /// <summary>Twilio gives up after 15 s; a broker that has not confirmed in 3 s is treated as down too.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(3);
+
+    /// <summary>Sends the webhook and waits for the broker's confirm; on failure, says why (masked, for the outage log).</summary>
+    public async Task<(bool Spooled, string? Error)> TrySpoolAsync(WebhookRequest request, TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(request);
-        // Note: Twilio gives up after 15 s; a broker that has not confirmed in 3 s is treated as down too.
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        using var cancel = new CancellationTokenSource(timeout);
         try
         {
-            var endpoint = await sendEndpoints.GetSendEndpoint(new Uri($"queue:{queue.Name}")).WaitAsync(timeout.Token);
-            await endpoint.Send(request.ToSpooled(), timeout.Token);
+            var endpoint = await sendEndpoints.GetSendEndpoint(new Uri($"queue:{queue.Name}")).WaitAsync(cancel.Token);
+            await endpoint.Send(request.ToSpooled(), cancel.Token);
             LogSpooled(request.Route);
-            return true;
+            return (true, null);
         }
-        catch (Exception e) when (e is OperationCanceledException or MassTransitException or TimeoutException or InvalidOperationException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // Note: expected while the broker is down too: the message, masked, without a stack trace (StorageOutage counts the loss).
-            var error = LogText.Masked(e.Message);
+            // Note: whatever the failure (the RabbitMQ client also throws its own types when a channel closes mid-send),
+            // the webhook is not spooled and the caller falls back. Expected while the broker is down: the message,
+            // masked, without a stack trace (StorageOutage logs the outage once).
+            var error = e is OperationCanceledException
+                ? string.Create(CultureInfo.InvariantCulture, $"no confirm within {timeout.TotalMilliseconds:F0} ms")
+                : LogText.Masked(e.Message);
             LogSpoolFailed(request.Route, error);
-            return false;
+            return (false, error);
         }
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Spooled a {Route} webhook to RabbitMQ")]
     private partial void LogSpooled(string route);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Spooling a {Route} webhook failed: {Error}")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Spooling a {Route} webhook failed: {Error}")]
     private partial void LogSpoolFailed(string route, string error);
 }
 
@@ -55,7 +63,7 @@ public sealed class SpooledWebhookConsumer(WebhookRoutes routes, CaptureProcesso
         var key = route.Key(request);
         if (key is not null)
         {
-            await processor.StoreAsync(request, key, route.Answer(request), spooled: true, context.CancellationToken);
+            await processor.StoreAsync(route, request, key, route.Answer(request), spooled: true, context.CancellationToken);
         }
     }
 }

@@ -1,7 +1,7 @@
 using Dapper;
 using Npgsql;
 
-namespace RecoveryComms.Webhooks.Capture;
+namespace RecoveryComms.Webhooks.Capture.Messages;
 
 /// <summary><c>webhooks.messages</c>: outbound message status, never moved backwards by a late callback.</summary>
 public static class MessageStore

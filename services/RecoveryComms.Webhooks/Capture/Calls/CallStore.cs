@@ -1,7 +1,7 @@
 using Dapper;
 using Npgsql;
 
-namespace RecoveryComms.Webhooks.Capture;
+namespace RecoveryComms.Webhooks.Capture.Calls;
 
 /// <summary>What is known of an inbound call, for the events it produces.</summary>
 public sealed record CallContext(string Caller, bool CallerWithheld, string ShopLine, bool AfterHours, bool Internal);

@@ -1,6 +1,6 @@
-using RecoveryComms.Webhooks.Capture;
+using RecoveryComms.Webhooks.Capture.Intake;
 
-namespace RecoveryComms.Webhooks.Tests.Capture;
+namespace RecoveryComms.Webhooks.Tests.Capture.Intake;
 
 public sealed class LogTextTests
 {
