@@ -65,6 +65,7 @@ builder.Services.AddRecoveryCommsBus(builder.Configuration.RabbitMq(), "orchestr
     bus.AddConsumer<InboundSmsConsumer>();
     bus.AddConsumer<SmsDeliveryConsumer>();
     bus.AddConsumer<AttemptStatusConsumer>();
+    bus.AddConsumer<CallbackRecordingConsumer>();
     bus.AddConsumer<StaffAlertSmsConsumer>();
 });
 

@@ -35,6 +35,7 @@ public sealed class EventProbe : IAsyncDisposable
                 endpoint.Handler<InboundSmsReceived>(c => probe!.Record(c));
                 endpoint.Handler<MessageStatusReported>(c => probe!.Record(c));
                 endpoint.Handler<CallbackAttemptStatusReported>(c => probe!.Record(c));
+                endpoint.Handler<CallbackRecordingCaptured>(c => probe!.Record(c));
                 endpoint.Handler<ApiKeyIssued>(c => probe!.Record(c));
                 endpoint.Handler<ApiKeyRevoked>(c => probe!.Record(c));
             });

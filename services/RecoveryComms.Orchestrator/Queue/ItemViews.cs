@@ -17,7 +17,7 @@ public sealed record ItemView(
 
 public sealed record AttemptView(
     Guid Id, Guid CsrId, string CsrName, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, string Result, bool Counts,
-    string? CsrLegStatus, string? CustomerLegStatus, string? AnsweredBy, bool VoicemailLeft, bool Recorded, string? Error);
+    string? CsrLegStatus, string? CustomerLegStatus, string? AnsweredBy, bool VoicemailLeft, bool Recorded, string? RecordingSid, int? RecordingSeconds, string? Error);
 
 public sealed record SmsView(Guid SendId, string Body, string Status, IReadOnlyList<string> Reasons, string? Delivery, DateTimeOffset RequestedAt, DateTimeOffset? DecidedAt);
 
@@ -127,7 +127,7 @@ public sealed class ItemQueries(NpgsqlDataSource dataSource, TimeProvider time)
             item,
             occurrences.Select(o => new OccurrenceView(o.CallSid, o.Kind, o.Caller, Utc(o.OccurredAt))).ToList(),
             attempts.Select(a => new AttemptView(a.Id, a.CsrId, a.CsrName, Utc(a.StartedAt), Utc(a.EndedAt), a.Result, a.Counts, a.CsrLegStatus,
-                a.CustomerLegStatus, a.AnsweredBy, a.VoicemailLeft, a.Recorded, a.Error)).ToList(),
+                a.CustomerLegStatus, a.AnsweredBy, a.VoicemailLeft, a.Recorded, a.RecordingSid, a.RecordingSeconds, a.Error)).ToList(),
             sms.Select(s => new SmsView(s.SendId, s.Body, s.Status, s.Reasons, s.Delivery, Utc(s.RequestedAt), Utc(s.DecidedAt))).ToList(),
             timeline.Select(t => new TimelineView(Utc(t.At), t.ActorId is { } actorId ? new OwnerView(actorId, t.ActorName) : null, t.ActorName, t.Kind, t.Detail, t.Status)).ToList());
     }
@@ -204,6 +204,8 @@ public sealed class ItemQueries(NpgsqlDataSource dataSource, TimeProvider time)
         public string? AnsweredBy { get; init; }
         public bool VoicemailLeft { get; init; }
         public bool Recorded { get; init; }
+        public string? RecordingSid { get; init; }
+        public int? RecordingSeconds { get; init; }
         public string? Error { get; init; }
     }
 

@@ -93,6 +93,7 @@ public static class TimelineKinds
     public const string AttemptPlaced = "attempt-placed";
     public const string AttemptResult = "attempt-result";
     public const string VoicemailLeft = "voicemail-left";
+    public const string Recorded = "recorded";
     public const string SmsRequested = "sms-requested";
     public const string SmsResult = "sms-result";
     public const string SmsDelivery = "sms-delivery";

@@ -19,7 +19,8 @@ public sealed record Scorecard(
 
 public sealed record ReviewItem(ItemView Item, double? MinutesToFirstAttempt, bool SecondAttempt, bool SmsSent);
 
-public sealed record RecordingSample(Guid AttemptId, Guid ItemId, Guid CsrId, string CsrName, DateTimeOffset StartedAt, string Result);
+/// <summary>A recorded call to listen to; <see cref="RecordingSid"/> is null while Twilio has not delivered the recording yet.</summary>
+public sealed record RecordingSample(Guid AttemptId, Guid ItemId, Guid CsrId, string CsrName, DateTimeOffset StartedAt, string Result, string? RecordingSid, int? RecordingSeconds);
 
 public sealed record DailyReview(string Date, IReadOnlyList<ReviewItem> Unrecovered, IReadOnlyList<RecordingSample> Recordings);
 
@@ -153,17 +154,17 @@ public sealed class ReviewQueries(NpgsqlDataSource dataSource, ShopCalendar cale
         }
 
         // Note: a stable sample (by attempt id hash) so two managers opening the same day hear the same calls.
-        var recordings = await c.QueryAsync<(Guid AttemptId, Guid ItemId, Guid CsrId, string CsrName, DateTime StartedAt, string Result)>(new CommandDefinition(
+        var recordings = await c.QueryAsync<(Guid AttemptId, Guid ItemId, Guid CsrId, string CsrName, DateTime StartedAt, string Result, string? RecordingSid, int? RecordingSeconds)>(new CommandDefinition(
             """
-            SELECT attempt_id, item_id, csr_id, csr_name, started_at, result FROM (
-                SELECT a.id AS attempt_id, a.item_id, a.csr_id, u.name AS csr_name, a.started_at, a.result,
+            SELECT attempt_id, item_id, csr_id, csr_name, started_at, result, recording_sid, recording_seconds FROM (
+                SELECT a.id AS attempt_id, a.item_id, a.csr_id, u.name AS csr_name, a.started_at, a.result, a.recording_sid, a.recording_seconds,
                        row_number() OVER (PARTITION BY a.csr_id ORDER BY md5(a.id::text)) AS n
                 FROM orchestrator.call_attempts a JOIN orchestrator.users u ON u.id = a.csr_id
                 WHERE a.recorded AND a.result = 'answered' AND a.started_at >= @From AND a.started_at < @To) s
             WHERE n <= 3 ORDER BY csr_name, started_at
             """, new { From = from, To = to }, cancellationToken: ct));
         return new DailyReview(day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), items,
-            recordings.Select(r => new RecordingSample(r.AttemptId, r.ItemId, r.CsrId, r.CsrName, ItemQueries.Utc(r.StartedAt), r.Result)).ToList());
+            recordings.Select(r => new RecordingSample(r.AttemptId, r.ItemId, r.CsrId, r.CsrName, ItemQueries.Utc(r.StartedAt), r.Result, r.RecordingSid, r.RecordingSeconds)).ToList());
     }
 
     /// <summary>Open items that need a decision before the shop closes: completion, reassignment or escalation (limbo items have one).</summary>

@@ -144,6 +144,22 @@ public sealed class AttemptTests(LoopHost host) : IClassFixture<LoopHost>
     }
 
     [Fact]
+    public async Task RecordedCallback_IsKeptOnTheAttempt_ForTheManagersReview()
+    {
+        var (csr, _, itemId) = await ClaimedItemAsync();
+        var call = await CallAsync(csr, itemId);
+        await ReportAsync(LoopHost.NewSid("CA"), call, "completed");
+        var recordingSid = LoopHost.NewSid("RE");
+
+        await host.PublishAsync(new CallbackRecordingCaptured(Guid.NewGuid(), call, recordingSid, "https://api.twilio.com/rec", 95, host.Clock.Now));
+        var attempt = await LastAttemptAsync(csr, itemId, a => a.GetProperty("recordingSid").GetString() == recordingSid);
+
+        Assert.True(attempt.GetProperty("recorded").GetBoolean());
+        Assert.Equal(95, attempt.GetProperty("recordingSeconds").GetInt32());
+        Assert.Contains((await host.DetailAsync(csr, itemId)).GetProperty("timeline").EnumerateArray(), t => t.GetProperty("kind").GetString() == "recorded");
+    }
+
+    [Fact]
     public async Task DoNotContactNumber_IsNeverCalled()
     {
         var (csr, phone, itemId) = await ClaimedItemAsync();
