@@ -78,12 +78,13 @@ public sealed class OpenApiTests(ServicesHost host) : IClassFixture<ServicesHost
     [Fact]
     public async Task DocumentedProblemAnswers_AreWhatTheServiceSends()
     {
-        var created = await host.Orchestrator.SendAsync(ServicesHost.As(ServicesHost.BootstrapKey, HttpMethod.Post, "/api/users",
-            JsonContent.Create(new { name = "OpenAPI admin", role = "admin" })));
-        var admin = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("apiKey").GetString();
+        var admin = await host.CreatorKeyAsync();
+        var created = await host.Orchestrator.SendAsync(ServicesHost.As(admin, HttpMethod.Post, "/api/users",
+            JsonContent.Create(new { name = "OpenAPI csr", role = "csr" })));
+        var csr = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("apiKey").GetString();
 
         var unauthorized = await host.Orchestrator.SendAsync(ServicesHost.As(null, HttpMethod.Get, "/api/integrations/webhooks"));
-        var forbidden = await host.Orchestrator.SendAsync(ServicesHost.As(ServicesHost.BootstrapKey, HttpMethod.Get, "/api/integrations/webhooks"));
+        var forbidden = await host.Orchestrator.SendAsync(ServicesHost.As(csr, HttpMethod.Get, "/api/integrations/webhooks"));
         var notFound = await host.Orchestrator.SendAsync(ServicesHost.As(admin, HttpMethod.Delete, $"/api/integrations/webhooks/{Guid.NewGuid()}"));
 
         foreach (var (response, status, type) in new[]

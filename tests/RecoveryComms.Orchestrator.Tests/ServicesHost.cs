@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using RecoveryComms.Consent;
@@ -32,6 +34,11 @@ public class ServicesHost : IAsyncLifetime
     {
     }
 
+    /// <summary>What a derived fixture adds to the consent service only.</summary>
+    protected virtual void ConfigureConsent(IWebHostBuilder web)
+    {
+    }
+
     public virtual async Task InitializeAsync()
     {
         Database = await TestDatabase.CreateAsync();
@@ -50,7 +57,11 @@ public class ServicesHost : IAsyncLifetime
             Configure(web);
             ConfigureOrchestrator(web);
         });
-        var consent = new WebApplicationFactory<ConsentEntryPoint>().WithWebHostBuilder(Configure);
+        var consent = new WebApplicationFactory<ConsentEntryPoint>().WithWebHostBuilder(web =>
+        {
+            Configure(web);
+            ConfigureConsent(web);
+        });
         _factories.Add(orchestrator);
         _factories.Add(consent);
         Orchestrator = orchestrator.CreateClient();
@@ -59,6 +70,35 @@ public class ServicesHost : IAsyncLifetime
         {
             await Eventually.ValueAsync(async () => (await client.GetAsync("/health/ready")).IsSuccessStatusCode, ready => ready,
                 TimeSpan.FromSeconds(60), "service ready");
+        }
+    }
+
+    private readonly SemaphoreSlim _creatorGate = new(1, 1);
+    private string? _creatorKey;
+
+    /// <summary>
+    /// The key that creates this fixture's users: the bootstrap key makes one admin, which retires the bootstrap
+    /// key (it is refused once an active admin exists), and that admin's key creates everyone else.
+    /// </summary>
+    public async Task<string> CreatorKeyAsync()
+    {
+        await _creatorGate.WaitAsync();
+        try
+        {
+            if (_creatorKey is null)
+            {
+                var response = await Orchestrator.SendAsync(As(BootstrapKey, HttpMethod.Post, "/api/users",
+                    JsonContent.Create(new { name = "fixture admin", role = "admin" })));
+                response.EnsureSuccessStatusCode();
+                var created = await response.Content.ReadFromJsonAsync<JsonElement>();
+                _creatorKey = created.GetProperty("apiKey").GetString()!;
+            }
+
+            return _creatorKey;
+        }
+        finally
+        {
+            _creatorGate.Release();
         }
     }
 

@@ -28,9 +28,9 @@ public static class ConsentEndpoints
     {
         var consent = endpoints.MapGroup("/api/consent");
         // Literal routes first: "events" and "verify" are not phone numbers.
-        consent.MapGet("/events", EventsAsync).RequireAuthorization(Policies.ComplianceOrAdmin);
-        consent.MapGet("/events.csv", EventsCsvAsync).RequireAuthorization(Policies.ComplianceOrAdmin);
-        consent.MapGet("/verify", VerifyAsync).RequireAuthorization(Policies.ComplianceOrAdmin);
+        consent.MapGet("/events", EventsAsync).RequireAuthorization(Policies.ComplianceOnly);
+        consent.MapGet("/events.csv", EventsCsvAsync).RequireAuthorization(Policies.ComplianceOnly);
+        consent.MapGet("/verify", VerifyAsync).RequireAuthorization(Policies.ComplianceOnly);
         consent.MapGet("/checkpoints", CheckpointsAsync).RequireAuthorization(Policies.ComplianceOrAdmin);
         consent.MapPost("/checkpoints", CreateCheckpointAsync).RequireAuthorization(Policies.ComplianceOrAdmin);
         consent.MapGet("/{phone}", GetAsync).RequireAuthorization(Policies.ComplianceOrManager);

@@ -3,6 +3,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -56,6 +58,14 @@ public sealed class ApiKeyAuthenticationHandler(
         if (Options.AcceptBootstrapKey && !string.IsNullOrEmpty(Options.BootstrapAdminKey)
             && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(Options.BootstrapAdminKey)))
         {
+            // Note: the bootstrap key only opens an empty system. Once an admin holds a live key it is refused, so
+            // a leaked bootstrap key (it sits in configuration and cannot be revoked) cannot mint admins.
+            if (await BootstrapKey.AdminExistsAsync(dataSource, Options.Schema, Context.RequestAborted))
+            {
+                Context.Items[BootstrapKey.RetiredItem] = true;
+                return AuthenticateResult.Fail("the bootstrap key is retired: an active admin exists");
+            }
+
             return Success(Guid.Empty, "bootstrap", Roles.Bootstrap, bootstrap: true);
         }
 
@@ -80,6 +90,13 @@ public sealed class ApiKeyAuthenticationHandler(
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         Response.Headers.WWWAuthenticate = "Bearer";
+        if (Context.Items.ContainsKey(BootstrapKey.RetiredItem))
+        {
+            await WriteProblemAsync(StatusCodes.Status401Unauthorized, BootstrapKey.RetiredProblem, "The bootstrap key is retired",
+                "An active admin exists, so the bootstrap key is refused: use an admin's API key, and remove Auth:BootstrapAdminKey from the configuration.");
+            return;
+        }
+
         await WriteProblemAsync(StatusCodes.Status401Unauthorized, "unauthorized", "An API key is required",
             "Send Authorization: Bearer <API key> with a key that is neither unknown nor revoked.");
     }
@@ -87,15 +104,18 @@ public sealed class ApiKeyAuthenticationHandler(
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
         WriteProblemAsync(StatusCodes.Status403Forbidden, "forbidden", "This key's role may not use this route");
 
-    private async Task WriteProblemAsync(int status, string slug, string title, string? detail = null)
+    private Task WriteProblemAsync(int status, string slug, string title, string? detail = null) =>
+        WriteProblemAsync(Context, status, slug, title, detail);
+
+    internal static async Task WriteProblemAsync(HttpContext context, int status, string slug, string title, string? detail = null)
     {
-        Response.StatusCode = status;
-        var problems = Context.RequestServices.GetService<IProblemDetailsService>();
+        context.Response.StatusCode = status;
+        var problems = context.RequestServices.GetService<IProblemDetailsService>();
         if (problems is not null)
         {
             await problems.TryWriteAsync(new ProblemDetailsContext
             {
-                HttpContext = Context,
+                HttpContext = context,
                 ProblemDetails = { Status = status, Type = Problems.TypeBase + slug, Title = title, Detail = detail },
             });
         }
@@ -159,7 +179,11 @@ public sealed class ApiKeyCache(TimeProvider time)
 
 public static class ApiKeyAuthenticationExtensions
 {
-    /// <summary>Bearer API keys read from <paramref name="schema"/>.api_keys, and the contract's role policies.</summary>
+    /// <summary>
+    /// Bearer API keys read from <paramref name="schema"/>.api_keys, and the contract's role policies. The service
+    /// that accepts the bootstrap key is the keys' owner (the orchestrator): it publishes <see cref="ApiKeyHeartbeatPublisher">heartbeats</see>.
+    /// Every other service keeps a replica, and its privileged policies require that replica to be fresh.
+    /// </summary>
     public static IServiceCollection AddApiKeyAuthentication(this IServiceCollection services, IConfiguration configuration, string schema, bool acceptBootstrapKey)
     {
         // Note: the cache measures with the system clock: tests that drive business time must not freeze it.
@@ -171,15 +195,35 @@ public static class ApiKeyAuthenticationExtensions
                 options.AcceptBootstrapKey = acceptBootstrapKey;
                 options.BootstrapAdminKey = configuration["Auth:BootstrapAdminKey"];
             });
+        services.AddOptions<KeyReplicaOptions>().BindConfiguration(KeyReplicaOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(new KeyReplicaSchema(schema, Owner: acceptBootstrapKey));
+        services.AddSingleton<IAuthorizationHandler, KeyReplicaFreshnessHandler>();
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, KeyReplicaStaleResultHandler>();
+        if (acceptBootstrapKey)
+        {
+            services.AddHostedService<ApiKeyHeartbeatPublisher>();
+            if (!string.IsNullOrEmpty(configuration["Auth:BootstrapAdminKey"]))
+            {
+                services.AddHostedService<BootstrapKeyWarning>();
+            }
+        }
+
+        // Note: a privileged route answers only while this service's copy of the keys is known to hold every
+        // revocation (KeyReplicaFreshnessRequirement); the everyday routes (csr+, services) keep working through
+        // a broker outage. The fallback policy makes a route mapped without any policy require a staff key
+        // rather than be open: health and the OpenAPI document are marked anonymous explicitly.
+        var fresh = new KeyReplicaFreshnessRequirement();
         services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder(ApiKeyAuthenticationHandler.SchemeName).RequireRole(Roles.All).Build())
             .AddPolicy(Policies.CsrOrAbove, p => p.RequireRole(Roles.Csr, Roles.Manager, Roles.Admin))
-            .AddPolicy(Policies.ManagerOrAdmin, p => p.RequireRole(Roles.Manager, Roles.Admin))
-            .AddPolicy(Policies.ComplianceOrAdmin, p => p.RequireRole(Roles.Compliance, Roles.Admin))
-            .AddPolicy(Policies.ComplianceOrManager, p => p.RequireRole(Roles.Compliance, Roles.Manager, Roles.Admin))
-            .AddPolicy(Policies.AccountWriter, p => p.RequireRole(Roles.Admin, Roles.Integration))
+            .AddPolicy(Policies.ManagerOrAdmin, p => p.RequireRole(Roles.Manager, Roles.Admin).AddRequirements(fresh))
+            .AddPolicy(Policies.ComplianceOnly, p => p.RequireRole(Roles.Compliance).AddRequirements(fresh))
+            .AddPolicy(Policies.ComplianceOrAdmin, p => p.RequireRole(Roles.Compliance, Roles.Admin).AddRequirements(fresh))
+            .AddPolicy(Policies.ComplianceOrManager, p => p.RequireRole(Roles.Compliance, Roles.Manager).AddRequirements(fresh))
+            .AddPolicy(Policies.AccountWriter, p => p.RequireRole(Roles.Admin, Roles.Integration).AddRequirements(fresh))
             .AddPolicy(Policies.CallbackWriter, p => p.RequireRole(Roles.Csr, Roles.Manager, Roles.Admin, Roles.Integration))
-            .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin))
-            .AddPolicy(Policies.UserAdmin, p => p.RequireRole(Roles.Admin, Roles.Bootstrap));
+            .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin).AddRequirements(fresh))
+            .AddPolicy(Policies.UserAdmin, p => p.RequireRole(Roles.Admin, Roles.Bootstrap).AddRequirements(fresh));
         return services;
     }
 }

@@ -32,21 +32,55 @@ public sealed class ApiKeyIssuedConsumer(NpgsqlDataSource dataSource, ApiKeyRepl
     }
 }
 
-/// <summary>Marks a key revoked; arrives before its issue event → a revoked placeholder that the late issue cannot revive.</summary>
-public sealed class ApiKeyRevokedConsumer(NpgsqlDataSource dataSource, ApiKeyReplica replica) : IConsumer<ApiKeyRevoked>
+/// <summary>
+/// Marks a key revoked; arrives before its issue event → a revoked placeholder that the late issue cannot revive.
+/// Also consumes the owner's <see cref="ApiKeyHeartbeat"/> (the same work: revocations, plus the time that makes
+/// this replica fresh), in one transaction, so a stored heartbeat always means its revocations are stored too.
+/// </summary>
+public sealed class ApiKeyRevokedConsumer(NpgsqlDataSource dataSource, ApiKeyReplica replica) : IConsumer<ApiKeyRevoked>, IConsumer<ApiKeyHeartbeat>
 {
     public async Task Consume(ConsumeContext<ApiKeyRevoked> context)
     {
-        var revoked = context.Message;
-        await using var command = dataSource.CreateCommand(
+        await using var connection = await dataSource.OpenConnectionAsync(context.CancellationToken);
+        await RevokeAsync(connection, null, context.Message, context.CancellationToken);
+    }
+
+    public async Task Consume(ConsumeContext<ApiKeyHeartbeat> context)
+    {
+        var heartbeat = context.Message;
+        await using var connection = await dataSource.OpenConnectionAsync(context.CancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(context.CancellationToken);
+        foreach (var revoked in heartbeat.RecentRevocations)
+        {
+            await RevokeAsync(connection, tx, revoked, context.CancellationToken);
+        }
+
+        await using (var beat = new NpgsqlCommand(
+            $"""
+            INSERT INTO {replica.Schema}.api_key_heartbeat (id, published_at) VALUES (1, @at)
+            ON CONFLICT (id) DO UPDATE SET published_at = GREATEST({replica.Schema}.api_key_heartbeat.published_at, EXCLUDED.published_at)
+            """, connection, tx))
+        {
+            beat.Parameters.AddWithValue("at", heartbeat.OccurredAt);
+            await beat.ExecuteNonQueryAsync(context.CancellationToken);
+        }
+
+        await tx.CommitAsync(context.CancellationToken);
+    }
+
+    private async Task RevokeAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, ApiKeyRevoked revoked, CancellationToken cancellationToken)
+    {
+        // Note: a key already revoked is left alone (the WHERE), so a heartbeat repeating the day's revocations
+        // every second writes nothing.
+        await using var command = new NpgsqlCommand(
             $"""
             INSERT INTO {replica.Schema}.api_keys (key_id, user_id, user_name, role, key_hash, issued_at, revoked_at)
             VALUES (@keyId, @userId, '', '', 'revoked:' || @keyId::text, @at, @at)
-            ON CONFLICT (key_id) DO UPDATE SET revoked_at = COALESCE({replica.Schema}.api_keys.revoked_at, EXCLUDED.revoked_at)
-            """);
+            ON CONFLICT (key_id) DO UPDATE SET revoked_at = EXCLUDED.revoked_at WHERE {replica.Schema}.api_keys.revoked_at IS NULL
+            """, connection, tx);
         command.Parameters.AddWithValue("keyId", revoked.KeyId);
         command.Parameters.AddWithValue("userId", revoked.UserId);
         command.Parameters.AddWithValue("at", revoked.OccurredAt);
-        await command.ExecuteNonQueryAsync(context.CancellationToken);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

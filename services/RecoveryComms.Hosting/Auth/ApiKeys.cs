@@ -26,6 +26,11 @@ public static class Policies
     public const string CsrOrAbove = "csr+";
     public const string ManagerOrAdmin = "manager";
     public const string ComplianceOrAdmin = "compliance";
+
+    /// <summary>The contract's "compliance" alone: the ledger, its CSV and verify.</summary>
+    public const string ComplianceOnly = "compliance-only";
+
+    /// <summary>The contract's "compliance, manager" (no admin).</summary>
     public const string ComplianceOrManager = "compliance-or-manager";
     public const string AccountWriter = "account-writer";
 

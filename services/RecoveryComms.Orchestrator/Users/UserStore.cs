@@ -68,9 +68,10 @@ public sealed class UserStore(NpgsqlDataSource dataSource, Outbox outbox, ApiKey
             return null;
         }
 
-        await RevokeAsync(connection, tx, userId, keyId: null, ct);
+        var revoked = await RevokeAsync(connection, tx, userId, keyId: null, ct);
         var key = await IssueAsync(connection, tx, user, ct);
         await tx.CommitAsync(ct);
+        Forget(revoked);
         return key;
     }
 
@@ -81,20 +82,30 @@ public sealed class UserStore(NpgsqlDataSource dataSource, Outbox outbox, ApiKey
         await using var tx = await connection.BeginTransactionAsync(ct);
         var revoked = await RevokeAsync(connection, tx, userId, keyId, ct);
         await tx.CommitAsync(ct);
-        return revoked > 0;
+        Forget(revoked);
+        return revoked.Count > 0;
     }
 
-    private async Task<int> RevokeAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid userId, Guid? keyId, CancellationToken ct)
+    private async Task<List<(Guid KeyId, string KeyHash)>> RevokeAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid userId, Guid? keyId, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         var revoked = (await connection.QueryAsync<(Guid KeyId, string KeyHash)>(new CommandDefinition(RevokeKeysSql, new { UserId = userId, KeyId = keyId, At = now }, tx, cancellationToken: ct))).AsList();
-        foreach (var (id, hash) in revoked)
+        foreach (var (id, _) in revoked)
         {
             await outbox.EnqueueAsync(connection, tx, new ApiKeyRevoked(id, userId, now), ct);
-            keyCache.Forget(hash);
         }
 
-        return revoked.Count;
+        return revoked;
+    }
+
+    // Note: only after the commit. Forgotten earlier, a request in between reads the key as still live (the
+    // revocation is not visible yet) and caches it again, so the revoked key would keep working for a cache lifetime.
+    private void Forget(List<(Guid KeyId, string KeyHash)> revoked)
+    {
+        foreach (var (_, hash) in revoked)
+        {
+            keyCache.Forget(hash);
+        }
     }
 
     private async Task<IssuedKey> IssueAsync(NpgsqlConnection connection, NpgsqlTransaction tx, User user, CancellationToken ct)

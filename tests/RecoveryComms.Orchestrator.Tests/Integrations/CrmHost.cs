@@ -71,7 +71,7 @@ public sealed class CrmHost : ServicesHost
 
     public async Task<string> AdminKeyAsync()
     {
-        var response = await Orchestrator.SendAsync(As(BootstrapKey, HttpMethod.Post, "/api/users",
+        var response = await Orchestrator.SendAsync(As(await CreatorKeyAsync(), HttpMethod.Post, "/api/users",
             JsonContent.Create(new { name = $"admin {Guid.NewGuid():N}"[..20], role = "admin" })));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<NewUser>())!.ApiKey;
@@ -79,7 +79,7 @@ public sealed class CrmHost : ServicesHost
 
     public async Task<string> UserKeyAsync(string role)
     {
-        var response = await Orchestrator.SendAsync(As(BootstrapKey, HttpMethod.Post, "/api/users",
+        var response = await Orchestrator.SendAsync(As(await CreatorKeyAsync(), HttpMethod.Post, "/api/users",
             JsonContent.Create(new { name = $"{role} {Guid.NewGuid():N}"[..20], role })));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<NewUser>())!.ApiKey;

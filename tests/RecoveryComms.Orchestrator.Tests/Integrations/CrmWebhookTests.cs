@@ -334,7 +334,7 @@ public sealed class CrmWebhookTests(CrmHost host) : IClassFixture<CrmHost>
     }
 
     [Fact]
-    public async Task Endpoints_WithoutKey_Are401_ForCsrOrBootstrapKeys_Are403()
+    public async Task Endpoints_WithoutKey_Are401_ForCsr_Are403_ForTheRetiredBootstrapKey_Are401()
     {
         var csr = await host.UserKeyAsync("csr");
         var routes = new (HttpMethod Method, string Path)[]
@@ -350,7 +350,7 @@ public sealed class CrmWebhookTests(CrmHost host) : IClassFixture<CrmHost>
             HttpContent Body() => JsonContent.Create(new { url = "https://crm.example/hooks", events = new[] { CrmEvents.Created } });
             Assert.Equal(HttpStatusCode.Unauthorized, (await host.Orchestrator.SendAsync(ServicesHost.As(null, method, path, Body()))).StatusCode);
             Assert.Equal(HttpStatusCode.Forbidden, (await host.Orchestrator.SendAsync(ServicesHost.As(csr, method, path, Body()))).StatusCode);
-            Assert.Equal(HttpStatusCode.Forbidden, (await host.Orchestrator.SendAsync(ServicesHost.As(ServicesHost.BootstrapKey, method, path, Body()))).StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await host.Orchestrator.SendAsync(ServicesHost.As(ServicesHost.BootstrapKey, method, path, Body()))).StatusCode);
         }
     }
 

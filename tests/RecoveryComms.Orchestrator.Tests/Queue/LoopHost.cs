@@ -133,9 +133,34 @@ public class LoopHost : IAsyncLifetime
 
     private sealed record CreatedUser(Guid Id, string Name, string Role, string? Phone, Guid KeyId, string ApiKey);
 
+    private readonly SemaphoreSlim _creatorGate = new(1, 1);
+    private string? _creatorKey;
+
+    /// <summary>The bootstrap key makes one admin (which retires the bootstrap key); that admin creates everyone else.</summary>
+    private async Task<string> CreatorKeyAsync()
+    {
+        await _creatorGate.WaitAsync();
+        try
+        {
+            if (_creatorKey is null)
+            {
+                var response = await Orchestrator.SendAsync(As(BootstrapKey, HttpMethod.Post, "/api/users",
+                    JsonContent.Create(new { name = "fixture admin", role = "admin" })));
+                Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+                _creatorKey = (await response.Content.ReadFromJsonAsync<CreatedUser>(Json))!.ApiKey;
+            }
+
+            return _creatorKey;
+        }
+        finally
+        {
+            _creatorGate.Release();
+        }
+    }
+
     public async Task<User> UserAsync(string role, string? phone = null)
     {
-        var response = await Orchestrator.SendAsync(As(BootstrapKey, HttpMethod.Post, "/api/users",
+        var response = await Orchestrator.SendAsync(As(await CreatorKeyAsync(), HttpMethod.Post, "/api/users",
             JsonContent.Create(new { name = $"{role}-{Guid.NewGuid():N}"[..16], role, phone })));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var created = (await response.Content.ReadFromJsonAsync<CreatedUser>(Json))!;

@@ -68,4 +68,20 @@ public sealed class KeyReplicaTests(ServicesHost host) : IClassFixture<ServicesH
         }, role => role == "manager", TimeSpan.FromSeconds(10));
         Assert.Equal((1L, true), await ReplicaAsync(keyId));
     }
+
+    [Fact]
+    public async Task ApiKeyHeartbeat_AppliesTheRevocationsItCarries_AndIsStored()
+    {
+        var keyId = Guid.NewGuid();
+        var userId = Guid.NewGuid();
+        await PublishAsync(new ApiKeyIssued(keyId, userId, "Cy", "compliance", Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow));
+        await Eventually.ValueAsync(() => ReplicaAsync(keyId), r => r.Rows == 1, TimeSpan.FromSeconds(10));
+        var at = DateTimeOffset.UtcNow.AddMinutes(5);
+
+        await PublishAsync(new ApiKeyHeartbeat(at, [new ApiKeyRevoked(keyId, userId, DateTimeOffset.UtcNow)]));
+
+        Assert.Equal((1L, true), await Eventually.ValueAsync(() => ReplicaAsync(keyId), r => r.Revoked, TimeSpan.FromSeconds(10)));
+        await using var connection = new NpgsqlConnection(host.Database.ConnectionString);
+        Assert.Equal(at.ToUnixTimeMilliseconds(), await connection.QuerySingleAsync<long>("SELECT floor(extract(epoch FROM published_at) * 1000)::bigint FROM consent.api_key_heartbeat"));
+    }
 }

@@ -12,9 +12,9 @@ public sealed class UserAndKeyTests(ServicesHost host) : IClassFixture<ServicesH
 
     private sealed record NewKey(Guid KeyId, string ApiKey);
 
-    private async Task<Created> CreateUserAsync(string role, string? key = ServicesHost.BootstrapKey, string? phone = null)
+    private async Task<Created> CreateUserAsync(string role, string? key = null, string? phone = null)
     {
-        var response = await host.Orchestrator.SendAsync(ServicesHost.As(key, HttpMethod.Post, "/api/users",
+        var response = await host.Orchestrator.SendAsync(ServicesHost.As(key ?? await host.CreatorKeyAsync(), HttpMethod.Post, "/api/users",
             JsonContent.Create(new { name = $"{role} {Guid.NewGuid():N}"[..20], role, phone })));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<Created>())!;
@@ -24,7 +24,7 @@ public sealed class UserAndKeyTests(ServicesHost host) : IClassFixture<ServicesH
         (await service.SendAsync(ServicesHost.As(key, HttpMethod.Get, "/api/me"))).StatusCode;
 
     [Fact]
-    public async Task CreateUser_WithBootstrapKey_ReturnsTheKeyOnceAndStoresOnlyItsHash()
+    public async Task CreateUser_ReturnsTheKeyOnceAndStoresOnlyItsHash()
     {
         var admin = await CreateUserAsync("admin", phone: "(312) 555-0142");
 
@@ -46,12 +46,10 @@ public sealed class UserAndKeyTests(ServicesHost host) : IClassFixture<ServicesH
         var anonymous = await host.Orchestrator.SendAsync(ServicesHost.As(null, HttpMethod.Get, "/api/users"));
         var unknown = await host.Orchestrator.SendAsync(ServicesHost.As("rck_not-a-key", HttpMethod.Get, "/api/users"));
         var wrongRole = await host.Orchestrator.SendAsync(ServicesHost.As(csr.ApiKey, HttpMethod.Get, "/api/users"));
-        var bootstrapListing = await host.Orchestrator.SendAsync(ServicesHost.As(ServicesHost.BootstrapKey, HttpMethod.Get, "/api/users"));
 
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, unknown.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, wrongRole.StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, bootstrapListing.StatusCode);
     }
 
     [Fact]
@@ -72,7 +70,7 @@ public sealed class UserAndKeyTests(ServicesHost host) : IClassFixture<ServicesH
     [InlineData("{\"name\":\"Ann\",\"role\":\"csr\",\"phone\":\"12\"}", "phone")]
     public async Task CreateUser_InvalidInput_Is400ProblemNamingTheField(string json, string field)
     {
-        var response = await host.Orchestrator.SendAsync(ServicesHost.As(ServicesHost.BootstrapKey, HttpMethod.Post, "/api/users",
+        var response = await host.Orchestrator.SendAsync(ServicesHost.As(await host.CreatorKeyAsync(), HttpMethod.Post, "/api/users",
             new StringContent(json, System.Text.Encoding.UTF8, "application/json")));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);

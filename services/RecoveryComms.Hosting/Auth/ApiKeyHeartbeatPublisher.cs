@@ -1,0 +1,88 @@
+using MassTransit;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using RecoveryComms.Contracts.Identity;
+using RecoveryComms.Hosting.Data;
+
+namespace RecoveryComms.Hosting.Auth;
+
+/// <summary>
+/// The key owner's heartbeat: every second, the day's revocations read from the owner's own table, published
+/// straight to the broker (not through the outbox, so a stuck relay cannot hold revocations back from it).
+/// Replicas apply the revocations and store the heartbeat's time; without it they fail closed on privileged
+/// routes (<see cref="KeyReplicaFreshnessHandler"/>).
+/// </summary>
+internal sealed partial class ApiKeyHeartbeatPublisher(
+    NpgsqlDataSource dataSource, IBus bus, KeyReplicaSchema keys, MigrationState migrations, ILogger<ApiKeyHeartbeatPublisher> logger) : BackgroundService
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!migrations.Done)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), stoppingToken);
+        }
+
+        // Note: infrastructure time, like the outbox relay: tests that drive business time must not stop it.
+        using var timer = new PeriodicTimer(Interval, TimeProvider.System);
+        var failing = false;
+        do
+        {
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                timeout.CancelAfter(TimeSpan.FromSeconds(3));
+                await bus.Publish(await ReadAsync(timeout.Token), timeout.Token);
+                if (failing)
+                {
+                    failing = false;
+                    LogRecovered();
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                // Logged when the outage starts and when it ends; the replicas turn stale meanwhile, which is the point.
+                if (!failing)
+                {
+                    failing = true;
+                    LogFailing(e.GetType().Name, e.Message);
+                }
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private async Task<ApiKeyHeartbeat> ReadAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        // Note: the heartbeat's time is read before the revocations, each statement with its own snapshot, so every
+        // revocation committed before that time is in the list.
+        DateTimeOffset at;
+        await using (var now = new NpgsqlCommand("SELECT now()", connection))
+        await using (var nowReader = await now.ExecuteReaderAsync(cancellationToken))
+        {
+            await nowReader.ReadAsync(cancellationToken);
+            at = nowReader.GetFieldValue<DateTimeOffset>(0);
+        }
+
+        var revocations = new List<ApiKeyRevoked>();
+        await using var command = new NpgsqlCommand(
+            $"SELECT key_id, user_id, revoked_at FROM {keys.Schema}.api_keys WHERE revoked_at > @at - interval '1 day' ORDER BY revoked_at", connection);
+        command.Parameters.AddWithValue("at", at);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            revocations.Add(new ApiKeyRevoked(reader.GetGuid(0), reader.GetGuid(1), reader.GetFieldValue<DateTimeOffset>(2)));
+        }
+
+        return new ApiKeyHeartbeat(at, revocations);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing the API key heartbeat failed ({ErrorType}: {Error}); other services refuse privileged routes until it works again")]
+    private partial void LogFailing(string errorType, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The API key heartbeat is published again")]
+    private partial void LogRecovered();
+}
