@@ -25,104 +25,228 @@ DEV_ACCOUNT_SID=AC00000000000000000000000000000000
 log() { printf '\033[1m[dev]\033[0m %s\n' "$*" >&2; }
 die() { printf '[dev] error: %s\n' "$*" >&2; exit 1; }
 
+# Who runs what. As root (CI here), PostgreSQL and RabbitMQ run as their service accounts (PostgreSQL refuses
+# to run as root). As an ordinary user they run as that user, with data under .dev/, and sudo is needed only
+# to install missing packages. The .NET services always run as the invoking user.
+ME=$(id -un)
+if [ "$(id -u)" = 0 ]; then PG_USER=postgres RMQ_USER=rabbitmq; else PG_USER=$ME RMQ_USER=$ME; fi
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+as_user() { local user=$1; shift; if [ "$user" = "$ME" ]; then "$@"; else (cd / && runuser -u "$user" -- "$@"); fi; }
 
 install_missing() {
   local need=()
   ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need+=(postgresql)
-  command -v rabbitmq-server >/dev/null 2>&1 || [ -x /usr/sbin/rabbitmq-server ] || need+=(rabbitmq-server)
+  [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need+=(rabbitmq-server)
   command -v dotnet >/dev/null 2>&1 || die "the .NET 10 SDK is required (dotnet not on PATH)"
   if [ ${#need[@]} -gt 0 ]; then
     log "installing ${need[*]} from Debian's packages"
+    # Note: Debian's packages start a system cluster and broker on the default ports; a policy-rc.d that
+    # answers 101 keeps them from starting, and it exists only during the install (ours run with their own data).
+    local policy=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      policy=/usr/sbin/policy-rc.d
+      printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null
+      as_root chmod 0755 "$policy"
+    fi
     as_root apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null || { [ -z "$policy" ] || as_root rm -f "$policy"; die "apt-get install failed"; }
+    [ -z "$policy" ] || as_root rm -f "$policy"
   fi
-  # Debian's package may start a system broker or cluster; ours use their own data and ports.
-  as_root pkill -u rabbitmq -f 'rabbit' >/dev/null 2>&1 || true
 }
 
-# A folder under .dev/ that the given service account can own. PostgreSQL and RabbitMQ run as their
-# own users; when this checkout sits under a folder they cannot enter (mktemp -d makes 0700
-# folders), the data goes to a per-checkout folder under /var/tmp with a link from .dev/.
+# The folder for one server's data, owned by the account that runs it, never a path someone else prepared.
+# Normally .dev/<name>. When the service account cannot enter .dev/ (a checkout under a 0700 folder, as root),
+# a fresh mktemp -d folder under /var/tmp, whose path is kept in .dev/<name>.location; a recorded folder is used
+# again only if it is still a real folder (no link) owned by that account in a folder nobody else can write.
 data_dir() {
-  local name=$1 user=$2 dir="$DEV/$1"
+  local name=$1 user=$2 dir="$DEV/$1" record="$DEV/$1.location"
   mkdir -p "$DEV"
-  if [ ! -L "$dir" ] && ! su "$user" -s /bin/sh -c "test -x '$DEV'" 2>/dev/null; then
-    local outside
-    outside="/var/tmp/recoverycomms-$(printf '%s' "$ROOT" | sha1sum | cut -c1-12)/$name"
-    mkdir -p "$outside"
-    rm -rf "$dir"
-    ln -s "$outside" "$dir"
+  if [ -L "$dir" ]; then
+    die "$dir is a link (an earlier dev.sh made it); remove it (and the folder it points to, if it is yours) and run again"
   fi
-  mkdir -p "$dir/"
-  as_root chown -R "$user:" "$(readlink -f "$dir")"
-  readlink -f "$dir"
-}
-
-PG_BIN=""
-start_postgres() {
-  PG_BIN=$(dirname "$(ls /usr/lib/postgresql/*/bin/pg_ctl | sort -V | tail -n 1)")
-  local data
-  data=$(data_dir pg postgres)
-  if [ ! -f "$data/PG_VERSION" ]; then
-    log "initialising PostgreSQL in $data"
-    su postgres -s /bin/sh -c "'$PG_BIN/initdb' -D '$data' -U postgres --auth=trust -E UTF8 --locale=C.UTF-8" >/dev/null
-  fi
-  if su postgres -s /bin/sh -c "'$PG_BIN/pg_ctl' -D '$data' status" >/dev/null 2>&1; then
-    log "PostgreSQL already running"
-  else
-    log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
-    su postgres -s /bin/sh -c "'$PG_BIN/pg_ctl' -D '$data' -l '$data/server.log' -w -t 60 \
-      -o \"-c listen_addresses=127.0.0.1 -p $PG_PORT -k '$data' -c max_connections=300 -c fsync=on\" start" >/dev/null \
-      || { tail -n 20 "$data/server.log" >&2; die "PostgreSQL did not start"; }
-  fi
-  su postgres -s /bin/sh -c "'$PG_BIN/psql' -h 127.0.0.1 -p $PG_PORT -U postgres -tAc \"SELECT 1 FROM pg_database WHERE datname='recoverycomms'\"" | grep -q 1 \
-    || su postgres -s /bin/sh -c "'$PG_BIN/createdb' -h 127.0.0.1 -p $PG_PORT -U postgres recoverycomms"
-}
-
-stop_postgres() {
-  [ -n "$PG_BIN" ] || return 0
-  su postgres -s /bin/sh -c "'$PG_BIN/pg_ctl' -D '$(readlink -f "$DEV/pg")' -m fast stop" >/dev/null 2>&1 || true
-}
-
-rmq_env() {
-  local data
-  data=$(readlink -f "$DEV/rabbitmq")
-  echo "RABBITMQ_NODENAME=rc@localhost RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT=$RMQ_PORT \
-RABBITMQ_DIST_PORT=$((RMQ_PORT + 20000)) RABBITMQ_MNESIA_BASE=$data/mnesia RABBITMQ_LOG_BASE=$data/log \
-RABBITMQ_PID_FILE=$data/rabbit.pid RABBITMQ_ENABLED_PLUGINS_FILE=$data/enabled_plugins \
-RABBITMQ_CONFIG_FILE=$data/rabbitmq HOME=/var/lib/rabbitmq ERL_EPMD_ADDRESS=127.0.0.1 \
-RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS='-kernel inet_dist_use_interface {127,0,0,1}'"
-}
-
-start_rabbitmq() {
-  local data
-  data=$(data_dir rabbitmq rabbitmq)
-  [ -f "$data/enabled_plugins" ] || echo '[].' > "$data/enabled_plugins"
-  printf 'loopback_users.guest = true\nlisteners.tcp.1 = 127.0.0.1:%s\n' "$RMQ_PORT" > "$data/rabbitmq.conf"
-  as_root chown -R rabbitmq: "$data"
-  if su rabbitmq -s /bin/sh -c "env $(rmq_env) /usr/lib/rabbitmq/bin/rabbitmq-diagnostics -q ping" >/dev/null 2>&1; then
-    log "RabbitMQ already running"
+  if [ -e "$dir" ] || [ "$user" = "$ME" ] || as_user "$user" test -x "$DEV"; then
+    if [ ! -e "$dir" ]; then
+      mkdir -m 0700 "$dir"
+      [ "$user" = "$ME" ] || chown -h "$user:" "$dir"
+    fi
+    owned_folder "$dir" "$user" || die "$dir is not a folder owned by $user; refusing to use it"
+    printf '%s\n' "$dir"
     return
   fi
-  log "starting RabbitMQ on 127.0.0.1:$RMQ_PORT"
-  su rabbitmq -s /bin/sh -c "cd /var/lib/rabbitmq && env $(rmq_env) /usr/lib/rabbitmq/bin/rabbitmq-server -detached" >/dev/null 2>&1
-  local i
-  for i in $(seq 1 90); do
-    su rabbitmq -s /bin/sh -c "env $(rmq_env) /usr/lib/rabbitmq/bin/rabbitmqctl -q --timeout 60 await_startup" >/dev/null 2>&1 && return 0
-    sleep 1
-  done
-  tail -n 30 "$data"/log/*.log >&2 || true
-  die "RabbitMQ did not start" 
+  local outside=""
+  if [ -f "$record" ]; then
+    outside=$(cat "$record")
+    owned_folder "$outside" "$user" || die "$outside (from $record) is not a folder owned by $user; refusing to use it (delete $record to start afresh)"
+  else
+    outside=$(mktemp -d "/var/tmp/recoverycomms-$name.XXXXXXXX")
+    chown -h "$user:" "$outside"
+    printf '%s\n' "$outside" > "$record"
+  fi
+  printf '%s\n' "$outside"
 }
 
+# True when $1 is a real folder (not a link, nor inside one) owned by $2, that only its owner can write, in a
+# parent folder only root or $2 can write (or a sticky one such as /var/tmp).
+owned_folder() {
+  local path=$1 user=$2 parent
+  [ -d "$path" ] && [ ! -L "$path" ] || return 1
+  [ "$(readlink -f "$path")" = "$path" ] || return 1
+  [ "$(stat -c %U "$path")" = "$user" ] || return 1
+  [ $(( 0$(stat -c %a "$path") & 022 )) = 0 ] || return 1
+  parent=$(dirname "$path")
+  case "$(stat -c %U "$parent")" in root | "$user" | "$ME") ;; *) return 1 ;; esac
+  [ $(( 0$(stat -c %a "$parent") & 022 )) = 0 ] || [ -k "$parent" ]
+}
+
+# Generated once, kept under .dev/secrets (0700, files 0600), read by every later run.
+secret() {
+  local file="$DEV/secrets/$1"
+  if [ ! -s "$file" ]; then
+    ( umask 077; mkdir -p "$DEV/secrets"; head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32 > "$file" )
+  fi
+  chmod 0700 "$DEV/secrets"; chmod 0600 "$file"
+  cat "$file"
+}
+
+PG_BIN="" PG_DATA="" PG_STARTED=0
+psql_admin() { as_user "$PG_USER" "$PG_BIN/psql" -h "$PG_DATA" -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 -qtA "$@"; }
+
+start_postgres() {
+  PG_BIN=$(dirname "$(ls /usr/lib/postgresql/*/bin/pg_ctl | sort -V | tail -n 1)")
+  PG_DATA=$(data_dir pg "$PG_USER")
+  if [ ! -f "$PG_DATA/PG_VERSION" ]; then
+    log "initialising PostgreSQL in $PG_DATA"
+    local pwfile
+    pwfile=$(mktemp)
+    secret postgres > "$pwfile"
+    [ "$PG_USER" = "$ME" ] || chown -h "$PG_USER:" "$pwfile"
+    as_user "$PG_USER" "$PG_BIN/initdb" -D "$PG_DATA" -U postgres --pwfile="$pwfile" --auth-local=trust --auth-host=scram-sha-256 \
+      -E UTF8 --locale=C.UTF-8 >/dev/null
+    rm -f "$pwfile"
+  fi
+  # Note: TCP on loopback needs a password (scram-sha-256). The socket lives in the data folder (0700), which only
+  # the account running PostgreSQL can enter, so it alone uses it, without a password, to set the roles up.
+  printf '%s\n' "local all all trust" "host all all 127.0.0.1/32 scram-sha-256" "host all all ::1/128 scram-sha-256" \
+    | as_user "$PG_USER" tee "$PG_DATA/pg_hba.conf" >/dev/null
+  if as_user "$PG_USER" "$PG_BIN/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then
+    log "PostgreSQL already running (left running when this run ends)"
+    as_user "$PG_USER" "$PG_BIN/pg_ctl" -D "$PG_DATA" reload >/dev/null
+  else
+    log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
+    as_user "$PG_USER" "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_DATA/server.log" -w -t 60 \
+      -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DATA -c unix_socket_permissions=0700 -c max_connections=300 -c fsync=on -c password_encryption=scram-sha-256" \
+      start >/dev/null || { tail -n 20 "$PG_DATA/server.log" >&2; die "PostgreSQL did not start"; }
+    PG_STARTED=1
+  fi
+  setup_roles
+  create_database recoverycomms
+}
+
+# recoverycomms_owner runs the migrations and owns the schemas; recoverycomms_service, a member of the group
+# recoverycomms_app, is what the services log in as: the migrations grant that group the rows' rights only.
+setup_roles() {
+  local admin owner service
+  admin=$(secret postgres) owner=$(secret recoverycomms_owner) service=$(secret recoverycomms_service)
+  psql_admin -v admin="$admin" -v owner="$owner" -v service="$service" >/dev/null <<'SQL'
+SET client_min_messages = warning;
+SELECT 'CREATE ROLE recoverycomms_app NOLOGIN' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'recoverycomms_app') \gexec
+SELECT 'CREATE ROLE recoverycomms_owner LOGIN' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'recoverycomms_owner') \gexec
+SELECT 'CREATE ROLE recoverycomms_service LOGIN' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'recoverycomms_service') \gexec
+ALTER ROLE postgres PASSWORD :'admin';
+ALTER ROLE recoverycomms_owner NOSUPERUSER NOCREATEROLE NOCREATEDB PASSWORD :'owner';
+ALTER ROLE recoverycomms_service NOSUPERUSER NOCREATEROLE NOCREATEDB INHERIT PASSWORD :'service';
+GRANT recoverycomms_app TO recoverycomms_service;
+SQL
+}
+
+# A database owned by recoverycomms_owner. One made by an earlier dev.sh (owned by postgres) is handed over,
+# schemas and everything in them, so its next migrations run as the owner too.
+create_database() {
+  local db=$1
+  psql_admin -c "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1 \
+    || psql_admin -c "CREATE DATABASE $db OWNER recoverycomms_owner"
+  psql_admin -d "$db" >/dev/null <<'SQL'
+DO $$
+DECLARE s text; o record;
+BEGIN
+    EXECUTE format('ALTER DATABASE %I OWNER TO recoverycomms_owner', current_database());
+    FOREACH s IN ARRAY ARRAY['webhooks', 'orchestrator', 'consent'] LOOP
+        CONTINUE WHEN NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = s);
+        EXECUTE format('ALTER SCHEMA %I OWNER TO recoverycomms_owner', s);
+        FOR o IN SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE n.nspname = s AND c.relkind IN ('r', 'p', 'v', 'S') AND pg_get_userbyid(c.relowner) <> 'recoverycomms_owner'
+                   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i'))
+        LOOP
+            EXECUTE format('ALTER %s %I.%I OWNER TO recoverycomms_owner',
+                CASE o.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW' ELSE 'TABLE' END, s, o.relname);
+        END LOOP;
+        FOR o IN SELECT p.oid::regprocedure AS f FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                 WHERE n.nspname = s AND pg_get_userbyid(p.proowner) <> 'recoverycomms_owner'
+        LOOP
+            EXECUTE format('ALTER FUNCTION %s OWNER TO recoverycomms_owner', o.f);
+        END LOOP;
+    END LOOP;
+END $$;
+SQL
+}
+
+# Stops our cluster only (by its data folder), and only if this run started it.
+stop_postgres() {
+  [ "$PG_STARTED" = 1 ] && [ -n "$PG_DATA" ] || return 0
+  as_user "$PG_USER" "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast stop >/dev/null 2>&1 || true
+}
+
+# Note: the node name and the distribution port derive from the AMQP port, so two checkouts on different ports
+# (or a system broker) never share a node; HOME is the data folder, so each node has its own Erlang cookie.
+RMQ_DATA=""
+rmq() {
+  local tool=$1; shift
+  as_user "$RMQ_USER" env RABBITMQ_NODENAME="rc$RMQ_PORT@localhost" RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT="$RMQ_PORT" \
+    RABBITMQ_DIST_PORT=$((RMQ_PORT + 20000)) RABBITMQ_MNESIA_BASE="$RMQ_DATA/mnesia" RABBITMQ_LOG_BASE="$RMQ_DATA/log" \
+    RABBITMQ_PID_FILE="$RMQ_DATA/rabbit.pid" RABBITMQ_ENABLED_PLUGINS_FILE="$RMQ_DATA/enabled_plugins" \
+    RABBITMQ_CONFIG_FILE="$RMQ_DATA/rabbitmq" HOME="$RMQ_DATA" ERL_EPMD_ADDRESS=127.0.0.1 \
+    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS='-kernel inet_dist_use_interface {127,0,0,1}' \
+    "/usr/lib/rabbitmq/bin/$tool" "$@"
+}
+
+RMQ_STARTED=0
+start_rabbitmq() {
+  RMQ_DATA=$(data_dir rabbitmq "$RMQ_USER")
+  as_user "$RMQ_USER" sh -c 'cd "$1" && { [ -f enabled_plugins ] || echo "[]." > enabled_plugins; } && printf "loopback_users.guest = true\nlisteners.tcp.1 = 127.0.0.1:%s\n" "$2" > rabbitmq.conf' \
+    sh "$RMQ_DATA" "$RMQ_PORT"
+  if rmq rabbitmq-diagnostics -q ping >/dev/null 2>&1; then
+    log "RabbitMQ already running (node rc$RMQ_PORT@localhost; left running when this run ends)"
+    return
+  fi
+  log "starting RabbitMQ on 127.0.0.1:$RMQ_PORT (node rc$RMQ_PORT@localhost)"
+  rmq rabbitmq-server -detached >/dev/null 2>&1
+  RMQ_STARTED=1
+  local i
+  for i in $(seq 1 90); do
+    rmq rabbitmqctl -q --timeout 60 await_startup >/dev/null 2>&1 && return 0
+    sleep 1
+  done
+  tail -n 30 "$RMQ_DATA"/log/*.log >&2 || true
+  die "RabbitMQ did not start"
+}
+
+# Stops our node only (by its name and cookie), and only if this run started it.
 stop_rabbitmq() {
-  [ -e "$DEV/rabbitmq/rabbit.pid" ] || return 0
-  su rabbitmq -s /bin/sh -c "env $(rmq_env) /usr/lib/rabbitmq/bin/rabbitmqctl -q stop" >/dev/null 2>&1 || true
+  [ "$RMQ_STARTED" = 1 ] && [ -n "$RMQ_DATA" ] || return 0
+  rmq rabbitmqctl -q stop "$RMQ_DATA/rabbit.pid" >/dev/null 2>&1 || true
+}
+
+pg_connection() { # user database
+  local password
+  password=$(secret "$1")
+  printf 'Host=127.0.0.1;Port=%s;Database=%s;Username=%s;Password=%s' "$PG_PORT" "$2" "$1" "$password"
 }
 
 export_settings() {
-  export ConnectionStrings__Postgres=${ConnectionStrings__Postgres:-"Host=127.0.0.1;Port=$PG_PORT;Database=recoverycomms;Username=postgres;Password=postgres"}
+  if [ -z "${ConnectionStrings__Postgres:-}" ]; then
+    export ConnectionStrings__Postgres; ConnectionStrings__Postgres=$(pg_connection recoverycomms_service recoverycomms)
+    export ConnectionStrings__PostgresMigrations; ConnectionStrings__PostgresMigrations=$(pg_connection recoverycomms_owner recoverycomms)
+  fi
   export RabbitMq__Host=${RabbitMq__Host:-127.0.0.1} RabbitMq__Port=${RabbitMq__Port:-$RMQ_PORT}
   export RabbitMq__Username=${RabbitMq__Username:-guest} RabbitMq__Password=${RabbitMq__Password:-guest}
   export Twilio__PublicBaseUrl=${Twilio__PublicBaseUrl:-http://127.0.0.1:5080}
@@ -153,7 +277,7 @@ cleanup() {
   local pid
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  if [ "$INFRA_STARTED" = 1 ]; then log "stopping RabbitMQ and PostgreSQL"; stop_rabbitmq; stop_postgres; fi
+  if [ "$INFRA_STARTED" = 1 ]; then log "stopping what this run started"; stop_rabbitmq; stop_postgres; fi
 }
 
 cmd_up() {
@@ -197,7 +321,7 @@ EOF
 cmd_test() {
   trap cleanup EXIT
   infra_up
-  export RECOVERYCOMMS_TEST_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Database=postgres;Username=postgres;Password=postgres;Timeout=5"
+  export RECOVERYCOMMS_TEST_POSTGRES; RECOVERYCOMMS_TEST_POSTGRES="$(pg_connection postgres postgres);Timeout=5"
   export RECOVERYCOMMS_TEST_RABBITMQ="amqp://guest:guest@127.0.0.1:$RMQ_PORT/"
   dotnet test "$ROOT/RecoveryComms.sln" "$@"
 }
@@ -207,7 +331,9 @@ cmd_infra() {
   trap 'exit 130' INT TERM
   infra_up
   log "PostgreSQL 127.0.0.1:$PG_PORT and RabbitMQ 127.0.0.1:$RMQ_PORT are up; Ctrl-C stops them"
-  while :; do sleep 3600 & wait $!; done
+  sleep infinity &
+  PIDS+=($!)
+  wait "${PIDS[@]}" || true
 }
 
 cmd_simulate() {
@@ -230,14 +356,22 @@ cmd_bench() {
   esac
   export Twilio__AccountSid=$DEV_ACCOUNT_SID Twilio__AuthToken=$DEV_AUTH_TOKEN Twilio__ApiBaseUrl=http://127.0.0.1:$SANDBOX_PORT
   export Benchmark__BaselineEndpoint=true Logging__LogLevel__Default=Warning
-  export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$PG_PORT;Database=recoverycomms_bench;Username=postgres;Password=postgres;Maximum Pool Size=64"
-  su postgres -s /bin/sh -c "'$PG_BIN/psql' -h 127.0.0.1 -p $PG_PORT -U postgres -qc 'DROP DATABASE IF EXISTS recoverycomms_bench WITH (FORCE)' -c 'CREATE DATABASE recoverycomms_bench'" >/dev/null
+  bench_database
+  export ConnectionStrings__Postgres; ConnectionStrings__Postgres="$(pg_connection recoverycomms_service recoverycomms_bench);Maximum Pool Size=64"
   dotnet build "$ROOT/RecoveryComms.sln" -c Release -v q -nologo >/dev/null
   ( cd "$ROOT/services/RecoveryComms.Webhooks" && exec dotnet bin/Release/net10.0/RecoveryComms.Webhooks.dll --urls http://127.0.0.1:5080 ) &
   PIDS+=($!)
   for _ in $(seq 1 120); do curl -fs http://127.0.0.1:5080/health/ready >/dev/null 2>&1 && break; sleep 0.5; done
   dotnet "$ROOT/tests/RecoveryComms.LoadTest/bin/Release/net10.0/RecoveryComms.LoadTest.dll" \
-    --url http://127.0.0.1:5080 --token "$DEV_AUTH_TOKEN" --rabbit "amqp://guest:guest@127.0.0.1:$RMQ_PORT/" "$@"
+    --url http://127.0.0.1:5080 --token "$DEV_AUTH_TOKEN" --rabbit "amqp://guest:guest@127.0.0.1:$RMQ_PORT/" \
+    --postgres "$(pg_connection recoverycomms_owner recoverycomms_bench)" "$@"
+}
+
+# A fresh benchmark database, owned and migrated like the real one.
+bench_database() {
+  psql_admin -c 'DROP DATABASE IF EXISTS recoverycomms_bench WITH (FORCE)' >/dev/null
+  create_database recoverycomms_bench
+  export ConnectionStrings__PostgresMigrations; ConnectionStrings__PostgresMigrations=$(pg_connection recoverycomms_owner recoverycomms_bench)
 }
 
 # The orchestrator's figures: intake (event → item on the live feed) and timer lag. Orchestrator and consent
@@ -265,8 +399,8 @@ bench_orchestrator() {
 bench_suppression() {
   export Twilio__AccountSid=$DEV_ACCOUNT_SID Twilio__AuthToken=$DEV_AUTH_TOKEN Twilio__ApiBaseUrl=http://127.0.0.1:$SANDBOX_PORT
   export Logging__LogLevel__Default=Warning
-  export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$PG_PORT;Database=recoverycomms_bench;Username=postgres;Password=postgres"
-  su postgres -s /bin/sh -c "'$PG_BIN/psql' -h 127.0.0.1 -p $PG_PORT -U postgres -qc 'DROP DATABASE IF EXISTS recoverycomms_bench WITH (FORCE)' -c 'CREATE DATABASE recoverycomms_bench'" >/dev/null
+  bench_database
+  export ConnectionStrings__Postgres; ConnectionStrings__Postgres=$(pg_connection recoverycomms_service recoverycomms_bench)
   dotnet build "$ROOT/RecoveryComms.sln" -c Release -v q -nologo >/dev/null
   local svc port
   for svc in Orchestrator:5081 Consent:5082; do

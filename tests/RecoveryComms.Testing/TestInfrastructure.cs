@@ -84,6 +84,7 @@ public static class TestInfrastructure
 public sealed class TestDatabase : IAsyncDisposable
 {
     private readonly string _admin;
+    private readonly List<string> _logins = [];
 
     private TestDatabase(string admin, string name, string connectionString)
     {
@@ -111,6 +112,40 @@ public sealed class TestDatabase : IAsyncDisposable
         return new TestDatabase(admin, name, builder.ConnectionString);
     }
 
+    /// <summary>
+    /// A login of its own in the group role <c>recoverycomms_app</c>, as <c>infra/dev.sh</c> runs the services: it
+    /// holds only what the migrations grant. Returns a connection string to this database as that login; the
+    /// login is dropped with the database. Pair it with <c>ConnectionStrings:PostgresMigrations</c> set to
+    /// <see cref="ConnectionString"/>, so the migrations run as the owner.
+    /// </summary>
+    public async Task<string> AppLoginAsync()
+    {
+        var login = "rc_app_" + Guid.NewGuid().ToString("N")[..16];
+        var password = Guid.NewGuid().ToString("N");
+        await using var connection = new NpgsqlConnection(_admin);
+        await connection.OpenAsync();
+        // Note: roles belong to the whole server and other test processes migrate at the same time, so the group
+        // may appear between the check and the CREATE: a duplicate is what we wanted anyway.
+        try
+        {
+            await using var group = new NpgsqlCommand(
+                "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'recoverycomms_app') THEN CREATE ROLE recoverycomms_app NOLOGIN; END IF; END $$",
+                connection);
+            await group.ExecuteNonQueryAsync();
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DuplicateObject or PostgresErrorCodes.UniqueViolation)
+        {
+        }
+
+        await using (var create = new NpgsqlCommand($"CREATE ROLE {login} LOGIN PASSWORD '{password}' IN ROLE recoverycomms_app", connection))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+
+        _logins.Add(login);
+        return new NpgsqlConnectionStringBuilder(ConnectionString) { Username = login, Password = password }.ConnectionString;
+    }
+
     /// <summary>The same database reached through another host and port (a <see cref="TcpToggleProxy"/>).</summary>
     public string Via(int port) =>
         new NpgsqlConnectionStringBuilder(ConnectionString) { Host = "127.0.0.1", Port = port, Timeout = 3 }.ConnectionString;
@@ -122,5 +157,10 @@ public sealed class TestDatabase : IAsyncDisposable
         await connection.OpenAsync();
         await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Name} WITH (FORCE)", connection);
         await drop.ExecuteNonQueryAsync();
+        foreach (var login in _logins)
+        {
+            await using var dropLogin = new NpgsqlCommand($"DROP ROLE IF EXISTS {login}", connection);
+            await dropLogin.ExecuteNonQueryAsync();
+        }
     }
 }
