@@ -380,8 +380,8 @@ bench_orchestrator() {
   local scenario=$1; shift
   export Twilio__AccountSid=$DEV_ACCOUNT_SID Twilio__AuthToken=$DEV_AUTH_TOKEN Twilio__ApiBaseUrl=http://127.0.0.1:$SANDBOX_PORT
   export Logging__LogLevel__Default=Warning
-  export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$PG_PORT;Database=recoverycomms_bench;Username=postgres;Password=postgres"
-  su postgres -s /bin/sh -c "'$PG_BIN/psql' -h 127.0.0.1 -p $PG_PORT -U postgres -qc 'DROP DATABASE IF EXISTS recoverycomms_bench WITH (FORCE)' -c 'CREATE DATABASE recoverycomms_bench'" >/dev/null
+  bench_database
+  export ConnectionStrings__Postgres; ConnectionStrings__Postgres=$(pg_connection recoverycomms_service recoverycomms_bench)
   dotnet build "$ROOT/RecoveryComms.sln" -c Release -v q -nologo >/dev/null
   local svc port
   for svc in Orchestrator:5081 Consent:5082; do
@@ -393,7 +393,8 @@ bench_orchestrator() {
   local pin=()
   command -v taskset >/dev/null 2>&1 && pin=(taskset -c 1)
   "${pin[@]}" dotnet "$ROOT/tests/RecoveryComms.LoadTest/bin/Release/net10.0/RecoveryComms.LoadTest.dll" --scenario "$scenario" \
-    --bootstrap-key "$Auth__BootstrapAdminKey" --rabbit "amqp://guest:guest@127.0.0.1:$RMQ_PORT/" --postgres "$ConnectionStrings__Postgres" "$@"
+    --bootstrap-key "$Auth__BootstrapAdminKey" --rabbit "amqp://guest:guest@127.0.0.1:$RMQ_PORT/" \
+    --postgres "$(pg_connection recoverycomms_owner recoverycomms_bench)" "$@"
 }
 
 bench_suppression() {
