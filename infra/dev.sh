@@ -374,6 +374,17 @@ bench_database() {
   export ConnectionStrings__PostgresMigrations; ConnectionStrings__PostgresMigrations=$(pg_connection recoverycomms_owner recoverycomms_bench)
 }
 
+# The orchestrator and the consent service in Release, each waited for until ready.
+start_bench_services() {
+  local svc port
+  for svc in Orchestrator:5081 Consent:5082; do
+    port=${svc#*:}; svc=${svc%:*}
+    ( cd "$ROOT/services/RecoveryComms.$svc" && exec dotnet "bin/Release/net10.0/RecoveryComms.$svc.dll" --urls "http://127.0.0.1:$port" ) &
+    PIDS+=($!)
+    for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break; sleep 0.5; done
+  done
+}
+
 # The orchestrator's figures: intake (event → item on the live feed) and timer lag. Orchestrator and consent
 # in Release on a fresh bench database, the load tool pinned to one core when taskset is there.
 bench_orchestrator() {
@@ -383,13 +394,7 @@ bench_orchestrator() {
   bench_database
   export ConnectionStrings__Postgres; ConnectionStrings__Postgres=$(pg_connection recoverycomms_service recoverycomms_bench)
   dotnet build "$ROOT/RecoveryComms.sln" -c Release -v q -nologo >/dev/null
-  local svc port
-  for svc in Orchestrator:5081 Consent:5082; do
-    port=${svc#*:}; svc=${svc%:*}
-    ( cd "$ROOT/services/RecoveryComms.$svc" && exec dotnet "bin/Release/net10.0/RecoveryComms.$svc.dll" --urls "http://127.0.0.1:$port" ) &
-    PIDS+=($!)
-    for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break; sleep 0.5; done
-  done
+  start_bench_services
   local pin=()
   command -v taskset >/dev/null 2>&1 && pin=(taskset -c 1)
   "${pin[@]}" dotnet "$ROOT/tests/RecoveryComms.LoadTest/bin/Release/net10.0/RecoveryComms.LoadTest.dll" --scenario "$scenario" \
@@ -403,13 +408,7 @@ bench_suppression() {
   bench_database
   export ConnectionStrings__Postgres; ConnectionStrings__Postgres=$(pg_connection recoverycomms_service recoverycomms_bench)
   dotnet build "$ROOT/RecoveryComms.sln" -c Release -v q -nologo >/dev/null
-  local svc port
-  for svc in Orchestrator:5081 Consent:5082; do
-    port=${svc#*:}; svc=${svc%:*}
-    ( cd "$ROOT/services/RecoveryComms.$svc" && exec dotnet "bin/Release/net10.0/RecoveryComms.$svc.dll" --urls "http://127.0.0.1:$port" ) &
-    PIDS+=($!)
-    for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break; sleep 0.5; done
-  done
+  start_bench_services
   dotnet "$ROOT/tests/RecoveryComms.LoadTest/bin/Release/net10.0/RecoveryComms.LoadTest.dll" --scenario suppression \
     --bootstrap-key "$Auth__BootstrapAdminKey" "$@"
 }

@@ -1,4 +1,5 @@
 using RecoveryComms.Hosting;
+using RecoveryComms.Hosting.Business;
 using RecoveryComms.Hosting.Data;
 using RecoveryComms.Hosting.Messaging;
 using RecoveryComms.Telephony;
@@ -18,7 +19,7 @@ builder.Services.AddValidatedOptions<WebhookOptions>(WebhookOptions.Section);
 builder.Services.AddValidatedOptions<BusinessOptions>(BusinessOptions.Section);
 builder.Services.AddPostgres(builder.Configuration, "webhooks", typeof(WebhookOptions).Assembly);
 builder.Services.AddOutbox("webhooks");
-builder.Services.AddSingleton<BusinessHours>();
+builder.Services.AddSingleton<ShopCalendar>();
 builder.Services.AddSingleton<FrontDoorTwiml>();
 builder.Services.AddSingleton<WebhookRoutes>();
 builder.Services.AddSingleton<WebhookReader>();

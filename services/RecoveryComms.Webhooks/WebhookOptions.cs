@@ -75,27 +75,3 @@ public sealed class WebhookOptions
     [Range(typeof(TimeSpan), "00:00:00.050", "00:00:05")]
     public TimeSpan VoiceSpoolTimeout { get; set; } = TimeSpan.FromMilliseconds(300);
 }
-
-/// <summary>The shop's clock and lines; the <c>Business</c> section of the contract.</summary>
-public sealed class BusinessOptions
-{
-    public const string Section = "Business";
-
-    /// <summary>IANA zone of the shop, e.g. <c>America/Chicago</c>.</summary>
-    [Required]
-    public string TimeZone { get; set; } = "America/Chicago";
-
-    /// <summary>E.164 numbers the shop owns (caller ID for callbacks).</summary>
-    public List<string> ShopLines { get; set; } = [];
-
-    /// <summary>Opening hours per day (<c>Monday</c> → <c>08:00-18:00</c>); a day not listed is closed.</summary>
-    public Dictionary<string, string> OpenHours { get; set; } = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["Monday"] = "08:00-18:00",
-        ["Tuesday"] = "08:00-18:00",
-        ["Wednesday"] = "08:00-18:00",
-        ["Thursday"] = "08:00-18:00",
-        ["Friday"] = "08:00-18:00",
-        ["Saturday"] = "09:00-13:00",
-    };
-}

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using RecoveryComms.Hosting.Business;
 using RecoveryComms.Hosting.Phones;
 using RecoveryComms.Telephony;
 using RecoveryComms.Telephony.Messaging;
@@ -10,7 +11,7 @@ namespace RecoveryComms.Webhooks.FrontDoor;
 /// The TwiML the shop's callers and staff hear. Computed from configuration alone, so the phones ring
 /// whether or not PostgreSQL and RabbitMQ answer.
 /// </summary>
-public sealed class FrontDoorTwiml(IOptions<WebhookOptions> options, IOptions<TwilioOptions> twilio, BusinessHours hours)
+public sealed class FrontDoorTwiml(IOptions<WebhookOptions> options, IOptions<TwilioOptions> twilio, ShopCalendar hours)
 {
     private readonly HashSet<string> _staff = options.Value.StaffNumbers
         .Select(number => Phone.NormalizeOrRaw(number, options.Value.DefaultRegion)).ToHashSet(StringComparer.Ordinal);
