@@ -35,6 +35,8 @@ var seconds = int.Parse(Opt("seconds", "30"), CultureInfo.InvariantCulture);
 var concurrency = int.Parse(Opt("concurrency", "64"), CultureInfo.InvariantCulture);
 var saturationSeconds = int.Parse(Opt("saturation-seconds", "15"), CultureInfo.InvariantCulture);
 var rabbit = new Uri(Opt("rabbit", "amqp://guest:guest@127.0.0.1:5672/"));
+// The baseline endpoint's table, created in the benchmark's database (it is not part of the production schema).
+await BaselineTable.CreateAsync(Opt("postgres", "Host=127.0.0.1;Port=5432;Database=recoverycomms_bench;Username=postgres"));
 
 var sent = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
 var endToEnd = new LongConcurrentHistogram(1, TimeStamp.Seconds(60), 3);

@@ -45,6 +45,18 @@ public sealed class TwilioSignatureTests
     }
 
     [Fact]
+    public void IsValid_FormPostSignedOverTheUrlAlone_IsRefused()
+    {
+        // A signature Twilio made for this URL without parameters (a GET, or a JSON webhook's URL) must not carry
+        // forged form parameters: for a form POST the parameters are part of what is signed.
+        var urlAlone = TwilioSignature.Compute(Token, U, []);
+
+        Assert.True(TwilioSignature.IsValid(Token, U, [], urlAlone));
+        Assert.False(TwilioSignature.IsValid(Token, U, P5, urlAlone));
+        Assert.False(TwilioSignature.IsValid(Token, U + "&bodySHA256=" + new string('0', 64), P5, TwilioSignature.Compute(Token, U + "&bodySHA256=" + new string('0', 64), [])));
+    }
+
+    [Fact]
     public void IsValid_RepeatedKeysInAnyOrder_SortsDistinctValues()
     {
         KeyValuePair<string, string>[] parameters =
