@@ -30,12 +30,22 @@ public sealed class TcpToggleProxy : IAsyncDisposable
         Restore();
     }
 
+    private volatile bool _holding;
+
     public int Port { get; }
 
     public bool IsCut => _listener is null;
 
+    /// <summary>
+    /// Keeps the connections open but swallows what the client sends from now on: to the client, a server that
+    /// stopped mid-stream (what it wrote is "in flight" and never arrives, and no reply comes). <see cref="Cut"/>
+    /// or <see cref="Restore"/> ends it.
+    /// </summary>
+    public void Hold() => _holding = true;
+
     public void Cut()
     {
+        _holding = false;
         var listener = Interlocked.Exchange(ref _listener, null);
         listener?.Stop();
         foreach (var client in _open.Keys)
@@ -48,6 +58,7 @@ public sealed class TcpToggleProxy : IAsyncDisposable
 
     public void Restore()
     {
+        _holding = false;
         if (_listener is not null)
         {
             return;
@@ -88,8 +99,8 @@ public sealed class TcpToggleProxy : IAsyncDisposable
             await outbound.ConnectAsync(_targetHost, _targetPort, _stop.Token);
             inbound.NoDelay = true;
             outbound.NoDelay = true;
-            var a = inbound.GetStream().CopyToAsync(outbound.GetStream(), _stop.Token);
-            var b = outbound.GetStream().CopyToAsync(inbound.GetStream(), _stop.Token);
+            var a = PumpAsync(inbound.GetStream(), outbound.GetStream(), upstream: true);
+            var b = PumpAsync(outbound.GetStream(), inbound.GetStream(), upstream: false);
             await Task.WhenAny(a, b);
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
@@ -102,6 +113,21 @@ public sealed class TcpToggleProxy : IAsyncDisposable
             _open.TryRemove(outbound, out _);
             inbound.Close();
             outbound.Close();
+        }
+    }
+
+    private async Task PumpAsync(Stream from, Stream to, bool upstream)
+    {
+        var buffer = new byte[16 * 1024];
+        int read;
+        while ((read = await from.ReadAsync(buffer, _stop.Token)) > 0)
+        {
+            if (upstream && _holding)
+            {
+                continue;
+            }
+
+            await to.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
         }
     }
 
