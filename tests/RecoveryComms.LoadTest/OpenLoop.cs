@@ -59,4 +59,21 @@ internal static class OpenLoop
     /// <summary>A percentile of a histogram of <see cref="Stopwatch"/> ticks, in milliseconds.</summary>
     public static double Ms(HistogramBase histogram, double percentile) =>
         histogram.TotalCount == 0 ? double.NaN : histogram.GetValueAtPercentile(percentile) * 1000.0 / Stopwatch.Frequency;
+
+    /// <summary>Waits until <paramref name="done"/> holds or <paramref name="timeout"/> passes; true when it held.</summary>
+    public static async Task<bool> UntilAsync(Func<bool> done, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (!done())
+        {
+            if (Stopwatch.GetTimestamp() > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50));
+        }
+
+        return true;
+    }
 }

@@ -67,13 +67,17 @@ internal static class OrchestratorLoad
         var run = $"{Random.Shared.Next(100, 999)}";
         string Phone(int i) => "+1" + run + "55" + (i % 100_000).ToString("D5", CultureInfo.InvariantCulture);
 
-        // Warm-up: JIT, pools, prepared statements, the consent service's resolve path.
+        // Warm-up: JIT, pools, prepared statements, the consent service's resolve path; measured phase once they are on the feed.
         for (var i = 0; i < 200; i++)
         {
-            await bus.Publish(Missed("+1" + run + "44" + i.ToString("D5", CultureInfo.InvariantCulture)));
+            var phone = "+1" + run + "44" + i.ToString("D5", CultureInfo.InvariantCulture);
+            scheduled[phone] = Stopwatch.GetTimestamp();
+            await bus.Publish(Missed(phone));
         }
 
-        await Task.Delay(TimeSpan.FromSeconds(5));
+        await OpenLoop.UntilAsync(() => Interlocked.Read(ref seen) >= 200, TimeSpan.FromSeconds(60));
+        latency.Reset();
+        Interlocked.Exchange(ref seen, 0);
         var total = rate * seconds;
         var t0 = Stopwatch.GetTimestamp();
         var publishes = new List<Task>(total);
@@ -93,11 +97,7 @@ internal static class OrchestratorLoad
 
         await Task.WhenAll(publishes);
         var elapsed = Stopwatch.GetElapsedTime(t0);
-        var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 60;
-        while (Interlocked.Read(ref seen) < total && Stopwatch.GetTimestamp() < deadline)
-        {
-            await Task.Delay(100);
-        }
+        await OpenLoop.UntilAsync(() => Interlocked.Read(ref seen) >= total, TimeSpan.FromSeconds(60));
 
         await stop.CancelAsync();
         await bus.StopAsync();

@@ -41,6 +41,7 @@ await BaselineTable.CreateAsync(Opt("postgres", "Host=127.0.0.1;Port=5432;Databa
 var sent = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
 var endToEnd = new LongConcurrentHistogram(1, TimeStamp.Seconds(60), 3);
 var consumed = 0L;
+var arrived = 0L;
 var bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
 {
     cfg.Host(rabbit);
@@ -51,6 +52,7 @@ var bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
         endpoint.PrefetchCount = 512;
         endpoint.Handler<MissedCallCaptured>(context =>
         {
+            Interlocked.Increment(ref arrived);
             if (sent.TryRemove(context.Message.CallSid, out var start))
             {
                 endToEnd.RecordValue(Math.Max(1, Stopwatch.GetTimestamp() - start));
@@ -90,7 +92,8 @@ HttpRequestMessage Baseline() => new(HttpMethod.Post, "/benchmark/baseline")
 
 // Warm-up: JIT, connection pools, prepared plans.
 await Task.WhenAll(Enumerable.Range(0, 500).Select(async n => (await http.SendAsync(MissedCall(out _))).Dispose()));
-await Task.Delay(1000);
+// The warm-up's events drain before the measured phase starts (at most 30 s).
+await OpenLoop.UntilAsync(() => Interlocked.Read(ref arrived) >= 500, TimeSpan.FromSeconds(30));
 sent.Clear();
 endToEnd.Reset();
 consumed = 0;
@@ -104,11 +107,7 @@ var run = await OpenLoop.RunAsync(http, rate, total, (_, scheduled) =>
     return request;
 });
 var (latency, errors, elapsed) = (run.Latency, run.Errors, run.Elapsed);
-var drainDeadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 30;
-while (Interlocked.Read(ref consumed) < total - errors && Stopwatch.GetTimestamp() < drainDeadline)
-{
-    await Task.Delay(100);
-}
+await OpenLoop.UntilAsync(() => Interlocked.Read(ref consumed) >= total - errors, TimeSpan.FromSeconds(30));
 
 // Phases 2 and 3: saturation.
 async Task<(double PerSecond, double P99)> SaturateAsync(Func<HttpRequestMessage> next)
