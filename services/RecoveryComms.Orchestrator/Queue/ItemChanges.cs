@@ -57,14 +57,12 @@ public sealed class ItemChanges(CrmWebhooks crm, TimeProvider time)
         ArgumentNullException.ThrowIfNull(item);
         if (item.ClockStartsAt > Now)
         {
-            await TimerStore.ArmAsync(c, tx, TimerKinds.ClockStart, item.Id, Utc(item.ClockStartsAt), ct);
+            await TimerStore.ArmAsync(c, tx, TimerKinds.ClockStart, item.Id, ItemQueries.Utc(item.ClockStartsAt), ct);
         }
 
-        await TimerStore.ArmAsync(c, tx, TimerKinds.FirstAttemptDue, item.Id, Utc(item.FirstAttemptDueAt), ct);
-        await TimerStore.ArmAsync(c, tx, TimerKinds.SlaDue, item.Id, Utc(item.SlaDueAt), ct);
+        await TimerStore.ArmAsync(c, tx, TimerKinds.FirstAttemptDue, item.Id, ItemQueries.Utc(item.FirstAttemptDueAt), ct);
+        await TimerStore.ArmAsync(c, tx, TimerKinds.SlaDue, item.Id, ItemQueries.Utc(item.SlaDueAt), ct);
     }
-
-    private static DateTimeOffset Utc(DateTime at) => new(DateTime.SpecifyKind(at, DateTimeKind.Utc));
 
     /// <summary>The CRM's copy: the item as the API shows it after the change, in the same transaction.</summary>
     private async Task PublishAsync(NpgsqlConnection c, NpgsqlTransaction tx, RecoveryItem item, string kind, CancellationToken ct)
