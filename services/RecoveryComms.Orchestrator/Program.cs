@@ -6,6 +6,7 @@ using RecoveryComms.Hosting.Messaging;
 using RecoveryComms.Orchestrator;
 using RecoveryComms.Orchestrator.Alerts;
 using RecoveryComms.Orchestrator.Attempts;
+using RecoveryComms.Orchestrator.Console;
 using RecoveryComms.Orchestrator.Integrations;
 using RecoveryComms.Orchestrator.Owners;
 using RecoveryComms.Orchestrator.Queue;
@@ -70,6 +71,7 @@ builder.Services.AddRecoveryCommsBus(builder.Configuration.RabbitMq(), "orchestr
 });
 
 var app = builder.Build();
+app.UseConsoleAssets();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapServiceDefaults();

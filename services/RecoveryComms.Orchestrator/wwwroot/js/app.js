@@ -1,0 +1,1 @@
+// The console's entry point (see docs/console.md).
