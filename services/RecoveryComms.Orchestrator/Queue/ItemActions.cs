@@ -73,6 +73,25 @@ public sealed class ItemActions(
         }, null, ct);
     }
 
+    /// <summary>A manager escalates an open item by hand (from the end-of-day list): it joins the Escalated view at once.</summary>
+    public Task<ActionResult<Guid>> EscalateAsync(Guid id, Actor manager, CancellationToken ct) => ChangeAsync(id, manager, item =>
+    {
+        if (!item.IsOpen)
+        {
+            return (new Refusal(409, "item-completed", "The item is completed."), null, null);
+        }
+
+        if (item.Status == ItemStatuses.Escalated)
+        {
+            return (new Refusal(409, "already-escalated", "The item is escalated already."), null, null);
+        }
+
+        item.Status = ItemStatuses.Escalated;
+        item.EscalatedAt = changes.Now;
+        item.EodFlaggedAt = null;
+        return (null, TimelineKinds.Escalated, $"{manager.Name} escalated it.");
+    }, null, ct);
+
     public Task<ActionResult<Guid>> LimboAsync(Guid id, LimboRequest request, Actor actor, bool isManager, CancellationToken ct) => ChangeAsync(id, actor, item =>
     {
         if (!item.IsOpen)

@@ -13,7 +13,8 @@ public sealed record ItemView(
     bool CannotCallBack, bool ShortAbandon, string? ShopLine, DateTimeOffset ClockStartsAt, DateTimeOffset? DueAt,
     DateTimeOffset? FirstAttemptAt, DateTimeOffset? BackupTriggeredAt, DateTimeOffset? EscalatedAt, DateTimeOffset? CustomerRepliedAt,
     DateTimeOffset? NextCheckAt, bool HasRecording, string? Outcome, string? Reason, string? Note, DateTimeOffset? RescheduleAt,
-    DateTimeOffset? DisposedAt, string? OriginalJobNumber, string? TechName, string? JobType, string? Details, int Version, DateTimeOffset UpdatedAt);
+    DateTimeOffset? DisposedAt, string? OriginalJobNumber, string? TechName, string? JobType, string? Details, int Version, DateTimeOffset UpdatedAt,
+    int Priority, DateTimeOffset SortAt);
 
 public sealed record AttemptView(
     Guid Id, Guid CsrId, string CsrName, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, string Result, bool Counts,
@@ -143,7 +144,7 @@ public sealed class ItemQueries(NpgsqlDataSource dataSource, TimeProvider time)
         r.Attempts, r.SmsSent, r.VoicemailLeft, r.Transcript, r.AfterHours, r.CannotCallBack, r.ShortAbandon, r.ShopLine, Utc(r.ClockStartsAt),
         Utc(r.DueAt), Utc(r.FirstAttemptAt), Utc(r.BackupTriggeredAt), Utc(r.EscalatedAt), Utc(r.CustomerRepliedAt), Utc(r.NextCheckAt),
         r.RecordingSid is not null, r.Outcome, r.Reason, r.Note, Utc(r.RescheduleAt), Utc(r.DisposedAt), r.OriginalJobNumber, r.TechName, r.JobType,
-        r.Details, r.Version, Utc(r.UpdatedAt));
+        r.Details, r.Version, Utc(r.UpdatedAt), r.Priority, Utc(r.SortAt));
 
     private sealed class Row
     {
@@ -188,6 +189,8 @@ public sealed class ItemQueries(NpgsqlDataSource dataSource, TimeProvider time)
         public string? Details { get; init; }
         public int Version { get; init; }
         public DateTime UpdatedAt { get; init; }
+        public int Priority { get; init; }
+        public DateTime SortAt { get; init; }
     }
 
     private sealed class AttemptRow

@@ -36,6 +36,8 @@ public static class QueueEndpoints
             await ItemAsync(await actions.DisposeAsync(id, request, Me(user), ItemActions.IsManager(user), ct), queries, ct)).RequireAuthorization(Policies.CsrOrAbove);
         items.MapPost("/{id:guid}/reassign", async (Guid id, ReassignRequest request, ItemActions actions, ItemQueries queries, ClaimsPrincipal user, CancellationToken ct) =>
             await ItemAsync(await actions.ReassignAsync(id, request, Me(user), ct), queries, ct)).RequireAuthorization(Policies.ManagerOrAdmin);
+        items.MapPost("/{id:guid}/escalate", async (Guid id, ItemActions actions, ItemQueries queries, ClaimsPrincipal user, CancellationToken ct) =>
+            await ItemAsync(await actions.EscalateAsync(id, Me(user), ct), queries, ct)).RequireAuthorization(Policies.ManagerOrAdmin);
         items.MapPost("/{id:guid}/limbo", async (Guid id, LimboRequest request, ItemActions actions, ItemQueries queries, ClaimsPrincipal user, CancellationToken ct) =>
             await ItemAsync(await actions.LimboAsync(id, request, Me(user), ItemActions.IsManager(user), ct), queries, ct)).RequireAuthorization(Policies.CsrOrAbove);
 

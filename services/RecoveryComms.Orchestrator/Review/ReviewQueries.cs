@@ -6,7 +6,14 @@ using RecoveryComms.Orchestrator.Queue;
 
 namespace RecoveryComms.Orchestrator.Review;
 
-public sealed record Figure(string Name, double? Value, string Unit, double? Target, double? Stretch, string Direction, bool? MeetsTarget, long Basis, string Definition);
+/// <summary>One scorecard figure over the period, with its value on each shop-local day of the period (<see cref="Trend"/>).</summary>
+public sealed record Figure(string Name, double? Value, string Unit, double? Target, double? Stretch, string Direction, bool? MeetsTarget, long Basis, string Definition)
+{
+    public IReadOnlyList<DayValue> Trend { get; init; } = [];
+}
+
+/// <summary>A figure's value on one shop-local day; null when the day had nothing to measure.</summary>
+public sealed record DayValue(string Date, double? Value, long Basis);
 
 public sealed record CountBy(string Key, long Count);
 
@@ -67,33 +74,8 @@ public sealed class ReviewQueries(NpgsqlDataSource dataSource, ShopCalendar cale
             FROM orchestrator.recovery_items WHERE created_at >= @From AND created_at < @To
             """, new { From = from, To = to }, cancellationToken: ct))).AsList();
         var counted = rows.Where(r => !r.ShortAbandon).ToList();
-        var calls = counted.Where(r => ItemTypes.Calls.Contains(r.Type) && r.Phone is not null).ToList();
-
-        var minutes = calls.Where(r => r.FirstAttemptAt is not null).Select(r => Math.Max(0, (r.FirstAttemptAt!.Value - r.ClockStartsAt).TotalMinutes)).ToList();
-        var closed = counted.Where(r => r.Outcome is not null).ToList();
-        var completedLoops = closed.Count(r => r.Attempts >= 2 || LoopEnders.Contains(r.Outcome) || r.CustomerRepliedAt is not null);
-        var reachable = counted.Where(r => r.Phone is not null && r.Outcome != Outcomes.WrongNumber).ToList();
-        var bookings = reachable.Count(r => Outcomes.Bookings.Contains(r.Outcome ?? ""));
-        var afterHours = calls.Where(r => r.AfterHours).ToList();
-        var afterHoursOnTime = afterHours.Count(r => r.FirstAttemptAt is { } at && at <= r.FirstAttemptDueAt);
-        var texted = counted.Where(r => r.SmsSent).ToList();
-        var optedOut = texted.Count(r => r.Outcome == Outcomes.OptedOut);
-
-        var median = Median(minutes);
-        var optOutRate = Rate(optedOut, texted.Count);
-        var figures = new List<Figure>
-        {
-            new("timeToFirstAttempt", median, "minutes", 10, 5, "at-most", median is null ? null : median <= 10, minutes.Count,
-                "Median minutes from the start of an item's clock (the next opening, for after-hours calls) to its first call attempt; calls with a number only."),
-            Percent("twoAttemptCompletion", completedLoops, closed.Count, 80, null,
-                "Closed items whose loop was finished: two attempts, or ended early by a booking, reschedule, reply, STOP or wrong number."),
-            Percent("recoveryRate", bookings, reachable.Count, null, null,
-                "Bookings (booked-job, booked-estimate) by disposition out of reachable numbers (not withheld, not wrong numbers); texts sent never count."),
-            Percent("afterHoursFirstAttemptOnTime", afterHoursOnTime, afterHours.Count, 90, null,
-                "After-hours calls whose first attempt came by Recovery:AfterHoursFirstAttemptBy on the morning they started."),
-            new("smsOptOutRate", optOutRate, "percent", 3, null, "at-most", optOutRate is null ? null : optOutRate <= 3, texted.Count,
-                "Items whose loop SMS was followed by STOP, out of items that were texted."),
-        };
+        var figures = Figures(counted);
+        var optOutRate = figures.Single(f => f.Name == "smsOptOutRate").Value;
 
         var ids = rows.Select(r => r.Id).ToArray();
         var events = (await c.QueryAsync<(string Kind, long N)>(new CommandDefinition(
@@ -123,8 +105,21 @@ public sealed class ReviewQueries(NpgsqlDataSource dataSource, ShopCalendar cale
                     g.LongCount(r => Outcomes.Bookings.Contains(r.Outcome ?? "")), Median(dayMinutes), dayMinutes.LongCount(m => m <= 10));
             }).ToList();
 
+        // Each figure day by day over the whole period (days without items included), for the console's small charts.
+        var byDay = counted.ToLookup(r => Instant.FromDateTimeUtc(DateTime.SpecifyKind(r.CreatedAt, DateTimeKind.Utc)).InZone(zone).Date);
+        var trend = new List<(string Date, List<Figure> Figures)>();
+        for (var day = calendar.Local(from).Date; calendar.At(day, LocalTime.Midnight) < to && trend.Count < MaxTrendDays; day = day.PlusDays(1))
+        {
+            trend.Add((day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), Figures(byDay[day].ToList())));
+        }
+
+        figures = figures.Select(f => f with
+        {
+            Trend = trend.Select(d => d.Figures.Single(x => x.Name == f.Name)).Zip(trend, (x, d) => new DayValue(d.Date, x.Value, x.Basis)).ToList(),
+        }).ToList();
+
         return new Scorecard(from, to, figures,
-            closed.Where(r => r.Reason is not null).GroupBy(r => r.Reason!).Select(g => new CountBy(g.Key, g.LongCount())).OrderByDescending(x => x.Count).ThenBy(x => x.Key).Take(10).ToList(),
+            counted.Where(r => r.Outcome is not null && r.Reason is not null).GroupBy(r => r.Reason!).Select(g => new CountBy(g.Key, g.LongCount())).OrderByDescending(x => x.Count).ThenBy(x => x.Key).Take(10).ToList(),
             events.GetValueOrDefault("backup-triggered"), events.GetValueOrDefault("end-of-day-unassigned"),
             counted.LongCount(r => r.Occurrences > 1), rescues,
             counted.Where(r => r.Type == ItemTypes.Warranty).GroupBy(r => r.TechName ?? "(unknown)").Select(g => new CountBy(g.Key, g.LongCount())).OrderByDescending(x => x.Count).ToList(),
@@ -181,6 +176,39 @@ public sealed class ReviewQueries(NpgsqlDataSource dataSource, ShopCalendar cale
 
         var limbo = await c.ExecuteScalarAsync<long>(new CommandDefinition("SELECT count(*) FROM orchestrator.recovery_items WHERE status = 'limbo'", cancellationToken: ct));
         return new EndOfDayReview(items, items.LongCount(i => i.PrimaryOwner is null), limbo);
+    }
+
+    /// <summary>The longest trend a scorecard draws (a quarter); longer periods still get their totals.</summary>
+    private const int MaxTrendDays = 92;
+
+    private static List<Figure> Figures(List<Row> counted)
+    {
+        var calls = counted.Where(r => ItemTypes.Calls.Contains(r.Type) && r.Phone is not null).ToList();
+        var minutes = calls.Where(r => r.FirstAttemptAt is not null).Select(r => Math.Max(0, (r.FirstAttemptAt!.Value - r.ClockStartsAt).TotalMinutes)).ToList();
+        var closed = counted.Where(r => r.Outcome is not null).ToList();
+        var completedLoops = closed.Count(r => r.Attempts >= 2 || LoopEnders.Contains(r.Outcome) || r.CustomerRepliedAt is not null);
+        var reachable = counted.Where(r => r.Phone is not null && r.Outcome != Outcomes.WrongNumber).ToList();
+        var bookings = reachable.Count(r => Outcomes.Bookings.Contains(r.Outcome ?? ""));
+        var afterHours = calls.Where(r => r.AfterHours).ToList();
+        var afterHoursOnTime = afterHours.Count(r => r.FirstAttemptAt is { } at && at <= r.FirstAttemptDueAt);
+        var texted = counted.Where(r => r.SmsSent).ToList();
+        var optedOut = texted.Count(r => r.Outcome == Outcomes.OptedOut);
+
+        var median = Median(minutes);
+        var optOutRate = Rate(optedOut, texted.Count);
+        return new List<Figure>
+        {
+            new("timeToFirstAttempt", median, "minutes", 10, 5, "at-most", median is null ? null : median <= 10, minutes.Count,
+                "Median minutes from the start of an item's clock (the next opening, for after-hours calls) to its first call attempt; calls with a number only."),
+            Percent("twoAttemptCompletion", completedLoops, closed.Count, 80, null,
+                "Closed items whose loop was finished: two attempts, or ended early by a booking, reschedule, reply, STOP or wrong number."),
+            Percent("recoveryRate", bookings, reachable.Count, null, null,
+                "Bookings (booked-job, booked-estimate) by disposition out of reachable numbers (not withheld, not wrong numbers); texts sent never count."),
+            Percent("afterHoursFirstAttemptOnTime", afterHoursOnTime, afterHours.Count, 90, null,
+                "After-hours calls whose first attempt came by Recovery:AfterHoursFirstAttemptBy on the morning they started."),
+            new("smsOptOutRate", optOutRate, "percent", 3, null, "at-most", optOutRate is null ? null : optOutRate <= 3, texted.Count,
+                "Items whose loop SMS was followed by STOP, out of items that were texted."),
+        };
     }
 
     private static double? Median(List<double> values)

@@ -13,6 +13,9 @@ public sealed record CreatedUser(Guid Id, string Name, string Role, string? Phon
 
 public sealed record NewKey(Guid KeyId, string ApiKey);
 
+/// <summary>Someone who can own recovery items: what a manager picks from when reassigning (no phone, no keys).</summary>
+public sealed record StaffMember(Guid Id, string Name, string Role);
+
 public static class UserEndpoints
 {
     public static IEndpointRouteBuilder MapUserEndpoints(this IEndpointRouteBuilder endpoints)
@@ -22,6 +25,7 @@ public static class UserEndpoints
         users.MapGet("/", ListAsync).RequireAuthorization(Policies.Admin);
         users.MapPost("/{id:guid}/keys", RotateAsync).RequireAuthorization(Policies.Admin);
         users.MapDelete("/{id:guid}/keys/{keyId:guid}", RevokeAsync).RequireAuthorization(Policies.Admin);
+        endpoints.MapGet("/api/staff", StaffAsync).RequireAuthorization(Policies.ManagerOrAdmin);
         return endpoints;
     }
 
@@ -65,6 +69,13 @@ public static class UserEndpoints
 
     private static async Task<Ok<UserView[]>> ListAsync(UserStore store, CancellationToken ct) =>
         TypedResults.Ok((await store.ListAsync(ct)).Select(u => new UserView(u.Id, u.Name, u.Role, u.Phone)).ToArray());
+
+    private static async Task<Ok<StaffMember[]>> StaffAsync(UserStore store, CancellationToken ct) =>
+        TypedResults.Ok((await store.ListAsync(ct))
+            .Where(u => u.Role is Roles.Csr or Roles.Manager)
+            .OrderBy(u => u.Name, StringComparer.OrdinalIgnoreCase)
+            .Select(u => new StaffMember(u.Id, u.Name, u.Role))
+            .ToArray());
 
     /// <summary>Issues a new key and revokes the user's earlier keys.</summary>
     private static async Task<Results<Created<NewKey>, NotFound>> RotateAsync(Guid id, UserStore store, CancellationToken ct) =>
