@@ -26,8 +26,9 @@ let current = null;
 function createContext(me) {
   const itemListeners = new Set();
   const openListeners = new Set();
-  const statusElement = h("span", { class: "stream-state", role: "status", title: "Live updates" }, "Connecting…");
-  const stop = ["csr", "manager", "admin"].includes(me.role)
+  const live = ["csr", "manager", "admin"].includes(me.role);
+  const statusElement = h("span", { class: "stream-state", role: "status", title: "Live updates", hidden: !live }, "Connecting…");
+  const stop = live
     ? openStream({
       onEvent(event, data) {
         if (event === "item") { for (const listener of itemListeners) { listener(data); } }

@@ -154,13 +154,19 @@ export function render(container, context, id, view) {
   let smsRefresh = null;
   async function paintSms(item) {
     smsRefresh = null;
+    // The customer texted STOP: the loop ended there, and the reason replaces any way to text them.
+    const stopped = item.outcome === "opted-out"
+      ? h("div", { class: "suppressed", role: "note" }, h("strong", {}, "Texting is not allowed"),
+        h("ul", {}, h("li", { dataset: { reason: "opted-out" } }, suppressionLabel("opted-out"))))
+      : null;
     if (item.smsSent) {
       const sent = detail.sms.find((message) => !["refused", "failed"].includes(message.status)) || detail.sms[0];
       fill(sms, h("h3", {}, "Text message"), h("p", {}, "The loop's one SMS has been sent."),
         sent ? h("blockquote", { class: "sms-body" }, sent.body) : null,
-        sent ? h("p", { class: "meta" }, `Status: ${sent.delivery || sent.status}`) : null);
+        sent ? h("p", { class: "meta" }, `Status: ${sent.delivery || sent.status}`) : null, stopped);
       return;
     }
+    if (stopped) { fill(sms, h("h3", {}, "Text message"), stopped); return; }
     if (item.status === "completed" || !item.phone) { fill(sms); return; }
     const windowA = h("input", { type: "text", maxlength: 40, autocomplete: "off" });
     const windowB = h("input", { type: "text", maxlength: 40, autocomplete: "off" });
