@@ -7,9 +7,11 @@ using RecoveryComms.Orchestrator;
 using RecoveryComms.Orchestrator.Alerts;
 using RecoveryComms.Orchestrator.Attempts;
 using RecoveryComms.Orchestrator.Console;
+using RecoveryComms.Orchestrator.ConsentProxy;
 using RecoveryComms.Orchestrator.Integrations;
 using RecoveryComms.Orchestrator.Owners;
 using RecoveryComms.Orchestrator.Queue;
+using RecoveryComms.Orchestrator.Recordings;
 using RecoveryComms.Orchestrator.Review;
 using RecoveryComms.Orchestrator.Timers;
 using RecoveryComms.Orchestrator.Users;
@@ -56,6 +58,7 @@ builder.Services.AddHostedService(provider => provider.GetRequiredService<TimerW
 builder.Services.AddHostedService<ShopTimerSeeder>();
 
 builder.Services.AddCrmWebhooks(builder.Configuration);
+builder.Services.AddConsentForwarding();
 builder.Services.AddRecoveryCommsOpenApi("RecoveryComms Orchestrator");
 builder.Services.AddRecoveryCommsBus(builder.Configuration.RabbitMq(), "orchestrator", bus =>
 {
@@ -83,6 +86,8 @@ app.MapQueueEndpoints();
 app.MapStreamEndpoints();
 app.MapRotationEndpoints();
 app.MapReviewEndpoints();
+app.MapRecordingEndpoints();
+app.MapConsentForwarding();
 app.Run();
 
 namespace RecoveryComms.Orchestrator

@@ -243,6 +243,83 @@ public sealed class TwilioRestClientTests : IDisposable
         Assert.Single(_twilio.Requests("Messages.json"));
     }
 
+    private const string RecordingSid = "RE0123456789abcdef0123456789abcdef";
+
+    [Fact]
+    public async Task OpenRecordingAsync_BuildsTheMediaUrlFromTheSid_AndStreamsTheMp3()
+    {
+        using var audio = await Client.OpenRecordingAsync(RecordingSid, CancellationToken.None);
+
+        Assert.NotNull(audio);
+        Assert.Equal("audio/mpeg", audio.ContentType);
+        // Note: WireMock answers in chunks, so no length is known here; Twilio sends a Content-Length, which is passed on.
+        using var copy = new MemoryStream();
+        await audio.Content.CopyToAsync(copy);
+        Assert.Equal(SilentMp3.Create(), copy.ToArray());
+        var request = Assert.Single(_twilio.Requests(".mp3")).RequestMessage;
+        Assert.Equal(("GET", $"/2010-04-01/Accounts/{AccountSid}/Recordings/{RecordingSid}.mp3"), (request.Method, request.Path));
+        var expectedAuth = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{AccountSid}:secret-token"));
+        Assert.Equal(expectedAuth, request.Headers!["Authorization"].Single());
+    }
+
+    [Fact]
+    public async Task OpenRecordingAsync_NoSuchRecording_ReturnsNullWithoutRetry()
+    {
+        _twilio.ForgetRecording(RecordingSid);
+
+        var audio = await Client.OpenRecordingAsync(RecordingSid, CancellationToken.None);
+
+        Assert.Null(audio);
+        Assert.Single(_twilio.Requests(".mp3"));
+    }
+
+    [Fact]
+    public async Task OpenRecordingAsync_TooManyRequestsThenServerError_IsRetried()
+    {
+        _twilio.FailRecordingsNext(1, HttpStatusCode.TooManyRequests);
+        _twilio.Server.Given(WireMock.RequestBuilders.Request.Create().WithPath($"/2010-04-01/Accounts/*/Recordings/{RecordingSid}.mp3").UsingGet())
+            .AtPriority(2).InScenario("recording-503").WillSetStateTo("answered")
+            .RespondWith(WireMock.ResponseBuilders.Response.Create().WithStatusCode(503).WithBody("{\"status\": 503, \"message\": \"Service Unavailable\"}"));
+
+        using var audio = await Client.OpenRecordingAsync(RecordingSid, CancellationToken.None);
+
+        Assert.NotNull(audio);
+        Assert.Equal(3, _twilio.Requests(".mp3").Count);
+    }
+
+    [Fact]
+    public async Task OpenRecordingAsync_ServerErrorEveryTime_ThrowsTypedErrorAfterTheRetries()
+    {
+        _twilio.FailRecordingsNext(10, HttpStatusCode.ServiceUnavailable);
+
+        var error = await Assert.ThrowsAsync<TwilioApiException>(() => Client.OpenRecordingAsync(RecordingSid, CancellationToken.None));
+
+        Assert.Equal(503, error.HttpStatus);
+        Assert.Equal(4, _twilio.Requests(".mp3").Count);
+    }
+
+    [Theory]
+    [InlineData("RE0123456789ABCDEF0123456789ABCDEF")]
+    [InlineData("RE0123456789abcdef0123456789abcde")]
+    [InlineData("CA0123456789abcdef0123456789abcdef")]
+    [InlineData("RE0123456789abcdef0123456789abcdef/../../Calls")]
+    [InlineData("https://evil.example/RE0123456789abcdef0123456789abcdef")]
+    public async Task OpenRecordingAsync_NotARecordingSid_IsRejectedBeforeAnyRequest(string sid)
+    {
+        await Assert.ThrowsAsync<ArgumentException>(() => Client.OpenRecordingAsync(sid, CancellationToken.None));
+
+        Assert.Empty(_twilio.Server.LogEntries);
+    }
+
+    [Fact]
+    public void SilentMp3_IsWholeMpeg2LayerIIIFrames()
+    {
+        var audio = SilentMp3.Create();
+
+        Assert.Equal(0, audio.Length % SilentMp3.FrameBytes);
+        Assert.All(audio.Chunk(SilentMp3.FrameBytes), frame => Assert.Equal(new byte[] { 0xFF, 0xF3, 0x18, 0xC0 }, frame[..4]));
+    }
+
     private async Task AcceptAsync(string to, string body, DateTimeOffset at)
     {
         _twilio.Clock = () => at;

@@ -47,11 +47,13 @@ public static class OpenApiRoutes
         return routes;
     }
 
-    /// <summary><c>/api/x/{id:guid}/</c> → <c>/api/x/{id}</c>.</summary>
+    /// <summary><c>/api/x/{id:guid}/</c> → <c>/api/x/{id}</c>; a catch-all <c>{**rest}</c> → <c>{rest}</c>.</summary>
     public static string Normalize(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var segments = path.Trim('/').Split('/').Select(s => s.StartsWith('{') && s.Contains(':', StringComparison.Ordinal) ? s[..s.IndexOf(':', StringComparison.Ordinal)] + "}" : s);
+        var segments = path.Trim('/').Split('/')
+            .Select(s => s.StartsWith('{') ? "{" + s.TrimStart('{', '*') : s)
+            .Select(s => s.StartsWith('{') && s.Contains(':', StringComparison.Ordinal) ? s[..s.IndexOf(':', StringComparison.Ordinal)] + "}" : s);
         return "/" + string.Join('/', segments);
     }
 }

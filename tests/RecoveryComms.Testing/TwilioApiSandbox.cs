@@ -19,11 +19,13 @@ public sealed record SandboxMessage(string Sid, string To, string From, string B
 /// Twilio's error JSON), keeps every message it accepted so <c>GET Messages.json</c> lists them (filtered by
 /// <c>To</c> and <c>DateSent&gt;=</c>, newest first, in pages), and records every request, so tests and the
 /// offline dev stack see what was sent. It can also accept a message and then lose the answer, the case that
-/// makes a retried create a second text.
+/// makes a retried create a second text. Any recording SID's <c>.mp3</c> answers a second of silence
+/// (<see cref="SilentMp3"/>) unless a test said the recording is missing.
 /// </summary>
 public sealed class TwilioApiSandbox : IDisposable
 {
     private const string MessagesPath = "/2010-04-01/Accounts/*/Messages.json";
+    private const string RecordingsPath = "/2010-04-01/Accounts/*/Recordings/*";
     private readonly ConcurrentQueue<SandboxMessage> _messages = new();
     private int _sequence;
 
@@ -62,6 +64,29 @@ public sealed class TwilioApiSandbox : IDisposable
         Server.Given(Request.Create().WithPath(MessagesPath).UsingGet())
             .AtPriority(100)
             .RespondWith(Response.Create().WithCallback(List));
+        Server.Given(Request.Create().WithPath(new WireMock.Matchers.RegexMatcher("^/2010-04-01/Accounts/AC[0-9a-f]{32}/Recordings/RE[0-9a-f]{32}\\.mp3$")).UsingGet())
+            .AtPriority(100)
+            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "audio/mpeg").WithBody(SilentMp3.Create()));
+    }
+
+    /// <summary>From now on (until <see cref="Reset"/>), Twilio has no recording <paramref name="recordingSid"/> (404, Twilio's error JSON).</summary>
+    public void ForgetRecording(string recordingSid) =>
+        Server.Given(Request.Create().WithPath($"/2010-04-01/Accounts/*/Recordings/{recordingSid}.mp3").UsingGet())
+            .AtPriority(50)
+            .RespondWith(Response.Create().WithStatusCode(404).WithHeader("Content-Type", "application/json")
+                .WithBody("{\"code\": 20404, \"message\": \"The requested resource was not found\", \"more_info\": \"https://www.twilio.com/docs/errors/20404\", \"status\": 404}"));
+
+    /// <summary>The next <paramref name="times"/> recording fetches answer <paramref name="status"/> with Twilio's error JSON.</summary>
+    public void FailRecordingsNext(int times, HttpStatusCode status)
+    {
+        var scenario = $"recordings-{Guid.NewGuid():N}";
+        for (var i = 0; i < times; i++)
+        {
+            var given = Server.Given(Request.Create().WithPath(RecordingsPath).UsingGet()).AtPriority(1).InScenario(scenario);
+            given = i == 0 ? given.WillSetStateTo($"{i + 1}") : given.WhenStateIs($"{i}").WillSetStateTo($"{i + 1}");
+            given.RespondWith(Response.Create().WithStatusCode(status).WithHeader("Content-Type", "application/json")
+                .WithBody($"{{\"status\": {(int)status}, \"message\": \"Service Unavailable\"}}"));
+        }
     }
 
     /// <summary>The next <paramref name="times"/> creates on <paramref name="resource"/> answer with Twilio's error JSON (nothing is accepted).</summary>

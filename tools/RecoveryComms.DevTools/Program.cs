@@ -1,7 +1,7 @@
 using RecoveryComms.DevTools;
 
 // Developer tools for the offline stack started by ./infra/dev.sh up:
-//   sandbox --port 5090                              Twilio's Calls and Messages API, served locally (WireMock.Net)
+//   sandbox --port 5090                              Twilio's Calls, Messages and recording media API, served locally (WireMock.Net)
 //   simulate missed-call|voicemail|abandoned --from +15551234567
 //   simulate sms --from +15551234567 --body STOP     correctly signed webhooks to the running webhooks service
 return args switch

@@ -3,7 +3,7 @@ using RecoveryComms.Testing;
 
 namespace RecoveryComms.DevTools;
 
-/// <summary>Serves Twilio's Calls and Messages endpoints on loopback and prints what the system sent.</summary>
+/// <summary>Serves Twilio's Calls, Messages and recording media endpoints on loopback and prints what the system sent.</summary>
 internal static class Sandbox
 {
     public static async Task<int> RunAsync(Options options)
@@ -19,7 +19,7 @@ internal static class Sandbox
                 Console.WriteLine($"[twilio-sandbox] {entry.RequestMessage.Method} {entry.RequestMessage.Path} → {entry.ResponseMessage.StatusCode}{what}");
             }
         };
-        Console.WriteLine($"[twilio-sandbox] Twilio's REST API (Calls, Messages) at {sandbox.BaseUrl}");
+        Console.WriteLine($"[twilio-sandbox] Twilio's REST API (Calls, Messages, Recordings/RE….mp3: a second of silence) at {sandbox.BaseUrl}");
         var stop = new TaskCompletionSource();
         Console.CancelKeyPress += (_, e) =>
         {

@@ -220,6 +220,7 @@ public static class ApiKeyAuthenticationExtensions
             .AddPolicy(Policies.ComplianceOnly, p => p.RequireRole(Roles.Compliance).AddRequirements(fresh))
             .AddPolicy(Policies.ComplianceOrAdmin, p => p.RequireRole(Roles.Compliance, Roles.Admin).AddRequirements(fresh))
             .AddPolicy(Policies.ComplianceOrManager, p => p.RequireRole(Roles.Compliance, Roles.Manager).AddRequirements(fresh))
+            .AddPolicy(Policies.ConsentStaff, p => p.RequireRole(Roles.Compliance, Roles.Manager, Roles.Admin).AddRequirements(fresh))
             .AddPolicy(Policies.AccountWriter, p => p.RequireRole(Roles.Admin, Roles.Integration).AddRequirements(fresh))
             .AddPolicy(Policies.CallbackWriter, p => p.RequireRole(Roles.Csr, Roles.Manager, Roles.Admin, Roles.Integration))
             .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin).AddRequirements(fresh))

@@ -34,6 +34,9 @@ public static class Policies
     public const string ComplianceOrManager = "compliance-or-manager";
     public const string AccountWriter = "account-writer";
 
+    /// <summary>Compliance, managers and admins: the consent API as the orchestrator passes it on (consent then applies its own route policies).</summary>
+    public const string ConsentStaff = "consent-staff";
+
     /// <summary>Creating callbacks: staff, or a CRM or answering service.</summary>
     public const string CallbackWriter = "callback-writer";
     public const string Admin = "admin";

@@ -145,6 +145,11 @@ public sealed partial class AttemptOutcomes(NpgsqlDataSource dataSource, ItemCha
                     sendAutoSms = attempt.Result != "answered" && item.Attempts == 1 && !item.SmsSent && item.IsOpen && sms.AutoSendEnabled;
                 }
             }
+            else
+            {
+                // A leg rang, connected or ended without settling the attempt: the console shows it live.
+                await changes.TouchAsync(c, tx, item, ct);
+            }
 
             await tx.CommitAsync(ct);
         }

@@ -14,6 +14,10 @@ namespace RecoveryComms.Orchestrator.Attempts;
 
 public sealed record SmsRequest(string? WindowA, string? WindowB, string? Issue);
 
+/// <summary><c>GET /api/recoveries/{id}/sms/preview</c>: the text a send would send now, its length, and whether it may.</summary>
+public sealed record SmsPreview(
+    string Body, bool Gsm7, int Units, int Segments, string WindowA, string WindowB, bool Allowed, IReadOnlyList<string> Reasons, bool AlreadySent);
+
 public sealed record SmsAccepted(Guid SendId, Guid ItemId, string Status, string Body, int Segments, int Units, string? MessageSid, IReadOnlyList<string> Reasons);
 
 /// <summary>
@@ -44,6 +48,27 @@ public sealed partial class RecoverySms(
     public async Task<ActionResult<SmsAccepted>> SendAsync(Guid itemId, Actor csr, SmsRequest request, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (Validate(request) is { } invalid)
+        {
+            return new ActionResult<SmsAccepted>(null, invalid);
+        }
+
+        var (body, length) = Compose(request.WindowA!.Trim(), request.WindowB!.Trim(), request.Issue);
+        if (length.Segments > 1)
+        {
+            return Act.No<SmsAccepted>(422, "sms-too-long",
+                "The text must fit one SMS segment.",
+                length.Gsm7
+                    ? $"It counts {length.Units} GSM-7 characters (extension characters count twice); one segment holds 160."
+                    : $"It needs UCS-2 (a character outside GSM-7) and counts {length.Units}; one segment holds 70. Use plain characters.");
+        }
+
+        return await ReserveAndSendAsync(itemId, csr, body, length, requireOwner: true, ct);
+    }
+
+    /// <summary>The 400 a send answers when the windows or the issue are missing, too long or not on one line.</summary>
+    private static Refusal? Validate(SmsRequest request)
+    {
         var errors = new List<string>();
         foreach (var (name, value) in new[] { ("windowA", request.WindowA), ("windowB", request.WindowB) })
         {
@@ -58,22 +83,90 @@ public sealed partial class RecoverySms(
             errors.Add("issue is at most 60 characters on one line.");
         }
 
-        if (errors.Count > 0)
+        return errors.Count > 0 ? new Refusal(400, "validation", "The SMS request is not valid.", string.Join(" ", errors)) : null;
+    }
+
+    /// <summary>
+    /// What <see cref="SendAsync"/> would send with these inputs and whether it would be allowed now, without
+    /// reserving the slot or sending anything. Omitted windows are the next two callback blocks, as the automatic
+    /// SMS offers them. The reasons are the codes a send refuses with: the consent service's suppression codes
+    /// (<c>opted-out</c>, <c>no-consent</c>, <c>a2p-not-registered</c>, …, asked with the same <see cref="CheckSuppression"/>
+    /// the gate's policy answers) and the orchestrator's own (<c>not-owner</c>, <c>item-completed</c>,
+    /// <c>cannot-call-back</c>, <c>sms-already-sent</c>, <c>sms-too-long</c>, <c>consent-unavailable</c>).
+    /// </summary>
+    public async Task<ActionResult<SmsPreview>> PreviewAsync(Guid itemId, Actor csr, SmsRequest request, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(csr);
+        ArgumentNullException.ThrowIfNull(request);
+        var suggested = string.IsNullOrEmpty(request.WindowA) || string.IsNullOrEmpty(request.WindowB) ? NextWindows(time.GetUtcNow()) : null;
+        var filled = request with { WindowA = string.IsNullOrEmpty(request.WindowA) ? suggested![0] : request.WindowA, WindowB = string.IsNullOrEmpty(request.WindowB) ? suggested![1] : request.WindowB };
+        if (Validate(filled) is { } invalid)
         {
-            return Act.No<SmsAccepted>(400, "validation", "The SMS request is not valid.", string.Join(" ", errors));
+            return new ActionResult<SmsPreview>(null, invalid);
         }
 
-        var (body, length) = Compose(request.WindowA!.Trim(), request.WindowB!.Trim(), request.Issue);
+        RecoveryItem? item;
+        await using (var c = await dataSource.OpenConnectionAsync(ct))
+        {
+            item = await c.QuerySingleOrDefaultAsync<RecoveryItem>(new CommandDefinition(
+                "SELECT * FROM orchestrator.recovery_items WHERE id = @Id", new { Id = itemId }, cancellationToken: ct));
+        }
+
+        if (item is null)
+        {
+            return Act.No<SmsPreview>(404, "not-found", "No such recovery item.");
+        }
+
+        var (windowA, windowB) = (filled.WindowA!.Trim(), filled.WindowB!.Trim());
+        var (body, length) = Compose(windowA, windowB, filled.Issue);
+        var reasons = new List<string>();
+        if (!item.IsOpen)
+        {
+            reasons.Add("item-completed");
+        }
+
+        if (csr.Id is not { } me || !item.IsOwnedBy(me))
+        {
+            reasons.Add("not-owner");
+        }
+
+        if (item.SmsSent)
+        {
+            reasons.Add("sms-already-sent");
+        }
+
         if (length.Segments > 1)
         {
-            return Act.No<SmsAccepted>(422, "sms-too-long",
-                "The text must fit one SMS segment.",
-                length.Gsm7
-                    ? $"It counts {length.Units} GSM-7 characters (extension characters count twice); one segment holds 160."
-                    : $"It needs UCS-2 (a character outside GSM-7) and counts {length.Units}; one segment holds 70. Use plain characters.");
+            reasons.Add("sms-too-long");
         }
 
-        return await ReserveAndSendAsync(itemId, csr, body, length, requireOwner: true, ct);
+        if (item.Phone is null)
+        {
+            reasons.Add("cannot-call-back");
+        }
+        else
+        {
+            var decision = await CheckSmsAsync(item.Phone, ct);
+            reasons.AddRange(decision?.Reasons ?? ["consent-unavailable"]);
+        }
+
+        return Act.Ok(new SmsPreview(body, length.Gsm7, length.Units, length.Segments, windowA, windowB, reasons.Count == 0, reasons, item.SmsSent));
+    }
+
+    /// <summary>The consent service's suppression answer for SMS (the gate's own policy), or null when it did not answer in time.</summary>
+    private async Task<SuppressionDecision?> CheckSmsAsync(string phone, CancellationToken ct)
+    {
+        try
+        {
+            var answer = await clients.CreateRequestClient<CheckSuppression>().GetResponse<SuppressionDecision>(
+                new CheckSuppression(NewId.NextGuid(), phone, "sms", time.GetUtcNow()), ct,
+                RequestTimeout.After(s: (int)Math.Ceiling(options.Value.ConsentTimeout.TotalSeconds)));
+            return answer.Message;
+        }
+        catch (RequestTimeoutException)
+        {
+            return null;
+        }
     }
 
     /// <summary>After an unanswered first attempt, when the shop enables it: the next two callback blocks are offered.</summary>

@@ -51,7 +51,17 @@ public sealed class ItemChanges(CrmWebhooks crm, TimeProvider time)
         await PublishAsync(c, tx, item, kind, ct);
     }
 
-    /// <summary>The clock start (after hours), backup trigger and SLA timers of a new item.</summary>
+    /// <summary>
+    /// The item's detail changed but not its row or timeline (a call leg rang or connected): the live feed is woken
+    /// so the console re-reads it; no timeline entry and no CRM event.
+    /// </summary>
+    public Task TouchAsync(NpgsqlConnection c, NpgsqlTransaction tx, RecoveryItem item, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        return RecoveryItemStore.NotifyAsync(c, tx, item.Id, ct);
+    }
+
+        /// <summary>The clock start (after hours), backup trigger and SLA timers of a new item.</summary>
     public async Task ArmLoopTimersAsync(NpgsqlConnection c, NpgsqlTransaction tx, RecoveryItem item, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(item);

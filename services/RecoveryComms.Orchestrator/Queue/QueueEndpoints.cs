@@ -32,6 +32,7 @@ public static class QueueEndpoints
         items.MapPost("/{id:guid}/voicemail-left", async (Guid id, ItemActions actions, ItemQueries queries, ClaimsPrincipal user, CancellationToken ct) =>
             await ItemAsync(await actions.VoicemailLeftAsync(id, Me(user), ct), queries, ct)).RequireAuthorization(Policies.CsrOrAbove);
         items.MapPost("/{id:guid}/sms", SmsAsync).RequireAuthorization(Policies.CsrOrAbove);
+        items.MapGet("/{id:guid}/sms/preview", SmsPreviewAsync).RequireAuthorization(Policies.CsrOrAbove);
         items.MapPost("/{id:guid}/disposition", async (Guid id, DispositionRequest request, ItemActions actions, ItemQueries queries, ClaimsPrincipal user, CancellationToken ct) =>
             await ItemAsync(await actions.DisposeAsync(id, request, Me(user), ItemActions.IsManager(user), ct), queries, ct)).RequireAuthorization(Policies.CsrOrAbove);
         items.MapPost("/{id:guid}/reassign", async (Guid id, ReassignRequest request, ItemActions actions, ItemQueries queries, ClaimsPrincipal user, CancellationToken ct) =>
@@ -86,6 +87,13 @@ public static class QueueEndpoints
     {
         var result = await sms.SendAsync(id, Me(user), request, ct);
         return result.Refusal is { } refusal ? Problem(refusal) : TypedResults.Accepted($"/api/recoveries/{id}", result.Value);
+    }
+
+    private static async Task<Results<Ok<SmsPreview>, ProblemHttpResult>> SmsPreviewAsync(
+        Guid id, string? windowA, string? windowB, string? issue, RecoverySms sms, ClaimsPrincipal user, CancellationToken ct)
+    {
+        var result = await sms.PreviewAsync(id, Me(user), new SmsRequest(windowA, windowB, issue), ct);
+        return result.Refusal is { } refusal ? Problem(refusal) : TypedResults.Ok(result.Value);
     }
 
     private static async Task<Results<Created<ItemView>, ProblemHttpResult>> CreateCallbackAsync(CallbackRequest request, ItemActions actions, ItemQueries queries, ClaimsPrincipal user, CancellationToken ct)

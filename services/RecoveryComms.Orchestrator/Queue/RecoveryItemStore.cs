@@ -134,8 +134,12 @@ public sealed class RecoveryItemStore
         {
             ItemId = item.Id, At = at, ActorId = actor.Id, ActorName = actor.Name, Kind = kind, Detail = detail, item.Status,
         }, tx, cancellationToken: ct));
-        await c.ExecuteAsync(new CommandDefinition("SELECT pg_notify(@Channel, @Id::text)", new { Channel = ChangedChannel, Id = item.Id }, tx, cancellationToken: ct));
+        await NotifyAsync(c, tx, item.Id, ct);
     }
+
+    /// <summary>Wakes the live stream at commit for an item whose detail changed (one NOTIFY per item and transaction).</summary>
+    public static Task NotifyAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid itemId, CancellationToken ct) =>
+        c.ExecuteAsync(new CommandDefinition("SELECT pg_notify(@Channel, @Id::text)", new { Channel = ChangedChannel, Id = itemId }, tx, cancellationToken: ct));
 
     public static async Task<IReadOnlyList<TimelineEntry>> TimelineAsync(NpgsqlConnection c, Guid id, CancellationToken ct) =>
         (await c.QueryAsync<TimelineEntry>(new CommandDefinition(TimelineSql, new { Id = id }, cancellationToken: ct))).AsList();

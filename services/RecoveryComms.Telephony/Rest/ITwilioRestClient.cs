@@ -43,6 +43,56 @@ public interface ITwilioRestClient
     /// still queued has no <c>date_sent</c> yet and may be missing from the list until it leaves the queue.
     /// </remarks>
     Task<IReadOnlyList<MessageRecord>> ListMessagesAsync(ListMessagesRequest request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Opens a recording's audio as MP3 (<c>GET /Accounts/{sid}/Recordings/{RecordingSid}.mp3</c>), streamed: the
+    /// answer returns once Twilio's headers have arrived and the caller reads the body as it comes. The URL is built
+    /// from the SID alone, never from a stored recording URL, so nothing stored can point the request elsewhere.
+    /// Retried on 429, 5xx, network errors and timeouts before the headers (a read is safe to repeat).
+    /// </summary>
+    /// <param name="recordingSid">The recording (<c>RE</c> and 32 lowercase hex digits; see <see cref="TwilioSids.IsRecording"/>).</param>
+    /// <param name="cancellationToken">Cancels the request (not the reading of the body).</param>
+    /// <returns>The audio, which the caller disposes; null when Twilio has no such recording (404).</returns>
+    /// <exception cref="ArgumentException">The SID is not a recording SID.</exception>
+    /// <exception cref="TwilioApiException">Twilio answered with another error (after the retries, for 429 and 5xx).</exception>
+    /// <exception cref="HttpRequestException">Twilio could not be reached.</exception>
+    /// <exception cref="Polly.Timeout.TimeoutRejectedException">Twilio did not answer within the request timeout.</exception>
+    Task<RecordingAudio?> OpenRecordingAsync(string recordingSid, CancellationToken cancellationToken);
+}
+
+/// <summary>Shapes of Twilio SIDs.</summary>
+public static partial class TwilioSids
+{
+    /// <summary>True when <paramref name="sid"/> is a recording SID: <c>RE</c> and 32 lowercase hex digits.</summary>
+    /// <param name="sid">The candidate.</param>
+    public static bool IsRecording(string? sid) => sid is not null && RecordingSid().IsMatch(sid);
+
+    [System.Text.RegularExpressions.GeneratedRegex("^RE[0-9a-f]{32}$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex RecordingSid();
+}
+
+/// <summary>A recording's audio as Twilio streams it. Disposing it releases the connection.</summary>
+/// <param name="content">The body, read as it arrives.</param>
+/// <param name="contentType">Twilio's content type (<c>audio/mpeg</c>).</param>
+/// <param name="length">The length in bytes, when Twilio gave one.</param>
+/// <param name="owner">The answer the body belongs to, disposed with it.</param>
+public sealed class RecordingAudio(Stream content, string contentType, long? length, IDisposable owner) : IDisposable
+{
+    /// <summary>The audio, read as it arrives.</summary>
+    public Stream Content { get; } = content;
+
+    /// <summary>The content type Twilio gave (<c>audio/mpeg</c> when it gave none).</summary>
+    public string ContentType { get; } = contentType;
+
+    /// <summary>The length in bytes, when Twilio gave one.</summary>
+    public long? Length { get; } = length;
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Content.Dispose();
+        owner.Dispose();
+    }
 }
 
 /// <summary>A call to place.</summary>

@@ -98,6 +98,41 @@ public sealed class TwilioRestClient(HttpClient http, IOptions<TwilioOptions> op
         return messages;
     }
 
+    /// <inheritdoc />
+    public async Task<RecordingAudio?> OpenRecordingAsync(string recordingSid, CancellationToken cancellationToken)
+    {
+        if (!TwilioSids.IsRecording(recordingSid))
+        {
+            throw new ArgumentException("Not a recording SID (RE and 32 lowercase hex digits).", nameof(recordingSid));
+        }
+
+        // Note: the URL is built from the validated SID and the configured API base, never from a stored RecordingUrl.
+        var uri = new Uri($"{_options.ApiBaseUrl.TrimEnd('/')}/2010-04-01/Accounts/{Uri.EscapeDataString(_options.AccountSid)}/Recordings/{recordingSid}.mp3");
+        using var message = Authorized(new HttpRequestMessage(HttpMethod.Get, uri), "audio/mpeg");
+        var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+            {
+                response.Dispose();
+                return null;
+            }
+
+            if (!response.IsSuccessStatusCode)
+            {
+                throw await ToExceptionAsync(response, cancellationToken).ConfigureAwait(false);
+            }
+
+            var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            return new RecordingAudio(body, response.Content.Headers.ContentType?.ToString() ?? "audio/mpeg", response.Content.Headers.ContentLength, response);
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
+
     private async Task<T> PostAsync<T>(string resource, List<KeyValuePair<string, string>> form, CancellationToken cancellationToken)
     {
         var uri = new Uri($"{_options.ApiBaseUrl.TrimEnd('/')}/2010-04-01/Accounts/{Uri.EscapeDataString(_options.AccountSid)}/{resource}");
@@ -162,11 +197,11 @@ public sealed class TwilioRestClient(HttpClient http, IOptions<TwilioOptions> op
             ?? throw new TwilioApiException((int)response.StatusCode, null, "empty answer", null);
     }
 
-    private HttpRequestMessage Authorized(HttpRequestMessage message)
+    private HttpRequestMessage Authorized(HttpRequestMessage message, string accept = "application/json")
     {
         message.Headers.Authorization = new AuthenticationHeaderValue(
             "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{_options.AccountSid}:{_options.AuthToken}")));
-        message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(accept));
         return message;
     }
 

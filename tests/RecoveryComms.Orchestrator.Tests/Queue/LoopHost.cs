@@ -73,10 +73,19 @@ public class LoopHost : IAsyncLifetime
         await _publisher.StartAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
     }
 
-    /// <summary>Another orchestrator replica on the same database and broker (or the first, at start).</summary>
-    public WebApplicationFactory<OrchestratorEntryPoint> StartOrchestrator()
+    /// <summary>
+    /// Another orchestrator replica on the same database and broker (or the first, at start). Its consent forwarder
+    /// reaches the consent test server, unless <paramref name="configure"/> says otherwise.
+    /// </summary>
+    public WebApplicationFactory<OrchestratorEntryPoint> StartOrchestrator(Action<IWebHostBuilder>? configure = null)
     {
-        var factory = new WebApplicationFactory<OrchestratorEntryPoint>().WithWebHostBuilder(Configure);
+        var factory = new WebApplicationFactory<OrchestratorEntryPoint>().WithWebHostBuilder(web =>
+        {
+            Configure(web);
+            web.ConfigureTestServices(services => services.AddHttpClient(RecoveryComms.Orchestrator.ConsentProxy.ConsentForwarding.HttpClientName)
+                .ConfigurePrimaryHttpMessageHandler(() => _consent!.Server.CreateHandler()));
+            configure?.Invoke(web);
+        });
         _orchestrators.Add(factory);
         return factory;
     }

@@ -1,0 +1,131 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using RecoveryComms.Testing;
+
+namespace RecoveryComms.Orchestrator.Tests.Queue;
+
+/// <summary><c>GET /api/recoveries/{id}/sms/preview</c>: exactly what the send would send, and whether it may, without sending.</summary>
+public sealed class SmsPreviewTests(LoopHost host) : IClassFixture<LoopHost>
+{
+    private async Task<(LoopHost.User Csr, string Phone, Guid ItemId)> ClaimedItemAsync(bool consented)
+    {
+        var csr = await host.UserAsync("csr", LoopHost.NewPhone());
+        var phone = LoopHost.NewPhone();
+        if (consented)
+        {
+            var compliance = await host.UserAsync("compliance");
+            await host.KnownToConsentAsync(compliance);
+            var recorded = await host.Consent.SendAsync(LoopHost.As(compliance.ApiKey, HttpMethod.Post, $"/api/consent/{Uri.EscapeDataString(phone)}",
+                JsonContent.Create(new { channel = "sms", state = "express", evidence = "web form opt-in" })));
+            Assert.True(recorded.IsSuccessStatusCode, await recorded.Content.ReadAsStringAsync());
+        }
+
+        await host.MissAsync(phone);
+        var item = await host.ItemOfAsync(csr, phone);
+        var id = item.GetProperty("id").GetGuid();
+        Assert.Equal(HttpStatusCode.OK, (await host.SendAsync(csr, HttpMethod.Post, $"/api/recoveries/{id}/claim")).StatusCode);
+        return (csr, phone, id);
+    }
+
+    private int TextsTo(string phone) =>
+        host.Twilio.Creates("Messages.json").Count(r => System.Web.HttpUtility.ParseQueryString(r.RequestMessage.Body!)["To"] == phone);
+
+    private async Task<JsonElement> PreviewAsync(LoopHost.User user, Guid itemId, string query = "")
+    {
+        using var response = await host.SendAsync(user, HttpMethod.Get, $"/api/recoveries/{itemId}/sms/preview{query}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await LoopHost.ReadAsync<JsonElement>(response);
+    }
+
+    [Fact]
+    public async Task Preview_IsTheBodyTheSendSends_AndSendsNothing()
+    {
+        var (csr, phone, itemId) = await ClaimedItemAsync(consented: true);
+
+        var preview = await PreviewAsync(csr, itemId, "?windowA=today%202-4%20pm&windowB=tomorrow%208-10%20am&issue=a%20leak");
+        Assert.Equal(0, TextsTo(phone));
+        Assert.False((await host.DetailAsync(csr, itemId)).GetProperty("item").GetProperty("smsSent").GetBoolean());
+        var sent = await host.SendAsync(csr, HttpMethod.Post, $"/api/recoveries/{itemId}/sms",
+            new { windowA = "today 2-4 pm", windowB = "tomorrow 8-10 am", issue = "a leak" });
+        var after = await PreviewAsync(csr, itemId, "?windowA=today%202-4%20pm&windowB=tomorrow%208-10%20am&issue=a%20leak");
+
+        Assert.True(sent.StatusCode == HttpStatusCode.Accepted, await sent.Content.ReadAsStringAsync());
+        var body = (await LoopHost.ReadAsync<JsonElement>(sent)).GetProperty("body").GetString();
+        Assert.Equal(body, preview.GetProperty("body").GetString());
+        Assert.Equal(body, System.Web.HttpUtility.ParseQueryString(host.Twilio.Creates("Messages.json")[^1].RequestMessage.Body!)["Body"]);
+        Assert.Contains("about a leak", body, StringComparison.Ordinal);
+        Assert.Equal((true, body!.Length, 1), (preview.GetProperty("gsm7").GetBoolean(), preview.GetProperty("units").GetInt32(), preview.GetProperty("segments").GetInt32()));
+        Assert.Equal(("today 2-4 pm", "tomorrow 8-10 am"), (preview.GetProperty("windowA").GetString(), preview.GetProperty("windowB").GetString()));
+        Assert.True(preview.GetProperty("allowed").GetBoolean(), preview.ToString());
+        Assert.Empty(preview.GetProperty("reasons").EnumerateArray());
+        Assert.False(preview.GetProperty("alreadySent").GetBoolean());
+        Assert.True(after.GetProperty("alreadySent").GetBoolean());
+        Assert.False(after.GetProperty("allowed").GetBoolean());
+        Assert.Contains("sms-already-sent", after.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal(1, TextsTo(phone));
+    }
+
+    [Fact]
+    public async Task Preview_WithoutWindows_OffersTheNextTwoCallbackBlocks()
+    {
+        var (csr, _, itemId) = await ClaimedItemAsync(consented: true);
+
+        var preview = await PreviewAsync(csr, itemId);
+
+        // Tuesday 10:00 in Chicago, blocks 10:00 and 14:00: 10:00 is not half an hour away, so today 2 pm and tomorrow 10 am.
+        Assert.Equal(("today 2:00 pm", "tomorrow 10:00 am"), (preview.GetProperty("windowA").GetString(), preview.GetProperty("windowB").GetString()));
+        Assert.Contains("today 2:00 pm or tomorrow 10:00 am", preview.GetProperty("body").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Preview_StoppedNumber_IsNotAllowedWithTheOptOutReason()
+    {
+        var (csr, phone, itemId) = await ClaimedItemAsync(consented: true);
+        var other = await host.UserAsync("csr");
+        var stop = host.Services.GetRequiredService<MassTransit.IClientFactory>().CreateRequestClient<RecoveryComms.Contracts.Consent.RecordOptOut>();
+        await stop.GetResponse<RecoveryComms.Contracts.Consent.OptOutRecorded>(
+            new RecoveryComms.Contracts.Consent.RecordOptOut(Guid.NewGuid(), LoopHost.NewSid("SM"), phone, "STOP", "STOP", false, host.Clock.Now));
+
+        var preview = await PreviewAsync(csr, itemId, "?windowA=today&windowB=tomorrow");
+        var notOwner = await PreviewAsync(other, itemId, "?windowA=today&windowB=tomorrow");
+        var refused = await host.SendAsync(csr, HttpMethod.Post, $"/api/recoveries/{itemId}/sms", new { windowA = "today", windowB = "tomorrow" });
+
+        Assert.False(preview.GetProperty("allowed").GetBoolean());
+        var reasons = preview.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()).ToList();
+        Assert.Contains("opted-out", reasons);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        Assert.Equal(reasons, (await LoopHost.ReadAsync<JsonElement>(refused)).GetProperty("reasons").EnumerateArray().Select(r => r.GetString()).ToList());
+        Assert.Contains("not-owner", notOwner.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal(0, TextsTo(phone));
+    }
+
+    [Fact]
+    public async Task Preview_NoConsent_GivesTheSendsReasons_AndOverLongInputIs400()
+    {
+        var (csr, _, itemId) = await ClaimedItemAsync(consented: false);
+
+        var preview = await PreviewAsync(csr, itemId, "?windowA=today&windowB=tomorrow");
+        using var longWindow = await host.SendAsync(csr, HttpMethod.Get, $"/api/recoveries/{itemId}/sms/preview?windowA={new string('x', 41)}&windowB=tomorrow");
+        using var longIssue = await host.SendAsync(csr, HttpMethod.Get, $"/api/recoveries/{itemId}/sms/preview?issue={new string('x', 61)}");
+        using var noItem = await host.SendAsync(csr, HttpMethod.Get, $"/api/recoveries/{Guid.NewGuid()}/sms/preview");
+
+        Assert.Equal(["no-consent"], preview.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal((HttpStatusCode.BadRequest, "application/problem+json"), (longWindow.StatusCode, longWindow.Content.Headers.ContentType?.MediaType));
+        Assert.Equal(HttpStatusCode.BadRequest, longIssue.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, noItem.StatusCode);
+    }
+
+    [Fact]
+    public async Task Preview_TooLongForOneSegment_CountsItAndIsNotAllowed()
+    {
+        var (csr, _, itemId) = await ClaimedItemAsync(consented: true);
+
+        var preview = await PreviewAsync(csr, itemId, "?windowA=today%202-4%20pm%20%F0%9F%99%82&windowB=tomorrow");
+
+        Assert.False(preview.GetProperty("gsm7").GetBoolean());
+        Assert.True(preview.GetProperty("segments").GetInt32() > 1, preview.ToString());
+        Assert.Contains("sms-too-long", preview.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
+    }
+}
