@@ -135,6 +135,11 @@ export const SuppressionLabels = {
   "invalid-number": "The number cannot receive texts.",
   "already-sent": "The loop's one SMS has been sent already.",
   "consent-unavailable": "The consent service did not answer: try again in a moment.",
+  "sms-already-sent": "The loop's one SMS has been sent already.",
+  "sms-too-long": "Filled in, the text no longer fits one SMS: shorten the windows or the issue.",
+  "item-completed": "The item is completed.",
+  "cannot-call-back": "The caller withheld their number.",
+  "not-owner": "Claim the item to send the text.",
 };
 
 export const suppressionLabel = (code) => SuppressionLabels[code] || `Texting not allowed (${code}).`;

@@ -202,9 +202,10 @@ export function render(container, context, id, view) {
         preview.textContent = preview_.body;
         counter.textContent = `${preview_.units} ${preview_.gsm7 ? "characters" : "characters (Unicode)"} · ${preview_.segments} segment${preview_.segments === 1 ? "" : "s"}`;
         counter.classList.toggle("over", preview_.segments > 1);
-        if (!preview_.allowed) {
-          showRefusal(preview_.reasons);
-        } else if (!isOwner()) {
+        const blocking = preview_.reasons.filter((reason) => reason !== "not-owner");
+        if (blocking.length) {
+          showRefusal(blocking);
+        } else if (!preview_.allowed || !isOwner()) {
           fill(place, h("p", { class: "hint" }, "Claim the item to send the text."));
         } else {
           fill(place, h("button", { type: "submit", class: "primary" }, "Send SMS"));
