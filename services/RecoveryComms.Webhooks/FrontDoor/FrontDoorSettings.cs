@@ -158,6 +158,7 @@ public sealed partial class ShopSettingsCopyFeed(NpgsqlDataSource dataSource, Sh
         var changed = System.Threading.Channels.Channel.CreateBounded<bool>(
             new System.Threading.Channels.BoundedChannelOptions(1) { FullMode = System.Threading.Channels.BoundedChannelFullMode.DropWrite });
         _ = Task.Run(() => ReloadAsync(changed.Reader, stoppingToken), stoppingToken);
+        var failing = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -177,6 +178,12 @@ public sealed partial class ShopSettingsCopyFeed(NpgsqlDataSource dataSource, Sh
 
                 // Listening first, then reading: a copy stored between the two is both read and heard.
                 await copy.LoadAsync(stoppingToken);
+                if (failing)
+                {
+                    failing = false;
+                    LogListeningAgain();
+                }
+
                 while (!stoppingToken.IsCancellationRequested)
                 {
                     await connection.WaitAsync(stoppingToken);
@@ -184,7 +191,13 @@ public sealed partial class ShopSettingsCopyFeed(NpgsqlDataSource dataSource, Sh
             }
             catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
-                LogListenFailed(e);
+                // Once per outage and without a stack trace: the capture path already reports a PostgreSQL outage.
+                if (!failing)
+                {
+                    failing = true;
+                    LogListenFailed(e.Message);
+                }
+
                 await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
             }
         }
@@ -201,14 +214,17 @@ public sealed partial class ShopSettingsCopyFeed(NpgsqlDataSource dataSource, Sh
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // The next notification or reconnect reads the copy again.
-                LogReloadFailed(e);
+                LogReloadFailed(e.Message);
             }
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Listening for shop settings changes failed; the front door keeps what it has; reconnecting")]
-    private partial void LogListenFailed(Exception e);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Listening for shop settings changes failed ({Error}); the front door keeps what it has; reconnecting every second")]
+    private partial void LogListenFailed(string error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the stored shop settings failed")]
-    private partial void LogReloadFailed(Exception e);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Listening for shop settings changes again")]
+    private partial void LogListeningAgain();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the stored shop settings failed ({Error}); the next change or reconnect reads them again")]
+    private partial void LogReloadFailed(string error);
 }
