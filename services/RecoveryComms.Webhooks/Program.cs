@@ -23,6 +23,7 @@ builder.Services.AddSingleton<ShopCalendar>();
 builder.Services.AddSingleton<FrontDoorSettings>();
 builder.Services.AddSingleton<ShopSettingsCopy>();
 builder.Services.AddHostedService<ShopSettingsCopyFeed>();
+builder.Services.AddHealthChecks().AddCheck<ShopSettingsCopyHealthCheck>("shop-settings", tags: ["ready"]);
 builder.Services.AddSingleton<FrontDoorTwiml>();
 builder.Services.AddSingleton<WebhookRoutes>();
 builder.Services.AddSingleton<WebhookReader>();

@@ -28,6 +28,7 @@ public sealed class FrontDoorSettings
 {
     private readonly Lock _gate = new();
     private readonly ShopCalendar _calendar;
+    private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile FrontDoorShop _current;
 
     public FrontDoorSettings(IOptions<WebhookOptions> options, ShopCalendar calendar)
@@ -39,6 +40,11 @@ public sealed class FrontDoorSettings
     }
 
     public FrontDoorShop Current => _current;
+
+    /// <summary>Completes once the stored copy (if any) has been read at start.</summary>
+    public Task Loaded => _loaded.Task;
+
+    public void MarkLoaded() => _loaded.TrySetResult();
 
     /// <summary>Puts a saved version in force unless this replica already has it or a newer one.</summary>
     public bool Apply(long version, string timeZone, IReadOnlyDictionary<string, string?> openHours, IReadOnlyList<string> ringGroup)
@@ -145,7 +151,8 @@ public sealed partial class ShopSettingsChangedConsumer(ShopSettingsCopy copy, F
 /// reads the copy again, so a notification missed while disconnected is caught up. Until the first read the
 /// front door answers from configuration, so the phones ring even while PostgreSQL is away.
 /// </remarks>
-public sealed partial class ShopSettingsCopyFeed(NpgsqlDataSource dataSource, ShopSettingsCopy copy, MigrationState migrations, ILogger<ShopSettingsCopyFeed> logger)
+public sealed partial class ShopSettingsCopyFeed(
+    NpgsqlDataSource dataSource, ShopSettingsCopy copy, FrontDoorSettings frontDoor, MigrationState migrations, ILogger<ShopSettingsCopyFeed> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -178,6 +185,7 @@ public sealed partial class ShopSettingsCopyFeed(NpgsqlDataSource dataSource, Sh
 
                 // Listening first, then reading: a copy stored between the two is both read and heard.
                 await copy.LoadAsync(stoppingToken);
+                frontDoor.MarkLoaded();
                 if (failing)
                 {
                     failing = false;
@@ -227,4 +235,18 @@ public sealed partial class ShopSettingsCopyFeed(NpgsqlDataSource dataSource, Sh
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the stored shop settings failed ({Error}); the next change or reconnect reads them again")]
     private partial void LogReloadFailed(string error);
+}
+
+/// <summary>
+/// Not ready until the stored copy has been read once at start, so a restarted replica never rings configuration's
+/// ring group after the console changed it. Afterwards it stays green: the front door answers from memory even
+/// while PostgreSQL is away (readiness already requires PostgreSQL at start).
+/// </summary>
+public sealed class ShopSettingsCopyHealthCheck(FrontDoorSettings frontDoor) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
+{
+    public Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
+        Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(frontDoor.Loaded.IsCompleted
+            ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy()
+            : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy("The stored shop settings are not loaded yet."));
 }

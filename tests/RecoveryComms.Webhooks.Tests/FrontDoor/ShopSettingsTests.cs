@@ -41,15 +41,15 @@ public sealed class ShopSettingsTests(WebhooksHost host) : IClassFixture<Webhook
     private Task<long> StoredVersionAsync() => host.ScalarAsync<long>("SELECT coalesce(max(version), 0) FROM webhooks.shop_settings");
 
     /// <summary>The TwiML of a new incoming call now: the numbers dialled (empty when the caller is greeted and recorded).</summary>
-    private async Task<IReadOnlyList<string>> RungAsync()
+    private async Task<IReadOnlyList<string>> RungAsync(TwilioWebhookClient? via = null)
     {
-        var response = await new Calls(host).IncomingAsync();
+        var response = await new Calls(host, via: via).IncomingAsync();
         var twiml = XDocument.Parse(await response.Content.ReadAsStringAsync()).Root!;
         return twiml.Element("Dial") is { } dial ? [.. dial.Elements("Number").Select(n => n.Value)] : [];
     }
 
     private Task<IReadOnlyList<string>> RungWhenAsync(Func<IReadOnlyList<string>, bool> done, string because) =>
-        Eventually.ValueAsync(RungAsync, done, TimeSpan.FromSeconds(20), because);
+        Eventually.ValueAsync(() => RungAsync(), done, TimeSpan.FromSeconds(20), because);
 
     [Fact]
     public async Task Incoming_FollowsTheSavedRingGroupAndHours_WithoutARestart()
@@ -88,5 +88,32 @@ public sealed class ShopSettingsTests(WebhooksHost host) : IClassFixture<Webhook
         Assert.Equal(["+13125550166"], await RungAsync());
         Assert.Equal(version + 2, await StoredVersionAsync());
         Assert.Equal(["+13125550166"], await host.QueryAsync<string>("SELECT unnest(ring_group) FROM webhooks.shop_settings"));
+    }
+
+    [Fact]
+    public async Task AReplicaStartedLater_LoadsTheStoredCopy_AndFollowsChangesAnotherReplicaConsumed()
+    {
+        host.Clock.Now = WebhooksHost.BusinessHours;
+        var version = await StoredVersionAsync();
+        await PublishAsync(version + 1, "08:00-18:00", "+13125550188");
+        await RungWhenAsync(numbers => numbers.SequenceEqual(["+13125550188"]), "the first replica applied it");
+
+        var (factory, replica) = await host.StartReplicaAsync();
+        try
+        {
+            // The event was consumed before this replica existed: only its stored copy can tell it.
+            var atStart = await RungAsync(replica);
+            await PublishAsync(version + 2, "08:00-18:00", "+13125550189");
+            var first = await RungWhenAsync(numbers => numbers.SequenceEqual(["+13125550189"]), "the first replica follows version +2");
+            var second = await Eventually.ValueAsync(() => RungAsync(replica), numbers => numbers.SequenceEqual(["+13125550189"]),
+                TimeSpan.FromSeconds(20), "the started replica follows version +2");
+
+            Assert.Equal(["+13125550188"], atStart);
+            Assert.Equal(first, second);
+        }
+        finally
+        {
+            await factory.DisposeAsync();
+        }
     }
 }
