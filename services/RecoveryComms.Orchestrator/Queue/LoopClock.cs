@@ -25,6 +25,12 @@ public sealed record LoopTimes(DateTimeOffset ClockStartsAt, DateTimeOffset Firs
 /// </remarks>
 public sealed class LoopClock(ShopSettings settings)
 {
+    /// <summary>
+    /// Waits until the saved settings were read at start: an item created in the first moments after a restart
+    /// (capture events queued meanwhile arrive at once) must not be clocked with configuration's windows.
+    /// </summary>
+    public Task SettingsLoadedAsync(CancellationToken ct) => settings.Loaded.WaitAsync(ct);
+
     public LoopTimes ForCall(DateTimeOffset occurredAt, bool capturedAfterHours)
     {
         var s = settings.Current;
