@@ -13,6 +13,7 @@ using RecoveryComms.Orchestrator.Owners;
 using RecoveryComms.Orchestrator.Queue;
 using RecoveryComms.Orchestrator.Recordings;
 using RecoveryComms.Orchestrator.Review;
+using RecoveryComms.Orchestrator.Settings;
 using RecoveryComms.Orchestrator.Timers;
 using RecoveryComms.Orchestrator.Users;
 using RecoveryComms.Telephony;
@@ -32,6 +33,13 @@ builder.Services.AddTwilio();
 builder.Services.AddApiKeyAuthentication(builder.Configuration, "orchestrator", acceptBootstrapKey: true);
 builder.Services.AddSingleton<UserStore>();
 builder.Services.AddSingleton<ShopCalendar>();
+
+// Settings/: the shop settings a manager changes in the console, kept in step across replicas.
+builder.Services.AddSingleton<ShopSettings>();
+builder.Services.AddSingleton<SettingsStore>();
+builder.Services.AddSingleton<SettingsFeed>();
+builder.Services.AddHostedService(provider => provider.GetRequiredService<SettingsFeed>());
+builder.Services.AddHealthChecks().AddCheck<SettingsHealthCheck>("settings", tags: ["ready"]);
 
 // Queue/: items, their views and the live stream. Timers/: durable timers. Attempts/: calls and the one SMS.
 builder.Services.AddSingleton<LoopClock>();
@@ -88,6 +96,7 @@ app.MapRotationEndpoints();
 app.MapReviewEndpoints();
 app.MapRecordingEndpoints();
 app.MapConsentForwarding();
+app.MapSettingsEndpoints();
 app.Run();
 
 namespace RecoveryComms.Orchestrator

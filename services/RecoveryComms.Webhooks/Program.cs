@@ -20,6 +20,10 @@ builder.Services.AddValidatedOptions<BusinessOptions>(BusinessOptions.Section);
 builder.Services.AddPostgres(builder.Configuration, "webhooks", typeof(WebhookOptions).Assembly);
 builder.Services.AddOutbox("webhooks");
 builder.Services.AddSingleton<ShopCalendar>();
+builder.Services.AddSingleton<FrontDoorSettings>();
+builder.Services.AddSingleton<ShopSettingsCopy>();
+builder.Services.AddHostedService<ShopSettingsCopyFeed>();
+builder.Services.AddHealthChecks().AddCheck<ShopSettingsCopyHealthCheck>("shop-settings", tags: ["ready"]);
 builder.Services.AddSingleton<FrontDoorTwiml>();
 builder.Services.AddSingleton<WebhookRoutes>();
 builder.Services.AddSingleton<WebhookReader>();
@@ -38,6 +42,7 @@ builder.Services.AddRecoveryCommsBus(rabbit, "webhooks", bus =>
 {
     bus.AddConsumer<SpooledWebhookConsumer>(typeof(SpooledWebhookConsumerDefinition))
         .Endpoint(endpoint => endpoint.Name = $"{rabbit.EndpointPrefix}webhook-spool");
+    bus.AddConsumer<ShopSettingsChangedConsumer>();
 });
 
 var app = builder.Build();

@@ -7,7 +7,10 @@ public sealed class WebhookOptions
 {
     public const string Section = "Webhooks";
 
-    /// <summary>The numbers rung at once during business hours (office phones, on-call technicians' cells).</summary>
+    /// <summary>
+    /// The numbers rung at once during business hours (office phones, on-call technicians' cells). The default:
+    /// once a manager saves the shop settings in the console, the saved ring group is rung instead.
+    /// </summary>
     public List<string> RingGroup { get; set; } = [];
 
     [Range(5, 600)]

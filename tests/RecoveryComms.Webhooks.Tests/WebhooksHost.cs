@@ -31,6 +31,7 @@ public sealed class WebhooksHost : IAsyncLifetime
     public static readonly TimeSpan OutboxUnhealthyAfter = TimeSpan.FromSeconds(2);
 
     private WebApplicationFactory<WebhooksEntryPoint>? _factory;
+    private Uri? _rabbit;
 
     public TestClock Clock { get; } = new(BusinessHours);
 
@@ -64,31 +65,48 @@ public sealed class WebhooksHost : IAsyncLifetime
         RabbitMq = new TcpToggleProxy(rabbit.Host, rabbit.Port);
         Events = await EventProbe.StartAsync(Prefix);
 
-        _factory = new WebApplicationFactory<WebhooksEntryPoint>().WithWebHostBuilder(web =>
-        {
-            web.UseTestInfrastructure(Database.Via(Postgres.Port), new UriBuilder(rabbit) { Host = "127.0.0.1", Port = RabbitMq.Port }.Uri, Prefix);
-            web.UseSetting("Twilio:AccountSid", "AC00000000000000000000000000000001");
-            web.UseSetting("Twilio:AuthToken", AuthToken);
-            web.UseSetting("Twilio:PublicBaseUrl", PublicBaseUrl);
-            web.UseSetting("Business:TimeZone", "America/Chicago");
-            web.UseSetting("Webhooks:RingGroup:0", "+13125550100");
-            web.UseSetting("Webhooks:RingGroup:1", "+13125550101");
-            web.UseSetting("Webhooks:StaffNumbers:0", StaffCell);
-            web.UseSetting("Webhooks:ShortAbandonSeconds", "5");
-            web.UseSetting("Webhooks:JournalPath", JournalPath);
-            web.UseSetting("Outbox:UnhealthyAfter", OutboxUnhealthyAfter.ToString());
-            web.ConfigureTestServices(services =>
-            {
-                services.AddSingleton<TimeProvider>(Clock);
-                services.AddSingleton<ILoggerProvider>(Logs);
-                // The console stays at the test settings' Error level; the collector sees everything.
-                services.Configure<LoggerFilterOptions>(filters => filters.AddFilter<LogCollector>(null, LogLevel.Trace));
-            });
-        });
+        _rabbit = new UriBuilder(rabbit) { Host = "127.0.0.1", Port = RabbitMq.Port }.Uri;
+        _factory = new WebApplicationFactory<WebhooksEntryPoint>().WithWebHostBuilder(web => Configure(web, JournalPath));
         Http = _factory.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri(PublicBaseUrl) });
         Twilio = new TwilioWebhookClient(Http, AuthToken, PublicBaseUrl);
         await Eventually.ValueAsync(async () => (await Http.GetAsync("/health/ready")).IsSuccessStatusCode, ready => ready,
             TimeSpan.FromSeconds(60), "the webhooks service is ready");
+    }
+
+    private void Configure(IWebHostBuilder web, string journalPath)
+    {
+        web.UseTestInfrastructure(Database.Via(Postgres.Port), _rabbit!, Prefix);
+        web.UseSetting("Twilio:AccountSid", "AC00000000000000000000000000000001");
+        web.UseSetting("Twilio:AuthToken", AuthToken);
+        web.UseSetting("Twilio:PublicBaseUrl", PublicBaseUrl);
+        web.UseSetting("Business:TimeZone", "America/Chicago");
+        web.UseSetting("Webhooks:RingGroup:0", "+13125550100");
+        web.UseSetting("Webhooks:RingGroup:1", "+13125550101");
+        web.UseSetting("Webhooks:StaffNumbers:0", StaffCell);
+        web.UseSetting("Webhooks:ShortAbandonSeconds", "5");
+        web.UseSetting("Webhooks:JournalPath", journalPath);
+        web.UseSetting("Outbox:UnhealthyAfter", OutboxUnhealthyAfter.ToString());
+        web.ConfigureTestServices(services =>
+        {
+            services.AddSingleton<TimeProvider>(Clock);
+            services.AddSingleton<ILoggerProvider>(Logs);
+            // The console stays at the test settings' Error level; the collector sees everything.
+            services.Configure<LoggerFilterOptions>(filters => filters.AddFilter<LogCollector>(null, LogLevel.Trace));
+        });
+    }
+
+    /// <summary>
+    /// Another replica on the same database and broker, with its own journal; the caller disposes it. Ready when
+    /// returned.
+    /// </summary>
+    public async Task<(WebApplicationFactory<WebhooksEntryPoint> Factory, TwilioWebhookClient Twilio)> StartReplicaAsync()
+    {
+        var journal = Path.Combine(Path.GetTempPath(), "recoverycomms-tests", $"{Guid.NewGuid():N}.jsonl");
+        var factory = new WebApplicationFactory<WebhooksEntryPoint>().WithWebHostBuilder(web => Configure(web, journal));
+        var http = factory.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri(PublicBaseUrl) });
+        await Eventually.ValueAsync(async () => (await http.GetAsync("/health/ready")).IsSuccessStatusCode, ready => ready,
+            TimeSpan.FromSeconds(60), "the replica is ready");
+        return (factory, new TwilioWebhookClient(http, AuthToken, PublicBaseUrl));
     }
 
     public async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, object? parameters = null)

@@ -2,11 +2,10 @@ using System.Globalization;
 using Dapper;
 using MassTransit;
 using Microsoft.Extensions.Options;
-using NodaTime;
 using Npgsql;
 using RecoveryComms.Contracts.Consent;
-using RecoveryComms.Hosting.Business;
 using RecoveryComms.Orchestrator.Queue;
+using RecoveryComms.Orchestrator.Settings;
 using RecoveryComms.Orchestrator.Timers;
 using RecoveryComms.Telephony.Messaging;
 
@@ -27,23 +26,43 @@ public sealed record SmsAccepted(Guid SendId, Guid ItemId, string Status, string
 /// A refused or failed send gives the slot back.
 /// </summary>
 public sealed partial class RecoverySms(
-    NpgsqlDataSource dataSource, ItemChanges changes, IClientFactory clients, ShopCalendar calendar, IOptions<RecoveryOptions> options,
+    NpgsqlDataSource dataSource, ItemChanges changes, IClientFactory clients, ShopSettings settings, IOptions<RecoveryOptions> options,
     TimeProvider time, ILogger<RecoverySms> logger)
 {
     public static readonly TimeSpan RecheckAfter = TimeSpan.FromMinutes(1);
+
+    /// <summary>What the automatic SMS offers when no callback block is open in the next two weeks (its longest window).</summary>
+    public const string AnyTimeWindow = "at a time that suits you";
 
     public bool AutoSendEnabled => options.Value.AutoSmsAfterFirstAttempt;
 
     /// <summary>The template filled in, and its length in SMS terms.</summary>
     public (string Body, SmsLength Length) Compose(string windowA, string windowB, string? issue)
     {
-        var body = options.Value.SmsTemplate
-            .Replace("{shop}", options.Value.ShopName, StringComparison.Ordinal)
+        var current = settings.Current;
+        var body = Fill(current.SmsTemplate, current.ShopName, windowA, windowB, issue);
+        return (body, SmsSegments.Count(body));
+    }
+
+    public static string Fill(string template, string shop, string windowA, string windowB, string? issue) =>
+        template
+            .Replace("{shop}", shop, StringComparison.Ordinal)
             .Replace("{windowA}", windowA, StringComparison.Ordinal)
             .Replace("{windowB}", windowB, StringComparison.Ordinal)
             .Replace("{issue}", string.IsNullOrWhiteSpace(issue) ? "" : " about " + issue.Trim(), StringComparison.Ordinal);
-        return (body, SmsSegments.Count(body));
-    }
+
+    /// <summary>
+    /// The length of a template filled the longest way the automatic SMS fills it: this shop name, both windows
+    /// <see cref="AnyTimeWindow"/> (longer than any "tomorrow 10:00 am"), no issue.
+    /// </summary>
+    /// <remarks>
+    /// Note: the automatic SMS is the one nobody can shorten at send time (it is refused as sms-too-long and the
+    /// loop goes on without it), so a template must fit one segment filled that way to be saved. A CSR's own
+    /// windows (up to 40 characters each) and issue (up to 60) are still checked per send, as before: filled at
+    /// those maxima even the default template needs two segments, so they cannot be the bar for saving.
+    /// </remarks>
+    public static SmsLength LongestAutomaticFill(string template, string shop) =>
+        SmsSegments.Count(Fill(template, shop, AnyTimeWindow, AnyTimeWindow, null));
 
     public async Task<ActionResult<SmsAccepted>> SendAsync(Guid itemId, Actor csr, SmsRequest request, CancellationToken ct)
     {
@@ -318,7 +337,9 @@ public sealed partial class RecoverySms(
     /// <summary>Two windows to offer: the next two callback blocks at least half an hour away, on open days.</summary>
     public IReadOnlyList<string> NextWindows(DateTimeOffset now)
     {
-        var blocks = options.Value.CallbackBlocks.Select(b => ShopCalendar.TryParseTime(b, out var t) ? t : LocalTime.Noon).Order().ToList();
+        var current = settings.Current;
+        var blocks = current.CallbackBlocks;
+        var calendar = current.Week;
         var today = calendar.Local(now).Date;
         var windows = new List<string>();
         for (var day = 0; day < 14 && windows.Count < 2; day++)
@@ -337,7 +358,7 @@ public sealed partial class RecoverySms(
 
         while (windows.Count < 2)
         {
-            windows.Add("at a time that suits you");
+            windows.Add(AnyTimeWindow);
         }
 
         return windows;

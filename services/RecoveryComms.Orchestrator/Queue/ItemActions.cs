@@ -233,6 +233,7 @@ public sealed class ItemActions(
     public async Task<ActionResult<Guid>> CreateCallbackAsync(CallbackRequest request, Actor actor, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
+        await clock.SettingsLoadedAsync(ct);
         var errors = new List<string>();
         if (request.Type is null || !ItemTypes.Callbacks.Contains(request.Type))
         {

@@ -1,6 +1,6 @@
-using Microsoft.Extensions.Options;
 using NodaTime;
 using RecoveryComms.Hosting.Business;
+using RecoveryComms.Orchestrator.Settings;
 
 namespace RecoveryComms.Orchestrator.Queue;
 
@@ -19,36 +19,48 @@ public sealed record LoopTimes(DateTimeOffset ClockStartsAt, DateTimeOffset Firs
 /// <item>Warranty and estimate: by the close of the next business day. Post-job: 24 to 48 hours after the job.</item>
 /// </list>
 /// </summary>
-public sealed class LoopClock(ShopCalendar calendar, IOptions<RecoveryOptions> options)
+/// <remarks>
+/// Reads the shop settings in force when it is asked (<see cref="ShopSettings.Current"/>), once per question, so
+/// a change made in the console applies to the items created after it; an item's stored due times never move.
+/// </remarks>
+public sealed class LoopClock(ShopSettings settings)
 {
-    private RecoveryOptions Options => options.Value;
+    /// <summary>
+    /// Waits until the saved settings were read at start: an item created in the first moments after a restart
+    /// (capture events queued meanwhile arrive at once) must not be clocked with configuration's windows.
+    /// </summary>
+    public Task SettingsLoadedAsync(CancellationToken ct) => settings.Loaded.WaitAsync(ct);
 
-    private TimeSpan EscalationMargin => Options.Sla - Options.FirstAttemptTarget;
-
-    public LoopTimes ForCall(DateTimeOffset occurredAt, bool capturedAfterHours) =>
-        capturedAfterHours || !calendar.IsOpen(occurredAt) ? AfterHours(occurredAt) : Immediate(occurredAt);
-
-    public LoopTimes ForCallback(string type, DateTimeOffset now, DateTimeOffset? dueAt) => type switch
+    public LoopTimes ForCall(DateTimeOffset occurredAt, bool capturedAfterHours)
     {
-        ItemTypes.Emergency => Immediate(now),
-        ItemTypes.AfterHoursRequest => calendar.IsOpen(now) ? Immediate(now) : AfterHours(now),
-        ItemTypes.PromisedUpdate => Deadline(now, dueAt ?? now + Options.Sla, Options.PromisedCheckBefore),
-        ItemTypes.PostJob => Deadline(dueAt ?? now + TimeSpan.FromHours(24), (dueAt ?? now + TimeSpan.FromHours(24)) + TimeSpan.FromHours(24), TimeSpan.FromHours(4)),
-        _ => Deadline(now, dueAt ?? NextBusinessDayClose(now), EscalationMargin),
-    };
+        var s = settings.Current;
+        return capturedAfterHours || !s.Week.IsOpen(occurredAt) ? AfterHours(s, occurredAt) : Immediate(s, occurredAt);
+    }
 
-    private LoopTimes Immediate(DateTimeOffset at) => new(at, at + Options.FirstAttemptTarget, at + Options.Sla, AfterHours: !calendar.IsOpen(at));
-
-    private LoopTimes AfterHours(DateTimeOffset at)
+    public LoopTimes ForCallback(string type, DateTimeOffset now, DateTimeOffset? dueAt)
     {
-        var opening = calendar.NextOpening(at);
-        if (!ShopCalendar.TryParseTime(Options.AfterHoursFirstAttemptBy, out var by))
+        var s = settings.Current;
+        return type switch
         {
-            by = new LocalTime(8, 30);
-        }
-        var morningMark = calendar.At(calendar.Local(opening).Date, by);
-        var firstDue = morningMark > opening ? morningMark : opening + Options.FirstAttemptTarget;
-        return new LoopTimes(opening, firstDue, firstDue + EscalationMargin, AfterHours: true);
+            ItemTypes.Emergency => Immediate(s, now),
+            ItemTypes.AfterHoursRequest => s.Week.IsOpen(now) ? Immediate(s, now) : AfterHours(s, now),
+            ItemTypes.PromisedUpdate => Deadline(now, dueAt ?? now + s.Sla, s.PromisedCheckBefore),
+            ItemTypes.PostJob => Deadline(dueAt ?? now + TimeSpan.FromHours(24), (dueAt ?? now + TimeSpan.FromHours(24)) + TimeSpan.FromHours(24), TimeSpan.FromHours(4)),
+            _ => Deadline(now, dueAt ?? NextBusinessDayClose(s.Week, now), EscalationMargin(s)),
+        };
+    }
+
+    private static TimeSpan EscalationMargin(EffectiveSettings s) => s.Sla - s.FirstAttemptTarget;
+
+    private static LoopTimes Immediate(EffectiveSettings s, DateTimeOffset at) => new(at, at + s.FirstAttemptTarget, at + s.Sla, AfterHours: !s.Week.IsOpen(at));
+
+    private static LoopTimes AfterHours(EffectiveSettings s, DateTimeOffset at)
+    {
+        var calendar = s.Week;
+        var opening = calendar.NextOpening(at);
+        var morningMark = calendar.At(calendar.Local(opening).Date, s.AfterHoursFirstAttemptBy);
+        var firstDue = morningMark > opening ? morningMark : opening + s.FirstAttemptTarget;
+        return new LoopTimes(opening, firstDue, firstDue + EscalationMargin(s), AfterHours: true);
     }
 
     private static LoopTimes Deadline(DateTimeOffset start, DateTimeOffset deadline, TimeSpan checkBefore)
@@ -57,7 +69,7 @@ public sealed class LoopClock(ShopCalendar calendar, IOptions<RecoveryOptions> o
         return new LoopTimes(start, firstDue < start ? start : firstDue, deadline < start ? start : deadline, AfterHours: false);
     }
 
-    private DateTimeOffset NextBusinessDayClose(DateTimeOffset now)
+    private static DateTimeOffset NextBusinessDayClose(ShopWeek calendar, DateTimeOffset now)
     {
         var tomorrow = calendar.At(calendar.Local(now).Date.PlusDays(1), LocalTime.Midnight);
         var opening = calendar.NextOpening(tomorrow);

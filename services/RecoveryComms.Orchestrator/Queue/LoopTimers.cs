@@ -5,6 +5,7 @@ using Npgsql;
 using RecoveryComms.Hosting.Business;
 using RecoveryComms.Orchestrator.Alerts;
 using RecoveryComms.Orchestrator.Owners;
+using RecoveryComms.Orchestrator.Settings;
 using RecoveryComms.Orchestrator.Timers;
 
 namespace RecoveryComms.Orchestrator.Queue;
@@ -91,7 +92,7 @@ public sealed class LoopTimers(ItemChanges changes, StaffAlerts alerts, ShopCale
 /// The shop's own timers: the end-of-day review at each close (every open item is flagged as needing completion,
 /// reassignment or escalation, so nothing sleeps overnight without a decision) and outbox retention.
 /// </summary>
-public sealed partial class ShopTimers(ShopCalendar calendar, ItemChanges changes, IOptions<RecoveryOptions> options, ILogger<ShopTimers> logger) : ITimerHandler
+public sealed partial class ShopTimers(ShopSettings settings, ItemChanges changes, IOptions<RecoveryOptions> options, ILogger<ShopTimers> logger) : ITimerHandler
 {
     public IReadOnlyCollection<string> Kinds { get; } = [TimerKinds.EndOfDay, TimerKinds.OutboxRetention];
 
@@ -133,8 +134,12 @@ public sealed partial class ShopTimers(ShopCalendar calendar, ItemChanges change
         }
 
         LogEndOfDay(open.Count);
-        await TimerStore.ArmShopAsync(c, tx, TimerKinds.EndOfDay, calendar.NextClosing(now + TimeSpan.FromMinutes(1)) ?? now + TimeSpan.FromDays(1), ct);
+        await TimerStore.ArmShopAsync(c, tx, TimerKinds.EndOfDay, NextEndOfDay(settings.Current.Week, now + TimeSpan.FromMinutes(1)), ct);
     }
+
+    /// <summary>When the next end-of-day review is due: the next close after <paramref name="after"/> (a day later when the shop never opens).</summary>
+    public static DateTimeOffset NextEndOfDay(ShopWeek week, DateTimeOffset after) =>
+        (week ?? throw new ArgumentNullException(nameof(week))).NextClosing(after) ?? after + TimeSpan.FromDays(1);
 
     /// <summary>Deletes published outbox rows older than the cut-off, at most 5,000 per run so a backlog drains in slices.</summary>
     public static Task<int> DeletePublishedOutboxAsync(NpgsqlConnection c, NpgsqlTransaction tx, DateTimeOffset before, CancellationToken ct) =>
@@ -151,19 +156,18 @@ public sealed partial class ShopTimers(ShopCalendar calendar, ItemChanges change
     private partial void LogRetention(int count);
 }
 
-/// <summary>Makes sure the shop's own timers exist (every replica at start; the unique index keeps one of each).</summary>
-public sealed class ShopTimerSeeder(NpgsqlDataSource dataSource, ShopCalendar calendar, TimeProvider time, RecoveryComms.Hosting.Data.MigrationState migrations) : BackgroundService
+/// <summary>
+/// Makes sure the shop's own timers exist (every replica at start; the unique index keeps one of each), once the
+/// saved settings are loaded (the hours they hold decide the close). A save re-arms the end-of-day timer itself.
+/// </summary>
+public sealed class ShopTimerSeeder(NpgsqlDataSource dataSource, ShopSettings settings, TimeProvider time) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        while (!migrations.Done)
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(100), stoppingToken);
-        }
-
+        await settings.Loaded.WaitAsync(stoppingToken);
         var now = time.GetUtcNow();
         await using var c = await dataSource.OpenConnectionAsync(stoppingToken);
-        await TimerStore.EnsureShopAsync(c, TimerKinds.EndOfDay, calendar.NextClosing(now) ?? now + TimeSpan.FromDays(1), stoppingToken);
+        await TimerStore.EnsureShopAsync(c, TimerKinds.EndOfDay, ShopTimers.NextEndOfDay(settings.Current.Week, now), stoppingToken);
         await TimerStore.EnsureShopAsync(c, TimerKinds.OutboxRetention, now + ShopTimers.RetentionEvery, stoppingToken);
     }
 }

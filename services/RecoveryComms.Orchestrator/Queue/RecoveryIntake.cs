@@ -28,6 +28,7 @@ public sealed partial class RecoveryIntake(
     public async Task ApplyAsync(CapturedCall call, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(call);
+        await clock.SettingsLoadedAsync(ct);
         string? phone = null;
         ContactInfo contact;
         if (call.Withheld || !Phone.TryNormalize(call.Caller, "US", out var e164))

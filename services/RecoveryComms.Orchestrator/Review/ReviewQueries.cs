@@ -130,9 +130,11 @@ public sealed class ReviewQueries(NpgsqlDataSource dataSource, ShopCalendar cale
     /// <summary>Yesterday's (or a given shop-local date's) unrecovered items, and two or three recorded calls per CSR to listen to.</summary>
     public async Task<DailyReview> DailyAsync(LocalDate? date, CancellationToken ct)
     {
-        var day = date ?? calendar.Local(time.GetUtcNow()).Date.PlusDays(-1);
-        var from = calendar.At(day, LocalTime.Midnight);
-        var to = calendar.At(day.PlusDays(1), LocalTime.Midnight);
+        // One week for the whole question: a zone changed in the console meanwhile cannot split the day.
+        var week = calendar.Current;
+        var day = date ?? week.Local(time.GetUtcNow()).Date.PlusDays(-1);
+        var from = week.At(day, LocalTime.Midnight);
+        var to = week.At(day.PlusDays(1), LocalTime.Midnight);
         await using var c = await dataSource.OpenConnectionAsync(ct);
         var ids = (await c.QueryAsync<Guid>(new CommandDefinition(
             """

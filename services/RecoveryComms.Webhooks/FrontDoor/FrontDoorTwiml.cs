@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using RecoveryComms.Hosting.Business;
 using RecoveryComms.Hosting.Phones;
 using RecoveryComms.Telephony;
 using RecoveryComms.Telephony.Messaging;
@@ -8,10 +7,11 @@ using RecoveryComms.Telephony.TwiML;
 namespace RecoveryComms.Webhooks.FrontDoor;
 
 /// <summary>
-/// The TwiML the shop's callers and staff hear. Computed from configuration alone, so the phones ring
-/// whether or not PostgreSQL and RabbitMQ answer.
+/// The TwiML the shop's callers and staff hear. Computed from memory alone (configuration, and the hours and
+/// ring group the console last saved: <see cref="FrontDoorSettings"/>), so the phones ring whether or not
+/// PostgreSQL and RabbitMQ answer.
 /// </summary>
-public sealed class FrontDoorTwiml(IOptions<WebhookOptions> options, IOptions<TwilioOptions> twilio, ShopCalendar hours)
+public sealed class FrontDoorTwiml(IOptions<WebhookOptions> options, IOptions<TwilioOptions> twilio, FrontDoorSettings shop)
 {
     private readonly HashSet<string> _staff = options.Value.StaffNumbers
         .Select(number => Phone.NormalizeOrRaw(number, options.Value.DefaultRegion)).ToHashSet(StringComparer.Ordinal);
@@ -21,18 +21,22 @@ public sealed class FrontDoorTwiml(IOptions<WebhookOptions> options, IOptions<Tw
     /// <summary>A URL on this service as Twilio must call it, with the connection overrides that ask for retries.</summary>
     public string CallbackUrl(string path) => twilio.Value.PublicBaseUrl.TrimEnd('/') + path + Options.CallbackFragment;
 
-    public bool IsAfterHours(DateTimeOffset at) => !hours.IsOpen(at);
+    public bool IsAfterHours(DateTimeOffset at) => !shop.Current.Week.IsOpen(at);
+
+    /// <summary>The numbers rung now (empty: every call goes to voicemail).</summary>
+    public IReadOnlyList<string> RingGroup => shop.Current.RingGroup;
 
     /// <summary>Business hours: ring the group (screened). After hours, or with no ring group: greeting and voicemail.</summary>
     public string Incoming(DateTimeOffset at)
     {
-        if (IsAfterHours(at) || Options.RingGroup.Count == 0)
+        var current = shop.Current;
+        if (!current.Week.IsOpen(at) || current.RingGroup.Count == 0)
         {
             return Voicemail(Options.AfterHoursGreeting);
         }
 
         var whisper = Options.ScreenCalls ? CallbackUrl(TwilioPaths.VoiceScreen) : null;
-        var numbers = Options.RingGroup.Select(number => Twiml.Number(number, whisper)).ToArray();
+        var numbers = current.RingGroup.Select(number => Twiml.Number(number, whisper)).ToArray();
         return Twiml.Render(Twiml.Response(
             Twiml.Dial(CallbackUrl(TwilioPaths.VoiceDialComplete), Options.RingTimeoutSeconds, callerId: null, answerOnBridge: true, numbers)));
     }

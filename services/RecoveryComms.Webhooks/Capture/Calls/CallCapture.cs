@@ -20,7 +20,7 @@ public sealed partial class CallCapture(Outbox outbox, FrontDoorTwiml frontDoor,
         ArgumentNullException.ThrowIfNull(s);
         var afterHours = frontDoor.IsAfterHours(s.Request.ReceivedAt);
         await EnsureCallAsync(s, afterHours);
-        if (afterHours || Options.RingGroup.Count == 0)
+        if (afterHours || frontDoor.RingGroup.Count == 0)
         {
             // Nobody will ring: the call is missed the moment it arrives; a voicemail may follow.
             await PublishMissedAsync(s, await CallStore.DecideOutcomeAsync(s.Connection, s.Tx, s.CallSid, "missed", s.Ct), afterHours ? "after-hours" : "no-ring-group");

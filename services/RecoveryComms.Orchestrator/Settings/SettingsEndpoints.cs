@@ -1,0 +1,41 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using RecoveryComms.Hosting;
+using RecoveryComms.Hosting.Auth;
+using RecoveryComms.Orchestrator.Queue;
+
+namespace RecoveryComms.Orchestrator.Settings;
+
+public sealed record SettingsHistory(IReadOnlyList<SettingsVersion> Versions);
+
+/// <summary>The shop settings a manager changes in the console (see docs/orchestrator.md, "Settings").</summary>
+public static class SettingsEndpoints
+{
+    public static IEndpointRouteBuilder MapSettingsEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        // CSRs read them too: the talk tracks and the SMS template are theirs to use.
+        endpoints.MapGet("/api/settings", (ShopSettings settings) => TypedResults.Ok(settings.Current.ToDocument()))
+            .RequireAuthorization(Policies.CsrOrAbove);
+        endpoints.MapPut("/api/settings", SaveAsync).RequireAuthorization(Policies.ManagerOrAdmin);
+        endpoints.MapGet("/api/settings/history", async (int? limit, SettingsStore store, CancellationToken ct) =>
+            TypedResults.Ok(new SettingsHistory(await store.HistoryAsync(Math.Clamp(limit ?? 50, 1, 500), ct))))
+            .RequireAuthorization(Policies.ManagerOrAdmin);
+        return endpoints;
+    }
+
+    private static async Task<Results<Ok<ShopSettingsDocument>, ValidationProblem, ProblemHttpResult>> SaveAsync(
+        ShopSettingsDocument? document, SettingsStore store, IConfiguration configuration, ClaimsPrincipal user, CancellationToken ct)
+    {
+        var (errors, normalized) = ShopSettings.Validate(document, configuration["Phones:DefaultRegion"] ?? "US");
+        if (normalized is null)
+        {
+            return TypedResults.ValidationProblem(errors, type: Problems.TypeBase + "validation");
+        }
+
+        var saved = await store.SaveAsync(normalized, normalized.Version!.Value, QueueEndpoints.Me(user).Name, ct);
+        return saved is null
+            ? Problems.Create(409, "settings-changed", "The settings were changed since you loaded them.",
+                "Someone saved a newer version: reload the settings, redo your change and save again.")
+            : TypedResults.Ok(saved.ToDocument());
+    }
+}

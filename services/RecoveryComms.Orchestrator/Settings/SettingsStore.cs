@@ -1,0 +1,204 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Dapper;
+using Npgsql;
+using RecoveryComms.Contracts.Settings;
+using RecoveryComms.Hosting.Business;
+using RecoveryComms.Hosting.Messaging;
+using RecoveryComms.Orchestrator.Queue;
+using RecoveryComms.Orchestrator.Timers;
+
+namespace RecoveryComms.Orchestrator.Settings;
+
+/// <summary>
+/// The saved settings row (<c>orchestrator.shop_settings</c>) and its history. A save, its history row, the
+/// <see cref="ShopSettingsChanged"/> event (outbox), the re-armed end-of-day timer and the NOTIFY that wakes the
+/// other replicas commit together or not at all.
+/// </summary>
+public sealed class SettingsStore(NpgsqlDataSource dataSource, ShopSettings settings, Outbox outbox, TimeProvider time)
+{
+    public const string ChangedChannel = "orchestrator_settings";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+
+    /// <summary>Reads the saved row and puts it in force when it is newer than what this replica has.</summary>
+    public async Task LoadAsync(CancellationToken ct)
+    {
+        await using var c = await dataSource.OpenConnectionAsync(ct);
+        var row = await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
+            "SELECT settings::text AS settings, version, updated_by, updated_at FROM orchestrator.shop_settings", cancellationToken: ct));
+        if (row is not null)
+        {
+            settings.Apply(row.Version, JsonSerializer.Deserialize<ShopSettingsDocument>(row.Settings, Json),
+                row.UpdatedBy, new DateTimeOffset(DateTime.SpecifyKind(row.UpdatedAt, DateTimeKind.Utc)));
+        }
+    }
+
+    /// <summary>
+    /// Saves a validated document over the version the manager edited; null when that version is no longer the
+    /// saved one (someone saved in between).
+    /// </summary>
+    public async Task<EffectiveSettings?> SaveAsync(ShopSettingsDocument document, long edited, string by, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var stored = JsonSerializer.Serialize(document with { Version = null, UpdatedAt = null, UpdatedBy = null }, Json);
+        var now = time.GetUtcNow();
+        await using var c = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await c.BeginTransactionAsync(ct);
+        // Note: optimistic concurrency on the version column. The first save inserts the single row (a second first
+        // save conflicts on the primary key and inserts nothing); later saves update only the version they edited.
+        var version = await c.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(
+            edited == 0
+                ? """
+                  INSERT INTO orchestrator.shop_settings (settings, version, updated_by, updated_at) VALUES (@Settings::jsonb, 1, @By, @At)
+                  ON CONFLICT (id) DO NOTHING RETURNING version
+                  """
+                : """
+                  UPDATE orchestrator.shop_settings SET settings = @Settings::jsonb, version = version + 1, updated_by = @By, updated_at = @At
+                  WHERE version = @Edited RETURNING version
+                  """,
+            new { Settings = stored, By = by, At = now, Edited = edited }, tx, cancellationToken: ct));
+        if (version is not { } saved)
+        {
+            return null;
+        }
+
+        await c.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO orchestrator.shop_settings_history (version, settings, updated_by, updated_at) VALUES (@Version, @Settings::jsonb, @By, @At)",
+            new { Version = saved, Settings = stored, By = by, At = now }, tx, cancellationToken: ct));
+        var week = ShopWeek.Create(document.TimeZone!, document.OpenHours!);
+        await outbox.EnqueueAsync(c, tx, new ShopSettingsChanged(Guid.NewGuid(), saved, document.TimeZone!, document.OpenHours!, document.RingGroup!, by, now), ct);
+        // The end-of-day review follows the new hours from today's close on.
+        await TimerStore.ArmShopAsync(c, tx, TimerKinds.EndOfDay, ShopTimers.NextEndOfDay(week, now), ct);
+        await c.ExecuteAsync(new CommandDefinition("SELECT pg_notify(@Channel, @Version)",
+            new { Channel = ChangedChannel, Version = saved.ToString(System.Globalization.CultureInfo.InvariantCulture) }, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
+
+        settings.Apply(saved, document, by, now);
+        return settings.Current;
+    }
+
+    /// <summary>Every saved version, newest first: who changed what, and when.</summary>
+    public async Task<IReadOnlyList<SettingsVersion>> HistoryAsync(int limit, CancellationToken ct)
+    {
+        await using var c = await dataSource.OpenConnectionAsync(ct);
+        var rows = await c.QueryAsync<Row>(new CommandDefinition(
+            "SELECT settings::text AS settings, version, updated_by, updated_at FROM orchestrator.shop_settings_history ORDER BY version DESC LIMIT @Limit",
+            new { Limit = limit }, cancellationToken: ct));
+        return [.. rows.Select(r => new SettingsVersion(r.Version, r.UpdatedBy, new DateTimeOffset(DateTime.SpecifyKind(r.UpdatedAt, DateTimeKind.Utc)),
+            JsonSerializer.Deserialize<ShopSettingsDocument>(r.Settings, Json)!))];
+    }
+
+    private sealed class Row
+    {
+        public string Settings { get; init; } = "";
+
+        public long Version { get; init; }
+
+        public string UpdatedBy { get; init; } = "";
+
+        public DateTime UpdatedAt { get; init; }
+    }
+}
+
+/// <summary>One saved version of the settings: what was saved, by whom, when.</summary>
+public sealed record SettingsVersion(long Version, string UpdatedBy, DateTimeOffset UpdatedAt, ShopSettingsDocument Settings);
+
+/// <summary>
+/// Keeps this replica's settings in step with the database: reads the saved row once migrations are done (the
+/// readiness check stays red until then), and again whenever another replica saves.
+/// </summary>
+/// <remarks>
+/// Note: LISTEN/NOTIFY rather than a version poll. The NOTIFY is sent by the saving transaction at commit, so a
+/// replica hears of a change within milliseconds and never before the row is visible; each (re)connect reads the
+/// row again, which covers a notification missed while disconnected. A poll would cost every replica a query a
+/// second forever and still lag by up to that second. Same pattern as <see cref="ItemFeed"/>.
+/// </remarks>
+public sealed partial class SettingsFeed(
+    NpgsqlDataSource dataSource, SettingsStore store, ShopSettings settings, Hosting.Data.MigrationState migrations, ILogger<SettingsFeed> logger)
+    : BackgroundService
+{
+    private volatile bool _listening;
+
+    /// <summary>False while the feed is (re)connecting: a change saved meanwhile is picked up at reconnect.</summary>
+    public bool Listening => _listening;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!migrations.Done)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), stoppingToken);
+        }
+
+        var changed = System.Threading.Channels.Channel.CreateBounded<bool>(
+            new System.Threading.Channels.BoundedChannelOptions(1) { FullMode = System.Threading.Channels.BoundedChannelFullMode.DropWrite });
+        _ = Task.Run(() => ReloadAsync(changed.Reader, stoppingToken), stoppingToken);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
+                connection.Notification += (_, e) =>
+                {
+                    if (e.Channel == SettingsStore.ChangedChannel && long.TryParse(e.Payload, out var version) && version > settings.Current.Version)
+                    {
+                        changed.Writer.TryWrite(true);
+                    }
+                };
+                await using (var listen = new NpgsqlCommand($"LISTEN {SettingsStore.ChangedChannel}", connection))
+                {
+                    await listen.ExecuteNonQueryAsync(stoppingToken);
+                }
+
+                // Listening first, then reading: a save between the two is both read and heard, never lost.
+                await store.LoadAsync(stoppingToken);
+                settings.MarkLoaded();
+                _listening = true;
+                while (!stoppingToken.IsCancellationRequested)
+                {
+                    await connection.WaitAsync(stoppingToken);
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                _listening = false;
+                LogListenFailed(e);
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+            }
+        }
+    }
+
+    private async Task ReloadAsync(System.Threading.Channels.ChannelReader<bool> changed, CancellationToken ct)
+    {
+        await foreach (var _ in changed.ReadAllAsync(ct))
+        {
+            try
+            {
+                await store.LoadAsync(ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The next notification or reconnect reads the row again.
+                LogReloadFailed(e);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Listening for settings changes failed; reconnecting")]
+    private partial void LogListenFailed(Exception e);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the changed shop settings failed")]
+    private partial void LogReloadFailed(Exception e);
+}
+
+/// <summary>Not ready until the saved settings are loaded (items would otherwise get configuration's due times).</summary>
+public sealed class SettingsHealthCheck(ShopSettings settings, SettingsFeed feed) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
+{
+    public Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
+        Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(!settings.Loaded.IsCompleted
+            ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy("The saved shop settings are not loaded yet.")
+            : feed.Listening
+                ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy()
+                : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Degraded("Not listening for settings changes; reconnecting."));
+}

@@ -1,0 +1,338 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using NodaTime;
+using RecoveryComms.Hosting.Business;
+using RecoveryComms.Hosting.Phones;
+
+namespace RecoveryComms.Orchestrator.Settings;
+
+/// <summary>What a CSR says and texts: <c>{customer}</c>, <c>{csr}</c> and <c>{shop}</c> are filled in.</summary>
+public sealed record TalkTracks(string? Call, string? Voicemail, string? FollowUp);
+
+/// <summary>The settings document of <c>GET</c> and <c>PUT /api/settings</c> (camelCase JSON; durations as <c>hh:mm:ss</c>).</summary>
+/// <param name="Version">The saved version (0: nothing saved yet, configuration only). On PUT: the version edited.</param>
+/// <param name="UpdatedAt">When it was saved; null before the first save. Ignored on PUT.</param>
+/// <param name="UpdatedBy">Who saved it; null before the first save. Ignored on PUT.</param>
+/// <param name="OpenHours">All seven days (<c>monday</c> … <c>sunday</c>) → <c>HH:mm-HH:mm</c>; null = closed.</param>
+public sealed record ShopSettingsDocument(
+    long? Version, DateTimeOffset? UpdatedAt, string? UpdatedBy,
+    string? ShopName, string? TimeZone, IReadOnlyDictionary<string, string?>? OpenHours, IReadOnlyList<string>? RingGroup,
+    string? FirstAttemptTarget, string? Sla, string? AfterHoursFirstAttemptBy, string? PromisedCheckBefore,
+    IReadOnlyList<string>? CallbackBlocks, string? SmsTemplate, TalkTracks? TalkTracks);
+
+/// <summary>The settings in force: configuration defaults overlaid with the saved row, parsed once.</summary>
+public sealed record EffectiveSettings(
+    long Version, DateTimeOffset? UpdatedAt, string? UpdatedBy, string ShopName, ShopWeek Week, string TimeZone,
+    IReadOnlyDictionary<string, string?> OpenHours, IReadOnlyList<string> RingGroup,
+    TimeSpan FirstAttemptTarget, TimeSpan Sla, LocalTime AfterHoursFirstAttemptBy, TimeSpan PromisedCheckBefore,
+    IReadOnlyList<LocalTime> CallbackBlocks, string SmsTemplate, TalkTracks TalkTracks)
+{
+    public ShopSettingsDocument ToDocument() => new(
+        Version, UpdatedAt, UpdatedBy, ShopName, TimeZone, OpenHours, RingGroup,
+        ShopSettings.FormatDuration(FirstAttemptTarget), ShopSettings.FormatDuration(Sla), ShopSettings.FormatTime(AfterHoursFirstAttemptBy),
+        ShopSettings.FormatDuration(PromisedCheckBefore), [.. CallbackBlocks.Select(ShopSettings.FormatTime)], SmsTemplate, TalkTracks);
+}
+
+/// <summary>
+/// The shop settings a manager changes in the console without a deploy (hours and zone, ring group, the loop's
+/// target windows, callback blocks, the SMS template, shop name and talk tracks). Configuration gives the
+/// defaults; the saved row in <c>orchestrator.shop_settings</c> overlays them. Every component reads
+/// <see cref="Current"/> when it computes something, so a change applies to what is computed after it (items
+/// created later get the new due times; an item's stored due times never move).
+/// </summary>
+public sealed class ShopSettings
+{
+    public const string DefaultCallTrack =
+        "Hi {customer}, this is {csr} from {shop}. I'm returning your call: sorry we missed you. How can we help today?";
+
+    public const string DefaultVoicemailTrack =
+        "Hi {customer}, this is {csr} from {shop}, calling back about the message you left us. Is now a good time to go over what you need?";
+
+    public const string DefaultFollowUpTrack =
+        "Hi {customer}, this is {csr} from {shop}, following up on your recent service with us (your update, warranty question or estimate). Do you have a couple of minutes?";
+
+    public const int TalkTrackMaxLength = 2000;
+
+    private static readonly string[] TemplatePlaceholders = ["{shop}", "{windowA}", "{windowB}", "{issue}"];
+    private static readonly string[] TalkTrackPlaceholders = ["{customer}", "{csr}", "{shop}"];
+    private static readonly string[] Days = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+
+    private readonly Lock _gate = new();
+    private readonly ShopCalendar _calendar;
+    private readonly ShopSettingsDocument _defaults;
+    private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile EffectiveSettings _current;
+
+    public ShopSettings(IOptions<RecoveryOptions> recovery, IOptions<BusinessOptions> business, IConfiguration configuration, ShopCalendar calendar)
+    {
+        ArgumentNullException.ThrowIfNull(recovery);
+        ArgumentNullException.ThrowIfNull(business);
+        ArgumentNullException.ThrowIfNull(configuration);
+        _calendar = calendar;
+        var r = recovery.Value;
+        var b = business.Value;
+        // The ring group's default is the webhooks service's own key (Webhooks__RingGroup__n): one setting, read by both.
+        var ringGroup = configuration.GetSection("Webhooks:RingGroup").Get<List<string>>() ?? [];
+        _defaults = new ShopSettingsDocument(
+            0, null, null, r.ShopName, b.TimeZone,
+            Days.ToDictionary(day => day, day => (string?)b.OpenHours.FirstOrDefault(h => string.Equals(h.Key, day, StringComparison.OrdinalIgnoreCase)).Value),
+            [.. ringGroup.Select(n => Phone.NormalizeOrRaw(n, "US"))],
+            FormatDuration(r.FirstAttemptTarget), FormatDuration(r.Sla), r.AfterHoursFirstAttemptBy, FormatDuration(r.PromisedCheckBefore),
+            r.CallbackBlocks, r.SmsTemplate, new TalkTracks(DefaultCallTrack, DefaultVoicemailTrack, DefaultFollowUpTrack));
+        _current = Effective(0, null, null, null);
+        calendar.Apply(_current.Week);
+    }
+
+    /// <summary>The settings in force on this replica now.</summary>
+    public EffectiveSettings Current => _current;
+
+    /// <summary>Completes once the saved row (if any) has been read at start; readiness stays red until then.</summary>
+    public Task Loaded => _loaded.Task;
+
+    public void MarkLoaded() => _loaded.TrySetResult();
+
+    /// <summary>
+    /// Puts a saved version in force (this replica's own save, or another's seen through the database); an older
+    /// or equal version than the one in force changes nothing.
+    /// </summary>
+    public bool Apply(long version, ShopSettingsDocument? saved, string? updatedBy, DateTimeOffset? updatedAt)
+    {
+        lock (_gate)
+        {
+            if (version <= _current.Version)
+            {
+                return false;
+            }
+
+            var next = Effective(version, saved, updatedBy, updatedAt);
+            _current = next;
+            _calendar.Apply(next.Week);
+            return true;
+        }
+    }
+
+    /// <summary>The configuration defaults overlaid with a saved document (a field it lacks keeps its default).</summary>
+    private EffectiveSettings Effective(long version, ShopSettingsDocument? saved, string? updatedBy, DateTimeOffset? updatedAt)
+    {
+        var d = _defaults;
+        var hours = saved?.OpenHours ?? d.OpenHours!;
+        var timeZone = saved?.TimeZone ?? d.TimeZone!;
+        var tracks = saved?.TalkTracks;
+        return new EffectiveSettings(
+            version, updatedAt, updatedBy,
+            saved?.ShopName ?? d.ShopName!,
+            ShopWeek.Create(timeZone, hours),
+            timeZone,
+            Days.ToDictionary(day => day, day => hours.FirstOrDefault(h => string.Equals(h.Key, day, StringComparison.OrdinalIgnoreCase)).Value),
+            saved?.RingGroup ?? d.RingGroup!,
+            ParseDuration(saved?.FirstAttemptTarget) ?? ParseDuration(d.FirstAttemptTarget)!.Value,
+            ParseDuration(saved?.Sla) ?? ParseDuration(d.Sla)!.Value,
+            ParseTime(saved?.AfterHoursFirstAttemptBy) ?? ParseTime(d.AfterHoursFirstAttemptBy) ?? new LocalTime(8, 30),
+            ParseDuration(saved?.PromisedCheckBefore) ?? ParseDuration(d.PromisedCheckBefore)!.Value,
+            [.. (saved?.CallbackBlocks ?? d.CallbackBlocks!).Select(b => ParseTime(b) ?? LocalTime.Noon).Order()],
+            saved?.SmsTemplate ?? d.SmsTemplate!,
+            new TalkTracks(tracks?.Call ?? d.TalkTracks!.Call, tracks?.Voicemail ?? d.TalkTracks!.Voicemail, tracks?.FollowUp ?? d.TalkTracks!.FollowUp));
+    }
+
+    /// <summary>
+    /// Checks a document a manager wants to save; errors are keyed by the document's camelCase field names.
+    /// Returns the document to store (numbers in E.164, all seven days, days in lower case) when there are none.
+    /// </summary>
+    public static (Dictionary<string, string[]> Errors, ShopSettingsDocument? Normalized) Validate(ShopSettingsDocument? document, string defaultRegion)
+    {
+        var errors = new Dictionary<string, List<string>>();
+        void Add(string field, string message)
+        {
+            if (!errors.TryGetValue(field, out var list))
+            {
+                errors[field] = list = [];
+            }
+
+            list.Add(message);
+        }
+
+        if (document is null)
+        {
+            return (new Dictionary<string, string[]> { [""] = ["The settings document is required."] }, null);
+        }
+
+        if (document.Version is not { } version || version < 0)
+        {
+            Add("version", "The version you edited is required (0 when nothing was saved yet).");
+        }
+
+        var shopName = document.ShopName?.Trim();
+        if (shopName is null || shopName.Length is < 2 or > 40 || shopName.Any(char.IsControl))
+        {
+            Add("shopName", "The shop's name is required: 2 to 40 characters on one line.");
+        }
+
+        if (document.TimeZone is null || DateTimeZoneProviders.Tzdb.GetZoneOrNull(document.TimeZone) is null)
+        {
+            Add("timeZone", $"'{document.TimeZone}' is not an IANA time zone (e.g. America/Chicago).");
+        }
+
+        var hours = new Dictionary<string, string?>();
+        if (document.OpenHours is null)
+        {
+            Add("openHours", "Opening hours are required: each day of the week → HH:mm-HH:mm, or null when closed.");
+        }
+        else
+        {
+            foreach (var (day, range) in document.OpenHours)
+            {
+                var name = day.ToLowerInvariant();
+                if (!Days.Contains(name))
+                {
+                    Add("openHours", $"'{day}' is not a day of the week (monday … sunday).");
+                }
+                else if (range is not null && !ShopCalendar.TryParseRange(range, out _, out _))
+                {
+                    Add("openHours", $"{name}: '{range}' must look like 08:00-18:00 (HH:mm-HH:mm, opening before closing), or null when closed.");
+                }
+                else
+                {
+                    hours[name] = range?.Replace(" ", "", StringComparison.Ordinal);
+                }
+            }
+        }
+
+        var ringGroup = new List<string>();
+        if (document.RingGroup is null)
+        {
+            Add("ringGroup", "The ring group is required (an empty list sends every call to voicemail).");
+        }
+        else
+        {
+            foreach (var number in document.RingGroup)
+            {
+                if (Phone.TryNormalize(number, defaultRegion, out var e164))
+                {
+                    if (!ringGroup.Contains(e164))
+                    {
+                        ringGroup.Add(e164);
+                    }
+                }
+                else
+                {
+                    Add("ringGroup", $"'{number}' is not a phone number.");
+                }
+            }
+        }
+
+        var first = ParseDuration(document.FirstAttemptTarget);
+        if (first is not { } f || f <= TimeSpan.Zero)
+        {
+            Add("firstAttemptTarget", "A positive duration (hh:mm:ss) is required.");
+        }
+
+        var sla = ParseDuration(document.Sla);
+        if (sla is not { } s || s <= TimeSpan.Zero)
+        {
+            Add("sla", "A positive duration (hh:mm:ss) is required.");
+        }
+        else if (first is { } firstTarget && s <= firstTarget)
+        {
+            Add("sla", "The SLA must be longer than the first-attempt target.");
+        }
+
+        if (ParseTime(document.AfterHoursFirstAttemptBy) is null)
+        {
+            Add("afterHoursFirstAttemptBy", "A shop-local time HH:mm is required.");
+        }
+
+        if (ParseDuration(document.PromisedCheckBefore) is not { } p || p <= TimeSpan.Zero)
+        {
+            Add("promisedCheckBefore", "A positive duration (hh:mm:ss) is required.");
+        }
+
+        if (document.CallbackBlocks is not { Count: > 0 } blocks)
+        {
+            Add("callbackBlocks", "At least one callback block (HH:mm) is required.");
+        }
+        else
+        {
+            foreach (var block in blocks.Where(b => ParseTime(b) is null))
+            {
+                Add("callbackBlocks", $"'{block}' is not a time HH:mm.");
+            }
+        }
+
+        var template = document.SmsTemplate;
+        if (string.IsNullOrWhiteSpace(template))
+        {
+            Add("smsTemplate", "The SMS template is required.");
+        }
+        else
+        {
+            foreach (var unknown in UnknownPlaceholders(template, TemplatePlaceholders))
+            {
+                Add("smsTemplate", $"{unknown} is not a placeholder; use {string.Join(", ", TemplatePlaceholders)}.");
+            }
+
+            if (!template.Contains("STOP", StringComparison.Ordinal))
+            {
+                Add("smsTemplate", "The SMS must tell the customer to reply STOP to opt out.");
+            }
+
+            if (shopName is { Length: >= 2 } && Attempts.RecoverySms.LongestAutomaticFill(template, shopName) is var length && length.Segments > 1)
+            {
+                Add("smsTemplate", string.Create(CultureInfo.InvariantCulture,
+                    $"Filled with the shop's name and the longest windows the automatic SMS offers, it counts {length.Units} {(length.Gsm7 ? "GSM-7" : "UCS-2")} characters; one SMS segment holds {(length.Gsm7 ? 160 : 70)}."));
+            }
+        }
+
+        if (document.TalkTracks is not { } tracks)
+        {
+            Add("talkTracks", "Talk tracks are required: call, voicemail and followUp.");
+        }
+        else
+        {
+            foreach (var (name, text) in new[] { ("call", tracks.Call), ("voicemail", tracks.Voicemail), ("followUp", tracks.FollowUp) })
+            {
+                if (string.IsNullOrWhiteSpace(text))
+                {
+                    Add("talkTracks", $"{name} is required.");
+                    continue;
+                }
+
+                if (text.Length > TalkTrackMaxLength)
+                {
+                    Add("talkTracks", string.Create(CultureInfo.InvariantCulture, $"{name} is {text.Length} characters; at most {TalkTrackMaxLength}."));
+                }
+
+                foreach (var unknown in UnknownPlaceholders(text, TalkTrackPlaceholders))
+                {
+                    Add("talkTracks", $"{name}: {unknown} is not a placeholder; use {string.Join(", ", TalkTrackPlaceholders)}.");
+                }
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return (errors.ToDictionary(e => e.Key, e => e.Value.ToArray()), null);
+        }
+
+        return ([], document with
+        {
+            UpdatedAt = null, UpdatedBy = null, ShopName = shopName,
+            OpenHours = Days.ToDictionary(day => day, day => hours.GetValueOrDefault(day)),
+            RingGroup = ringGroup,
+            FirstAttemptTarget = FormatDuration(first!.Value), Sla = FormatDuration(sla!.Value),
+            PromisedCheckBefore = FormatDuration(ParseDuration(document.PromisedCheckBefore)!.Value),
+        });
+    }
+
+    private static IEnumerable<string> UnknownPlaceholders(string text, string[] known) =>
+        System.Text.RegularExpressions.Regex.Matches(text, @"\{[^{}]*\}", System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromSeconds(1))
+            .Select(m => m.Value).Where(token => !known.Contains(token, StringComparer.Ordinal)).Distinct(StringComparer.Ordinal);
+
+    public static TimeSpan? ParseDuration(string? text) =>
+        TimeSpan.TryParseExact(text, "c", CultureInfo.InvariantCulture, out var value) ? value : null;
+
+    public static string FormatDuration(TimeSpan value) => value.ToString("c", CultureInfo.InvariantCulture);
+
+    public static LocalTime? ParseTime(string? text) => ShopCalendar.TryParseTime(text, out var time) ? time : null;
+
+    public static string FormatTime(LocalTime time) => time.ToString("HH:mm", CultureInfo.InvariantCulture);
+}
