@@ -198,9 +198,11 @@ public sealed class ShopSettings
         }
 
         var ringGroup = new List<string>();
-        if (document.RingGroup is null)
+        // Note: an empty ring group is refused rather than saved: it would silently send every call to voicemail, which
+        // is what a manager saving a page whose ring group came up empty (not configured for this process) would do.
+        if (document.RingGroup is null || document.RingGroup.Count == 0)
         {
-            Add("ringGroup", "The ring group is required (an empty list sends every call to voicemail).");
+            Add("ringGroup", "At least one phone must ring for incoming calls (with none, every call goes to voicemail).");
         }
         else
         {

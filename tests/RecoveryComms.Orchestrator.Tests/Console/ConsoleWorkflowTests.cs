@@ -233,6 +233,7 @@ public sealed class ConsoleWorkflowTests(ConsoleBrowser browser, ConsoleHost hos
 
         const string changed = "{shop}: we missed your call{issue}. We can call {windowA} or {windowB}. Reply STOP to opt out.";
         await template.FillAsync(changed);
+        await page.GetByLabel("Phones that ring for incoming calls (one per line)").FillAsync("(312) 555-0177");
         await page.GetByRole(AriaRole.Button, new() { Name = "Save settings" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasTextString = "Settings saved." })).ToBeVisibleAsync();
         var settings = await LoopHost.ReadAsync<JsonElement>(await host.SendAsync(manager, HttpMethod.Get, "/api/settings"));
