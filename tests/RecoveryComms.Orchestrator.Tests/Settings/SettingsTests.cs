@@ -144,6 +144,7 @@ public sealed class SettingsTests(SettingsHost host) : IClassFixture<SettingsHos
         { "openHours open after close", "openHours", "{\"monday\":\"18:00-08:00\",\"tuesday\":null,\"wednesday\":null,\"thursday\":null,\"friday\":null,\"saturday\":null,\"sunday\":null}" },
         { "openHours unknown day", "openHours", "{\"funday\":\"08:00-18:00\"}" },
         { "ringGroup", "ringGroup", "[\"+13125550100\",\"call the office\"]" },
+        { "ringGroup empty", "ringGroup", "[]" },
         { "firstAttemptTarget non-positive", "firstAttemptTarget", "\"00:00:00\"" },
         { "sla not after first attempt", "sla", "\"00:05:00\"" },
         { "sla not a duration", "sla", "\"fifteen minutes\"" },
