@@ -103,7 +103,9 @@ public sealed class ConsoleWorkflowTests(ConsoleBrowser browser, ConsoleHost hos
         await Expect(sms.Locator(".counter")).ToContainTextAsync("1 segment");
         await sms.GetByRole(AriaRole.Button, new() { Name = "Send SMS" }).ClickAsync();
         await Expect(sms).ToContainTextAsync("The loop's one SMS has been sent.");
-        Assert.Single(host.Twilio.Messages, m => m.To == phone && m.Body.Contains("today 2-4 pm", StringComparison.Ordinal));
+        var texts = host.Twilio.Requests("Messages.json").Where(r => r.RequestMessage.Method == "POST")
+            .Select(r => System.Web.HttpUtility.ParseQueryString(r.RequestMessage.Body!)).Where(form => form["To"] == phone).ToList();
+        Assert.Contains("today 2-4 pm", Assert.Single(texts)["Body"], StringComparison.Ordinal);
         await Expect(row.Locator(".progress")).ToContainTextAsync("SMS sent");
         await console.ScreenshotAsync("item");
 

@@ -161,7 +161,9 @@ export function render(container, context, id, view) {
       : null;
     if (item.smsSent) {
       const sent = detail.sms.find((message) => !["refused", "failed"].includes(message.status)) || detail.sms[0];
-      fill(sms, h("h3", {}, "Text message"), h("p", {}, "The loop's one SMS has been sent."),
+      const pending = !sent || ["requested", "unknown"].includes(sent.status);
+      fill(sms, h("h3", {}, "Text message"),
+        h("p", { role: "status" }, pending ? "The loop's one SMS is on its way: the consent gate is checking it…" : "The loop's one SMS has been sent."),
         sent ? h("blockquote", { class: "sms-body" }, sent.body) : null,
         sent ? h("p", { class: "meta" }, `Status: ${sent.delivery || sent.status}`) : null, stopped);
       return;
