@@ -128,38 +128,67 @@ export function render(container, context, [view = "open", selectedId] = []) {
   fill(container, layout);
 
   // ---- rows ----------------------------------------------------------------------------------------------------
+  // The view's items in priority order, kept sorted as changes arrive: a change costs a binary search and one DOM
+  // move, not a sort of the whole queue, so a burst of new calls into a queue of thousands stays cheap.
+  const sorted = [];
+
+  function place(item, row) {
+    let low = 0;
+    let high = sorted.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (compare(sorted[middle], item) <= 0) { low = middle + 1; } else { high = middle; }
+    }
+    sorted.splice(low, 0, item);
+    const next = sorted[low + 1];
+    body.insertBefore(row, next ? rows.get(next.id) : null);
+  }
+
+  function unplace(item) {
+    const index = sorted.indexOf(item);
+    if (index >= 0) { sorted.splice(index, 1); }
+    const row = rows.get(item.id);
+    visible.delete(row);
+    row?.remove();
+    rows.delete(item.id);
+    items.delete(item.id);
+  }
+
+  function add(item) {
+    const row = rowFor(item, view);
+    if (item.id === selectedId) { row.classList.add("selected"); }
+    items.set(item.id, item);
+    rows.set(item.id, row);
+    place(item, row);
+    seen.observe(row);
+  }
+
   function apply() {
     frame = 0;
     const now = Date.now();
     for (const [id, item] of pending) {
       const known = items.get(id);
       if (known && known.version > item.version) { continue; }
-      const row = rows.get(id);
-      if (belongs(view, item, me, now)) {
-        items.set(id, item);
-        const fresh = rowFor(item, view);
-        if (id === selectedId) { fresh.classList.add("selected"); }
-        if (row) { row.replaceWith(fresh); }
-        rows.set(id, fresh);
-      } else if (row) {
-        items.delete(id);
-        rows.delete(id);
-        row.remove();
-      }
+      if (known) { unplace(known); }
+      if (belongs(view, item, me, now)) { add(item); }
     }
     pending.clear();
-    order();
-  }
-
-  function order() {
-    const sorted = [...items.values()].sort(compare);
-    let cursor = body.firstChild;
-    for (const item of sorted) {
-      const row = rows.get(item.id);
-      if (row === cursor) { cursor = cursor.nextSibling; } else { body.insertBefore(row, cursor); }
-    }
     empty.hidden = sorted.length > 0;
   }
+
+  // Countdowns tick only on the rows on screen (a queue of thousands would otherwise restyle every row each second).
+  const visible = new Set();
+  const seen = new IntersectionObserver((entries) => {
+    const now = Date.now();
+    for (const entry of entries) {
+      if (entry.isIntersecting) {
+        visible.add(entry.target);
+        paintCountdown(entry.target.countdown, entry.target.item, now);
+      } else {
+        visible.delete(entry.target);
+      }
+    }
+  });
 
   function queueChange(item) {
     pending.set(item.id, item);
@@ -183,16 +212,18 @@ export function render(container, context, [view = "open", selectedId] = []) {
   async function load() {
     const { items: list } = await api(`/api/recoveries${query({ view, limit: 1000 })}`);
     if (disposed) { return; }
-    items.clear();
-    rows.clear();
-    body.replaceChildren();
+    for (const item of [...sorted]) { unplace(item); }
+    // The list comes in priority order: appending keeps it so.
     for (const item of list) {
-      items.set(item.id, item);
       const row = rowFor(item, view);
       if (item.id === selectedId) { row.classList.add("selected"); }
+      items.set(item.id, item);
       rows.set(item.id, row);
+      sorted.push(item);
+      seen.observe(row);
     }
-    order();
+    body.replaceChildren(...list.map((item) => rows.get(item.id)));
+    empty.hidden = sorted.length > 0;
     loadCounts();
   }
 
@@ -200,7 +231,7 @@ export function render(container, context, [view = "open", selectedId] = []) {
   const stopReconnect = context.onReconnect(() => { load().catch(() => {}); });
   const ticker = setInterval(() => {
     const now = Date.now();
-    for (const row of rows.values()) { paintCountdown(row.countdown, row.item, now); }
+    for (const row of visible) { paintCountdown(row.countdown, row.item, now); }
   }, 1000);
 
   let closePanel = () => {};
@@ -234,6 +265,7 @@ export function render(container, context, [view = "open", selectedId] = []) {
     stopItems();
     stopReconnect();
     clearInterval(ticker);
+    seen.disconnect();
     clearTimeout(countsTimer);
     if (frame) { cancelAnimationFrame(frame); }
     closePanel();
