@@ -66,19 +66,19 @@ public sealed class ConsoleBrowser : IAsyncLifetime
     /// <summary><c>RECOVERYCOMMS_CHROMIUM</c>, else <c>chromium</c> on the PATH; a missing browser fails the tests, never skips them.</summary>
     private static string FindChromium()
     {
+        const string HowToInstall = "'./infra/dev.sh test' installs it when missing (or: apt-get install chromium).";
         var configured = Environment.GetEnvironmentVariable(ChromiumVariable);
         if (!string.IsNullOrEmpty(configured))
         {
             return File.Exists(configured)
                 ? configured
-                : throw new InvalidOperationException($"{ChromiumVariable} is set to '{configured}', which does not exist.");
+                : throw new InvalidOperationException($"{ChromiumVariable} is set to '{configured}', which does not exist. {HowToInstall}");
         }
 
         var onPath = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Select(folder => Path.Combine(folder, "chromium"))
             .FirstOrDefault(File.Exists);
         return onPath ?? throw new InvalidOperationException(
-            $"The console's browser tests need Chromium, and none was found ({ChromiumVariable} is unset and no 'chromium' is on the PATH). " +
-            $"Install it with './infra/dev.sh test' (it installs what is missing), or 'apt-get install chromium', or set {ChromiumVariable} to a Chromium binary.");
+            $"The console's browser tests need Chromium: {ChromiumVariable} is unset and no 'chromium' is on the PATH. {HowToInstall}");
     }
 }

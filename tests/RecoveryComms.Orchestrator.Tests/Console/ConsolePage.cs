@@ -28,9 +28,10 @@ public sealed class ConsolePage : IAsyncDisposable
             }
         };
         page.PageError += (_, error) => _consoleErrors.Enqueue($"uncaught: {error}");
-        page.Request += (_, request) => _requests.Enqueue(request.Url);
-        page.RequestFailed += (_, request) => _failedRequests.Enqueue($"{request.Method} {request.Url}: {request.Failure}");
-        page.Response += (_, response) =>
+        // Note: the network is watched on the context, so requests of workers and popups count as the page's own.
+        context.Request += (_, request) => _requests.Enqueue(request.Url);
+        context.RequestFailed += (_, request) => _failedRequests.Enqueue($"{request.Method} {request.Url}: {request.Failure}");
+        context.Response += (_, response) =>
         {
             if (response.Status >= 400)
             {

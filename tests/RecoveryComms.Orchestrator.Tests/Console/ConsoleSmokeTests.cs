@@ -54,8 +54,8 @@ public sealed class ConsoleSmokeTests(ConsoleBrowser browser, ConsoleHost host, 
         Assert.Equal(200, response?.Status);
         Assert.Contains(console.Requests, url => url.EndsWith("/js/app.js", StringComparison.Ordinal));
         Assert.Contains(console.Requests, url => url.EndsWith("/app.css", StringComparison.Ordinal));
-        console.AssertHealthy();
         await console.ScreenshotAsync("sign-in");
+        console.AssertHealthy();
     }
 
     [Fact]
@@ -64,8 +64,8 @@ public sealed class ConsoleSmokeTests(ConsoleBrowser browser, ConsoleHost host, 
         await using var console = await browser.OpenAsync(host.OrchestratorUrl, ConsoleBrowser.Phone);
         await console.GotoAsync();
 
-        console.AssertHealthy();
         await console.ScreenshotAsync("sign-in-phone");
+        console.AssertHealthy();
     }
 
     [Fact]
