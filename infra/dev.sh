@@ -3,7 +3,7 @@
 # loopback, their data under .dev/ (git-ignored), and the three services on their contract ports.
 #
 #   ./infra/dev.sh up                      install what is missing, start everything, Ctrl-C stops it all
-#   ./infra/dev.sh test [dotnet test args] start PostgreSQL and RabbitMQ, run dotnet test RecoveryComms.sln
+#   ./infra/dev.sh test [dotnet test args] start PostgreSQL and RabbitMQ, run dotnet test RecoveryComms.sln (Chromium too)
 #   ./infra/dev.sh simulate missed-call --from +15551234567   (also: voicemail, abandoned, sms --body STOP)
 #   ./infra/dev.sh infra                   only PostgreSQL and RabbitMQ, until Ctrl-C
 #   ./infra/dev.sh bench [load tool args]  the webhook load test of docs/benchmarks.md
@@ -33,10 +33,15 @@ if [ "$(id -u)" = 0 ]; then PG_USER=postgres RMQ_USER=rabbitmq; else PG_USER=$ME
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 as_user() { local user=$1; shift; if [ "$user" = "$ME" ]; then "$@"; else (cd / && runuser -u "$user" -- "$@"); fi; }
 
+WANT_BROWSER=0
 install_missing() {
   local need=()
   ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need+=(postgresql)
   [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need+=(rabbitmq-server)
+  # Chromium only for the tests (the console's browser tests); a developer's own browser does for 'up'.
+  if [ "$WANT_BROWSER" = 1 ] && [ -z "${RECOVERYCOMMS_CHROMIUM:-}" ]; then
+    command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  fi
   command -v dotnet >/dev/null 2>&1 || die "the .NET 10 SDK is required (dotnet not on PATH)"
   if [ ${#need[@]} -gt 0 ]; then
     log "installing ${need[*]} from Debian's packages"
@@ -320,9 +325,12 @@ EOF
 
 cmd_test() {
   trap cleanup EXIT
+  WANT_BROWSER=1
   infra_up
   export RECOVERYCOMMS_TEST_POSTGRES; RECOVERYCOMMS_TEST_POSTGRES="$(pg_connection postgres postgres);Timeout=5"
   export RECOVERYCOMMS_TEST_RABBITMQ="amqp://guest:guest@127.0.0.1:$RMQ_PORT/"
+  # The console's browser tests drive Debian's Chromium (Playwright's own browser download needs the internet).
+  export RECOVERYCOMMS_CHROMIUM=${RECOVERYCOMMS_CHROMIUM:-$(command -v chromium)}
   dotnet test "$ROOT/RecoveryComms.sln" "$@"
 }
 

@@ -45,12 +45,21 @@ public class LoopHost : IAsyncLifetime
 
     public HttpClient Orchestrator { get; private set; } = null!;
 
+    /// <summary>Where the first orchestrator listens on loopback, when <see cref="ListenOnLoopback"/> is set.</summary>
+    public Uri OrchestratorUrl => ListenOnLoopback ? Orchestrator.BaseAddress! : throw new InvalidOperationException("This host runs in memory (TestServer); set ListenOnLoopback.");
+
     public HttpClient Consent { get; private set; } = null!;
 
     public IServiceProvider Services => _orchestrators[0].Services;
 
     /// <summary>Extra settings of a test class (e.g. <c>Recovery:AutoSmsAfterFirstAttempt</c>).</summary>
     protected virtual IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// Orchestrators listen on Kestrel at 127.0.0.1 on a free port (so a browser can reach them) instead of the in-memory
+    /// TestServer. Off by default: the TestServer is faster and needs no port.
+    /// </summary>
+    protected virtual bool ListenOnLoopback => false;
 
     public virtual async Task InitializeAsync()
     {
@@ -86,6 +95,12 @@ public class LoopHost : IAsyncLifetime
                 .ConfigurePrimaryHttpMessageHandler(() => _consent!.Server.CreateHandler()));
             configure?.Invoke(web);
         });
+        if (ListenOnLoopback)
+        {
+            factory.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+            factory.StartServer();
+        }
+
         _orchestrators.Add(factory);
         return factory;
     }
