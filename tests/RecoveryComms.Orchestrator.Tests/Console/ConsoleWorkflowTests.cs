@@ -242,4 +242,35 @@ public sealed class ConsoleWorkflowTests(ConsoleBrowser browser, ConsoleHost hos
         Assert.Equal(changed, settings.GetProperty("smsTemplate").GetString());
         await console.ScreenshotAsync("settings");
     }
+
+    [Fact]
+    public async Task AManager_ReassignsAndEscalates_FromTheEndOfDayList_InOneClickEach()
+    {
+        var manager = await host.UserAsync("manager");
+        var csr = await host.UserAsync("csr");
+        var other = await host.UserAsync("csr");
+        var (first, second) = (LoopHost.NewPhone(), LoopHost.NewPhone());
+        await host.MissAsync(first);
+        await host.MissAsync(second);
+        var reassigned = Id(await host.ItemOfAsync(csr, first));
+        var escalated = Id(await host.ItemOfAsync(csr, second));
+        await host.SendAsync(csr, HttpMethod.Post, $"/api/recoveries/{reassigned}/claim");
+        await using var console = await SignedInAsync(manager);
+        await console.Page.GetByRole(AriaRole.Link, new() { Name = "Daily review" }).ClickAsync();
+
+        var reassignRow = console.Page.Locator($"tr[data-item-id='{reassigned}']");
+        await reassignRow.GetByRole(AriaRole.Combobox).SelectOptionAsync(new SelectOptionValue { Label = other.Name });
+        await reassignRow.GetByRole(AriaRole.Button, new() { Name = "Reassign" }).ClickAsync();
+        await Expect(reassignRow.Locator("td").Nth(3)).ToHaveTextAsync(other.Name);
+        var escalateRow = console.Page.Locator($"tr[data-item-id='{escalated}']");
+        await escalateRow.GetByRole(AriaRole.Button, new() { Name = "Escalate" }).ClickAsync();
+        await Expect(escalateRow.Locator("td").Nth(2)).ToHaveTextAsync("Escalated");
+
+        var owner = (await host.DetailAsync(manager, reassigned)).GetProperty("item");
+        Assert.Equal(other.Id, owner.GetProperty("primaryOwner").GetProperty("id").GetGuid());
+        Assert.Equal(csr.Id, owner.GetProperty("backupOwner").GetProperty("id").GetGuid());
+        Assert.Equal("escalated", (await host.DetailAsync(manager, escalated)).GetProperty("item").GetProperty("status").GetString());
+        console.AssertHealthy();
+    }
+
 }
