@@ -45,7 +45,9 @@ public static partial class ConsentForwarding
             var options = provider.GetRequiredService<IOptions<ConsentProxyOptions>>().Value;
             http.BaseAddress = new Uri(options.BaseUrl.TrimEnd('/') + "/");
             http.Timeout = options.Timeout;
-        }).ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false });
+        }).ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false })
+            // The client's own request logging would write the path, and the path holds the number looked up.
+            .RemoveAllLoggers();
         return services;
     }
 
@@ -63,13 +65,16 @@ public static partial class ConsentForwarding
     {
         ArgumentNullException.ThrowIfNull(http);
         var ct = http.RequestAborted;
-        if (rest is not null && rest.Split('/').Any(segment => segment is "." or ".."))
+        // Note: only the consent service's own /api/consent routes are passed on, by name: a number, or one of the
+        // ledger's routes. Checking for dot segments was not enough: "%252e%252e" arrives here as "%2e%2e" and the
+        // consent service's server decodes it into ".." after routing has been left behind. The one segment is
+        // escaped again on the way out, so what consent receives is exactly what was checked here.
+        if (rest is null || !ForwardedRoute().IsMatch(rest))
         {
-            return Problems.Create(400, "invalid-path", "The path may not contain dot segments.");
+            return Problems.Create(400, "invalid-path", "Only the consent routes are passed on: /api/consent/{phone}, events, events.csv, verify, checkpoints.");
         }
 
-        // Note: the path as the caller escaped it (a '+' of an E.164 number stays as sent), under the same prefix.
-        var target = new Uri(http.Request.Path.ToUriComponent().TrimStart('/') + http.Request.QueryString.ToUriComponent(), UriKind.Relative);
+        var target = new Uri("api/consent/" + Uri.EscapeDataString(rest) + http.Request.QueryString.ToUriComponent(), UriKind.Relative);
         using var request = new HttpRequestMessage(new HttpMethod(http.Request.Method), target);
         if (http.Request.Headers.Authorization is { Count: > 0 } authorization)
         {
@@ -102,7 +107,7 @@ public static partial class ConsentForwarding
         }
         catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !ct.IsCancellationRequested))
         {
-            LogUnavailable(loggers.CreateLogger(typeof(ConsentForwarding)), e, http.Request.Method, http.Request.Path.Value ?? "");
+            LogUnavailable(loggers.CreateLogger(typeof(ConsentForwarding)), e, http.Request.Method, char.IsLetter(rest[0]) ? rest : "{phone}");
             return Problems.Create(502, "consent-unavailable", "The consent service did not answer; try again in a moment.");
         }
 
@@ -124,6 +129,10 @@ public static partial class ConsentForwarding
         return Results.Empty;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The consent service did not answer {Method} {Path}")]
-    private static partial void LogUnavailable(ILogger logger, Exception e, string method, string path);
+    /// <summary>The routes passed on: a phone number in any common format, or one of the ledger's named routes.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(events|events\.csv|verify|checkpoints|[+0-9() .\-]{3,32})$")]
+    private static partial System.Text.RegularExpressions.Regex ForwardedRoute();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The consent service did not answer {Method} /api/consent/{Route}")]
+    private static partial void LogUnavailable(ILogger logger, Exception e, string method, string route);
 }

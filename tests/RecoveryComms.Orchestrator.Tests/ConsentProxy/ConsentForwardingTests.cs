@@ -33,6 +33,22 @@ public sealed class ConsentForwardingTests(LoopHost host) : IClassFixture<LoopHo
         Assert.True((await LoopHost.ReadAsync<JsonElement>(verify)).GetProperty("ok").GetBoolean());
     }
 
+    [Theory]
+    [InlineData("/api/consent/%252e%252e/contacts/resolve?phone=%2B13125550142")]
+    [InlineData("/api/consent/%252e%252e/%252e%252e/health/ready")]
+    [InlineData("/api/consent/verify/..%252fevents")]
+    [InlineData("/api/consent/+13125550142/extra")]
+    public async Task PathsOutsideTheConsentRoutes_AreRefused_BeforeReachingConsent(string path)
+    {
+        var manager = await host.UserAsync("manager");
+        await host.KnownToConsentAsync(manager);
+
+        using var response = await host.SendAsync(manager, HttpMethod.Get, path);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("https://recoverycomms.dev/problems/invalid-path", (await LoopHost.ReadAsync<JsonElement>(response)).GetProperty("type").GetString());
+    }
+
     [Fact]
     public async Task Csr_IsRefusedByTheOrchestrator_AndConsentsOwnRolesStillApply()
     {
