@@ -206,9 +206,18 @@ public sealed class ShopSettings
         }
         else
         {
+            if (document.RingGroup.Count > MaxRingGroup)
+            {
+                Add("ringGroup", $"At most {MaxRingGroup} phones ring at once (Twilio's <Dial> takes ten numbers).");
+            }
+
             foreach (var number in document.RingGroup)
             {
-                if (Phone.TryNormalize(number, defaultRegion, out var e164))
+                if (Phone.TryNormalize(number, defaultRegion, out var e164) && IsChargedToCaller(e164))
+                {
+                    Add("ringGroup", $"'{number}' is a premium-rate or shared-cost number; the ring group rings staff phones.");
+                }
+                else if (Phone.TryNormalize(number, defaultRegion, out e164))
                 {
                     if (!ringGroup.Contains(e164))
                     {
@@ -223,17 +232,19 @@ public sealed class ShopSettings
         }
 
         var first = ParseDuration(document.FirstAttemptTarget);
-        if (first is not { } f || f <= TimeSpan.Zero)
+        if (first is not { } f || f <= TimeSpan.Zero || f > MaxFirstAttemptTarget)
         {
-            Add("firstAttemptTarget", "A positive duration (hh:mm:ss) is required.");
+            Add("firstAttemptTarget", "A positive duration (hh:mm:ss) of at most 4 hours is required.");
         }
 
+        // Note: the clocks are bounded so a typo cannot push a due time past what a date can hold (every new item
+        // would fail) or park the loop for months.
         var sla = ParseDuration(document.Sla);
-        if (sla is not { } s || s <= TimeSpan.Zero)
+        if (sla is not { } s || s <= TimeSpan.Zero || s > MaxSpan)
         {
-            Add("sla", "A positive duration (hh:mm:ss) is required.");
+            Add("sla", "A positive duration (hh:mm:ss) of at most 24 hours is required.");
         }
-        else if (first is { } firstTarget && s <= firstTarget)
+        else if (first is { } firstTarget && firstTarget > TimeSpan.Zero && firstTarget <= MaxFirstAttemptTarget && s <= firstTarget)
         {
             Add("sla", "The SLA must be longer than the first-attempt target.");
         }
@@ -243,14 +254,14 @@ public sealed class ShopSettings
             Add("afterHoursFirstAttemptBy", "A shop-local time HH:mm is required.");
         }
 
-        if (ParseDuration(document.PromisedCheckBefore) is not { } p || p <= TimeSpan.Zero)
+        if (ParseDuration(document.PromisedCheckBefore) is not { } p || p <= TimeSpan.Zero || p > MaxSpan)
         {
-            Add("promisedCheckBefore", "A positive duration (hh:mm:ss) is required.");
+            Add("promisedCheckBefore", "A positive duration (hh:mm:ss) of at most 24 hours is required.");
         }
 
-        if (document.CallbackBlocks is not { Count: > 0 } blocks)
+        if (document.CallbackBlocks is not { Count: > 0 and <= 12 } blocks)
         {
-            Add("callbackBlocks", "At least one callback block (HH:mm) is required.");
+            Add("callbackBlocks", "One to twelve callback blocks (HH:mm) are required.");
         }
         else
         {
@@ -328,6 +339,18 @@ public sealed class ShopSettings
     private static IEnumerable<string> UnknownPlaceholders(string text, string[] known) =>
         System.Text.RegularExpressions.Regex.Matches(text, @"\{[^{}]*\}", System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromSeconds(1))
             .Select(m => m.Value).Where(token => !known.Contains(token, StringComparer.Ordinal)).Distinct(StringComparer.Ordinal);
+
+    private const int MaxRingGroup = 10;
+    private static readonly TimeSpan MaxFirstAttemptTarget = TimeSpan.FromHours(4);
+    private static readonly TimeSpan MaxSpan = TimeSpan.FromHours(24);
+
+    /// <summary>Premium-rate and shared-cost numbers: a ring group pointed at one would bill every incoming call.</summary>
+    private static bool IsChargedToCaller(string e164)
+    {
+        var util = PhoneNumbers.PhoneNumberUtil.GetInstance();
+        var type = util.GetNumberType(util.Parse(e164, null));
+        return type is PhoneNumbers.PhoneNumberType.PREMIUM_RATE or PhoneNumbers.PhoneNumberType.SHARED_COST;
+    }
 
     public static TimeSpan? ParseDuration(string? text) =>
         TimeSpan.TryParseExact(text, "c", CultureInfo.InvariantCulture, out var value) ? value : null;
