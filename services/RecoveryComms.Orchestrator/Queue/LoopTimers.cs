@@ -74,7 +74,8 @@ public sealed class LoopTimers(ItemChanges changes, StaffAlerts alerts, ShopCale
 
     private async Task EscalateAsync(NpgsqlConnection c, NpgsqlTransaction tx, RecoveryItem item, CancellationToken ct)
     {
-        if (item.Attempts > 0 || item.Status is ItemStatuses.WaitingOnCustomer or ItemStatuses.Limbo)
+        // An item a manager escalated by hand is escalated already: its escalation time and alert stand.
+        if (item.Attempts > 0 || item.Status is ItemStatuses.WaitingOnCustomer or ItemStatuses.Limbo or ItemStatuses.Escalated)
         {
             return;
         }

@@ -84,4 +84,21 @@ public sealed class ManagerActionTests(LoopHost host) : IClassFixture<LoopHost>
         Assert.True(today.GetProperty("value").GetDouble() > 0);
         Assert.Equal(JsonValueKind.Null, recovery.GetProperty("trend").EnumerateArray().First().GetProperty("value").ValueKind);
     }
+
+    [Fact]
+    public async Task AnItemEscalatedByHand_IsNotEscalatedAgain_WhenItsSlaRunsOut()
+    {
+        var manager = await host.UserAsync("manager");
+        var phone = LoopHost.NewPhone();
+        await host.MissAsync(phone);
+        var item = await host.ItemOfAsync(manager, phone);
+        var escalated = await LoopHost.ReadAsync<JsonElement>(await host.SendAsync(manager, HttpMethod.Post, $"/api/recoveries/{Id(item)}/escalate"));
+
+        await host.AdvanceAsync(TimeSpan.FromMinutes(16));
+
+        var detail = await host.DetailAsync(manager, Id(item));
+        Assert.Single(detail.GetProperty("timeline").EnumerateArray(), entry => entry.GetProperty("kind").GetString() == "escalated");
+        Assert.Equal(escalated.GetProperty("escalatedAt").GetDateTimeOffset(), detail.GetProperty("item").GetProperty("escalatedAt").GetDateTimeOffset());
+    }
+
 }
