@@ -273,4 +273,20 @@ public sealed class ConsoleWorkflowTests(ConsoleBrowser browser, ConsoleHost hos
         console.AssertHealthy();
     }
 
+
+    [Fact]
+    public async Task AnAddressThatIsNotAnItemId_SelectsNothing_AndCallsNoOtherRoute()
+    {
+        var manager = await host.UserAsync("manager");
+        await using var console = await SignedInAsync(manager);
+
+        await console.Page.EvaluateAsync("location.hash = '#/queue/open/..%2F..%2Fconsent%2F%2B13125550142'");
+
+        await Expect(console.Page.GetByText("Pick a caller to see the talk track")).ToBeVisibleAsync();
+        await console.Page.EvaluateAsync("location.hash = '#/queue/open/%'");
+        await Expect(console.Page.GetByText("Pick a caller to see the talk track")).ToBeVisibleAsync();
+        Assert.DoesNotContain(console.Requests, url => url.Contains("/consent/", StringComparison.Ordinal));
+        console.AssertHealthy();
+    }
+
 }

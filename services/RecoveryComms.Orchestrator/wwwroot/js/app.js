@@ -115,7 +115,9 @@ async function start() {
 
 function route() {
   if (!context) { return; }
-  const [name, ...rest] = location.hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
+  const [name, ...rest] = location.hash.replace(/^#\/?/, "").split("/").map((part) => {
+    try { return decodeURIComponent(part); } catch { return ""; }
+  });
   const page = Pages.find((candidate) => candidate.name === name);
   const container = document.getElementById("page");
   // A page that can follow a change of its own address (the queue selecting another item) does so in place.

@@ -100,8 +100,12 @@ function rowFor(item, view) {
   return row;
 }
 
+const IdPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export function render(container, context, [view = "open", selectedId] = []) {
   if (!Views.some((candidate) => candidate.name === view)) { view = "open"; }
+  // Only an item id selects an item: the id goes into API paths, so nothing else from the address may.
+  if (selectedId && !IdPattern.test(selectedId)) { selectedId = undefined; }
   const me = context.me.id;
   const items = new Map();
   const rows = new Map();
@@ -212,9 +216,12 @@ export function render(container, context, [view = "open", selectedId] = []) {
   async function load() {
     const { items: list } = await api(`/api/recoveries${query({ view, limit: 1000 })}`);
     if (disposed) { return; }
+    // A change that arrived on the feed while the list was being read is newer than the list: it wins.
+    const newer = new Map([...items.values(), ...pending.values()].map((item) => [item.id, item]));
     for (const item of [...sorted]) { unplace(item); }
     // The list comes in priority order: appending keeps it so.
     for (const item of list) {
+      if ((newer.get(item.id)?.version ?? -1) > item.version) { pending.set(item.id, newer.get(item.id)); continue; }
       const row = rowFor(item, view);
       if (item.id === selectedId) { row.classList.add("selected"); }
       items.set(item.id, item);
@@ -222,8 +229,9 @@ export function render(container, context, [view = "open", selectedId] = []) {
       sorted.push(item);
       seen.observe(row);
     }
-    body.replaceChildren(...list.map((item) => rows.get(item.id)));
+    body.replaceChildren(...sorted.map((item) => rows.get(item.id)));
     empty.hidden = sorted.length > 0;
+    if (pending.size && !frame) { frame = requestAnimationFrame(apply); }
     loadCounts();
   }
 
@@ -256,6 +264,7 @@ export function render(container, context, [view = "open", selectedId] = []) {
 
   function update([nextView = "open", nextId] = []) {
     if (nextView !== view) { return false; }
+    if (nextId && !IdPattern.test(nextId)) { nextId = undefined; }
     if (nextId !== selectedId) { select(nextId); }
     return true;
   }
