@@ -20,7 +20,10 @@ public sealed partial class ItemFeed(NpgsqlDataSource dataSource, MigrationState
     private readonly Lock _gate = new();
     private readonly List<Channel<SseItem<string>>> _subscribers = [];
 
-    /// <summary>One client's feed until it disconnects; a client too slow to keep 1,000 events is dropped (it reconnects and reloads).</summary>
+    /// <summary>
+    /// One client's feed until it disconnects. A client more than 1,000 events behind loses the oldest of them (it is not
+    /// disconnected, so it does not know to reload: a known gap, see docs/console.md).
+    /// </summary>
     public async IAsyncEnumerable<SseItem<string>> SubscribeAsync([EnumeratorCancellation] CancellationToken ct)
     {
         var channel = Channel.CreateBounded<SseItem<string>>(new BoundedChannelOptions(1000) { FullMode = BoundedChannelFullMode.DropOldest });
