@@ -16,7 +16,7 @@ internal static class BrowserProcesses
 
     /// <summary>
     /// Gives the Chromium processes (all their threads) every online core, when this process was pinned (taskset is
-    /// inherited); renderers forked later inherit it from the zygote. Returns a description of what was done.
+    /// inherited). Called after each new page, whose renderer may be new. Returns a description of what was done.
     /// </summary>
     public static string UnpinChromium()
     {
@@ -33,7 +33,7 @@ internal static class BrowserProcesses
             return $"cores {cores}, load tool and browser unpinned";
         }
 
-        foreach (var process in Chromium())
+        foreach (var process in Chromium().Where(p => Affinity(p.Pid) != cores))
         {
             using var taskset = Process.Start(new ProcessStartInfo("taskset", ["-a", "-p", "-c", cores, process.Pid.ToString(CultureInfo.InvariantCulture)])
             {

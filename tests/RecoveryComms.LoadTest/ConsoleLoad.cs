@@ -86,7 +86,6 @@ internal static class ConsoleLoad
             Headless = true,
             Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
         });
-        var cores = BrowserProcesses.UnpinChromium();
 
         // ---- target 1: the queue page with N open items ----------------------------------------------------------
         var ready = new List<double>();
@@ -112,6 +111,7 @@ internal static class ConsoleLoad
         await using var context = await browser.NewContextAsync(new() { ViewportSize = new() { Width = 1366, Height = 768 } });
         await context.AddInitScriptAsync(SignedIn(key));
         var page = await context.NewPageAsync();
+        BrowserProcesses.UnpinChromium();
         await page.GotoAsync(orchestratorUrl + "/#/queue/open");
         await page.WaitForFunctionAsync("() => performance.getEntriesByName('rc:queue-ready').length > 0");
         await page.WaitForFunctionAsync("() => document.querySelector('.stream-state')?.textContent === '● Live'");
@@ -179,6 +179,7 @@ internal static class ConsoleLoad
         }
 
         var browserCpu = browserAfter - browserBefore;
+        var cores = BrowserProcesses.UnpinChromium();
         var self = Process.GetCurrentProcess();
         var chrome = await page.EvaluateAsync<string>("() => navigator.userAgent.match(/Chrome\\/[\\d.]+/)[0]");
         var inv = CultureInfo.InvariantCulture;
@@ -222,6 +223,7 @@ internal static class ConsoleLoad
         await using var context = await browser.NewContextAsync(new() { ViewportSize = new() { Width = 1366, Height = 768 } });
         await context.AddInitScriptAsync(SignedIn(key) + LoadWatcher);
         var page = await context.NewPageAsync();
+        BrowserProcesses.UnpinChromium();
         await page.GotoAsync(orchestratorUrl + "/#/queue/open", new() { WaitUntil = WaitUntilState.Commit });
         await page.WaitForFunctionAsync("() => performance.getEntriesByName('rc:queue-ready').length > 0");
         var rows = await page.Locator("#queue tr[data-item-id]").CountAsync();

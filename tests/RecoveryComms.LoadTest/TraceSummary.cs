@@ -51,9 +51,10 @@ internal static class TraceSummary
             stack.Push((slice.Thread, slice.Name, slice.Start + slice.Duration));
         }
 
+        var traced = slices.Count == 0 ? 0 : slices.Max(s => s.Start + s.Duration) - slices.Min(s => s.Start);
         var text = new StringBuilder().Append(CultureInfo.InvariantCulture, $"""
 
-            Renderer main thread, traced from the first webhook to the last row ({path}): busy {busy / 1000:0} ms over a {run.TotalSeconds:0.0} s send window
+            Renderer main thread, traced from the first webhook ({run.TotalSeconds:0.0} s of sending) to the last row ({path}): busy {busy / 1000:0} ms of {traced / 1000:0} ms ({busy / Math.Max(1, traced):P0})
             | event (self time) | ms | share of busy |
             |---|---|---|
 
