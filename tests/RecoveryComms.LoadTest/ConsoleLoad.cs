@@ -195,7 +195,7 @@ internal static class ConsoleLoad
             | long tasks until then: total | {Pct(blocked, 50):0} | {Pct(blocked, 95):0} | {blocked.Max():0} ms |
             | long tasks until then: longest | {Pct(longest, 50):0} | {Pct(longest, 95):0} | {longest.Max():0} ms |
 
-            Live: {total} signed missed-call webhooks at {rate}/s for {seconds} s (sent in {run.Elapsed.TotalSeconds:0.0} s, {run.Errors} errors), each a new caller
+            Live: {total} signed missed-call webhooks at {rate}/s for {seconds} s (all answered {run.Elapsed.TotalSeconds:0.0} s after the first was due, {run.Errors} errors), each a new caller
             | measure | value |
             |---|---|
             | rows shown | {shownAt.Count} of {total - run.Errors}{(allShown ? "" : " (waited 120 s after the last webhook)")}; {live.GetProperty("rows").GetInt32()} rows in the table at the end |

@@ -29,6 +29,7 @@ internal static class TraceSummary
 
         // Self time: walk each thread's slices in start order with a stack of the enclosing ones.
         var self = new Dictionary<string, double>(StringComparer.Ordinal);
+        var inclusive = new Dictionary<string, double>(StringComparer.Ordinal);
         var busy = 0.0;
         var stack = new Stack<(long Thread, string Name, double End)>();
         foreach (var slice in slices)
@@ -48,6 +49,7 @@ internal static class TraceSummary
             }
 
             self[slice.Name] = self.GetValueOrDefault(slice.Name) + slice.Duration;
+            inclusive[slice.Name] = inclusive.GetValueOrDefault(slice.Name) + slice.Duration;
             stack.Push((slice.Thread, slice.Name, slice.Start + slice.Duration));
         }
 
@@ -64,6 +66,10 @@ internal static class TraceSummary
             text.Append(CultureInfo.InvariantCulture, $"| {name} | {micros / 1000:0} | {micros / busy:P0} |\n");
         }
 
+        // Which callbacks the script time is in: animation frames (the queue applies live changes in one), timers
+        // (the countdown ticker, the counts), and everything else the page runs.
+        text.Append(CultureInfo.InvariantCulture,
+            $"\nInclusive: FireAnimationFrame {inclusive.GetValueOrDefault("FireAnimationFrame") / 1000:0} ms, TimerFire {inclusive.GetValueOrDefault("TimerFire") / 1000:0} ms, FunctionCall {inclusive.GetValueOrDefault("FunctionCall") / 1000:0} ms\n");
         return text.ToString();
     }
 }
