@@ -9,6 +9,7 @@
 #   ./infra/dev.sh bench [load tool args]  the webhook load test of docs/benchmarks.md
 #   ./infra/dev.sh bench suppression       the suppression-check load test of docs/benchmarks.md
 #   ./infra/dev.sh bench intake|timers      the orchestrator's load tests of docs/benchmarks.md
+#   ./infra/dev.sh bench console           the console in Chromium: queue page load, missed calls arriving live
 #
 # Every setting comes from the environment first (names in ../shared/docs/api-contract.md), so the
 # same command runs against a real Twilio account, broker or database.
@@ -19,6 +20,11 @@ DEV="$ROOT/.dev"
 PG_PORT=${RC_PG_PORT:-5432}
 RMQ_PORT=${RC_RABBITMQ_PORT:-5672}
 SANDBOX_PORT=${RC_SANDBOX_PORT:-5090}
+# The services' ports in the orchestrator benches: the contract's by default; other values let a bench run beside
+# services already listening there.
+WEBHOOKS_PORT=${RC_WEBHOOKS_PORT:-5080}
+ORCHESTRATOR_PORT=${RC_ORCHESTRATOR_PORT:-5081}
+CONSENT_PORT=${RC_CONSENT_PORT:-5082}
 DEV_AUTH_TOKEN=dev-auth-token
 DEV_ACCOUNT_SID=AC00000000000000000000000000000000
 
@@ -361,6 +367,7 @@ cmd_bench() {
     suppression) shift; bench_suppression "$@"; return ;;
     intake) shift; bench_orchestrator intake "$@"; return ;;
     timers) shift; bench_orchestrator timers "$@"; return ;;
+    console) shift; bench_console "$@"; return ;;
   esac
   export Twilio__AccountSid=$DEV_ACCOUNT_SID Twilio__AuthToken=$DEV_AUTH_TOKEN Twilio__ApiBaseUrl=http://127.0.0.1:$SANDBOX_PORT
   export Benchmark__BaselineEndpoint=true Logging__LogLevel__Default=Warning
@@ -385,7 +392,8 @@ bench_database() {
 # The orchestrator and the consent service in Release, each waited for until ready.
 start_bench_services() {
   local svc port
-  for svc in Orchestrator:5081 Consent:5082; do
+  export Consent__BaseUrl=http://127.0.0.1:$CONSENT_PORT
+  for svc in Orchestrator:$ORCHESTRATOR_PORT Consent:$CONSENT_PORT; do
     port=${svc#*:}; svc=${svc%:*}
     ( cd "$ROOT/services/RecoveryComms.$svc" && exec dotnet "bin/Release/net10.0/RecoveryComms.$svc.dll" --urls "http://127.0.0.1:$port" ) &
     PIDS+=($!)
@@ -406,7 +414,7 @@ bench_orchestrator() {
   local pin=()
   command -v taskset >/dev/null 2>&1 && pin=(taskset -c 1)
   "${pin[@]}" dotnet "$ROOT/tests/RecoveryComms.LoadTest/bin/Release/net10.0/RecoveryComms.LoadTest.dll" --scenario "$scenario" \
-    --bootstrap-key "$Auth__BootstrapAdminKey" --rabbit "amqp://guest:guest@127.0.0.1:$RMQ_PORT/" \
+    --orchestrator-url "http://127.0.0.1:$ORCHESTRATOR_PORT" --bootstrap-key "$Auth__BootstrapAdminKey" --rabbit "amqp://guest:guest@127.0.0.1:$RMQ_PORT/" \
     --postgres "$(pg_connection recoverycomms_owner recoverycomms_bench)" "$@"
 }
 
@@ -418,6 +426,33 @@ bench_suppression() {
   dotnet build "$ROOT/RecoveryComms.sln" -c Release -v q -nologo >/dev/null
   start_bench_services
   dotnet "$ROOT/tests/RecoveryComms.LoadTest/bin/Release/net10.0/RecoveryComms.LoadTest.dll" --scenario suppression \
+    --orchestrator-url "http://127.0.0.1:$ORCHESTRATOR_PORT" --consent-url "http://127.0.0.1:$CONSENT_PORT" \
+    --bootstrap-key "$Auth__BootstrapAdminKey" "$@"
+}
+
+# The console in Debian's Chromium (docs/benchmarks.md): the webhooks service, the orchestrator and the consent
+# service in Release on a fresh bench database; the load tool seeds open items and sends missed calls as signed
+# webhooks, and drives the page through Playwright. The load tool is pinned to core 1 when taskset is there (the
+# browser it starts is given every core back), and its CPU time is reported.
+bench_console() {
+  command -v chromium >/dev/null 2>&1 || [ -n "${RECOVERYCOMMS_CHROMIUM:-}" ] \
+    || die "the console bench needs Debian's chromium (apt-get install chromium) or RECOVERYCOMMS_CHROMIUM"
+  export Twilio__AccountSid=$DEV_ACCOUNT_SID Twilio__AuthToken=$DEV_AUTH_TOKEN Twilio__ApiBaseUrl=http://127.0.0.1:$SANDBOX_PORT
+  export Twilio__PublicBaseUrl=http://127.0.0.1:$WEBHOOKS_PORT Logging__LogLevel__Default=Warning
+  bench_database
+  export ConnectionStrings__Postgres; ConnectionStrings__Postgres=$(pg_connection recoverycomms_service recoverycomms_bench)
+  local project
+  for project in services/RecoveryComms.Webhooks services/RecoveryComms.Orchestrator services/RecoveryComms.Consent tests/RecoveryComms.LoadTest; do
+    dotnet build "$ROOT/$project" -c Release -v q -nologo >/dev/null
+  done
+  ( cd "$ROOT/services/RecoveryComms.Webhooks" && exec dotnet bin/Release/net10.0/RecoveryComms.Webhooks.dll --urls "http://127.0.0.1:$WEBHOOKS_PORT" ) &
+  PIDS+=($!)
+  for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$WEBHOOKS_PORT/health/ready" >/dev/null 2>&1 && break; sleep 0.5; done
+  start_bench_services
+  local pin=()
+  command -v taskset >/dev/null 2>&1 && pin=(taskset -c 1)
+  "${pin[@]}" dotnet "$ROOT/tests/RecoveryComms.LoadTest/bin/Release/net10.0/RecoveryComms.LoadTest.dll" --scenario console \
+    --url "http://127.0.0.1:$WEBHOOKS_PORT" --token "$DEV_AUTH_TOKEN" --orchestrator-url "http://127.0.0.1:$ORCHESTRATOR_PORT" \
     --bootstrap-key "$Auth__BootstrapAdminKey" "$@"
 }
 
@@ -427,5 +462,5 @@ case "${1:-}" in
   infra) shift; cmd_infra "$@" ;;
   simulate) shift; cmd_simulate "$@" ;;
   bench) shift; cmd_bench "$@" ;;
-  *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -204,7 +204,7 @@ internal static class OrchestratorLoad
         }
     }
 
-    private static async Task<string> CsrKeyAsync(HttpClient http, string orchestratorUrl, string bootstrapKey)
+    internal static async Task<string> CsrKeyAsync(HttpClient http, string orchestratorUrl, string bootstrapKey)
     {
         using var create = new HttpRequestMessage(HttpMethod.Post, orchestratorUrl + "/api/users")
         {

@@ -25,6 +25,8 @@ switch (Opt("scenario", "webhooks"))
         return await OrchestratorLoad.RunIntakeAsync(Opt);
     case "timers":
         return await OrchestratorLoad.RunTimersAsync(Opt);
+    case "console":
+        return await ConsoleLoad.RunAsync(Opt);
 }
 
 var url = Opt("url", "http://127.0.0.1:5080");
