@@ -361,6 +361,7 @@ cmd_simulate() {
 cmd_bench() {
   trap cleanup EXIT
   trap 'exit 130' INT TERM
+  if [ "${1:-}" = console ]; then WANT_BROWSER=1; fi   # the console bench drives Chromium: install it like the rest
   infra_up
   export_settings
   case "${1:-}" in
