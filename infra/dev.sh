@@ -44,7 +44,7 @@ install_missing() {
   local need=()
   ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need+=(postgresql)
   [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need+=(rabbitmq-server)
-  # Chromium only for the tests (the console's browser tests); a developer's own browser does for 'up'.
+  # Chromium only for the tests and the console bench; a developer's own browser does for 'up'.
   if [ "$WANT_BROWSER" = 1 ] && [ -z "${RECOVERYCOMMS_CHROMIUM:-}" ]; then
     command -v chromium >/dev/null 2>&1 || need+=(chromium)
   fi
