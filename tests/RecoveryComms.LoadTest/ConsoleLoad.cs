@@ -65,12 +65,8 @@ internal static class ConsoleLoad
         }
 
         // The items are made by the orchestrator from the captured events: wait until the open view counts them all (2 minutes at most).
-        var deadline = Stopwatch.GetTimestamp() + (Stopwatch.Frequency * 120);
-        int openNow;
-        while ((openNow = await OpenCountAsync(http, orchestratorUrl, key)) < open && Stopwatch.GetTimestamp() < deadline)
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(250));
-        }
+        var openNow = 0;
+        await OpenLoop.UntilAsync(async () => (openNow = await OpenCountAsync(http, orchestratorUrl, key)) >= open, TimeSpan.FromMinutes(2), TimeSpan.FromMilliseconds(250));
 
         Console.Error.WriteLine($"[console] {open} missed-call webhooks sent ({seedErrors} errors); the open view counts {openNow}");
         if (openNow < open)

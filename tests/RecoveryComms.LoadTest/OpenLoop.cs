@@ -61,17 +61,21 @@ internal static class OpenLoop
         histogram.TotalCount == 0 ? double.NaN : histogram.GetValueAtPercentile(percentile) * 1000.0 / Stopwatch.Frequency;
 
     /// <summary>Waits until <paramref name="done"/> holds or <paramref name="timeout"/> passes; true when it held.</summary>
-    public static async Task<bool> UntilAsync(Func<bool> done, TimeSpan timeout)
+    public static Task<bool> UntilAsync(Func<bool> done, TimeSpan timeout) =>
+        UntilAsync(() => Task.FromResult(done()), timeout, TimeSpan.FromMilliseconds(50));
+
+    /// <summary>Asks <paramref name="done"/> every <paramref name="every"/> until it holds or <paramref name="timeout"/> passes; true when it held.</summary>
+    public static async Task<bool> UntilAsync(Func<Task<bool>> done, TimeSpan timeout, TimeSpan every)
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-        while (!done())
+        while (!await done())
         {
             if (Stopwatch.GetTimestamp() > deadline)
             {
                 return false;
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(50));
+            await Task.Delay(every);
         }
 
         return true;

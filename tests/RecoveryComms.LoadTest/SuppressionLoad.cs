@@ -30,15 +30,15 @@ internal static class SuppressionLoad
         created.EnsureSuccessStatusCode();
         var key = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("apiKey").GetString()!;
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 30;
-        while (!(await http.GetAsync(consentUrl + "/api/me")).IsSuccessStatusCode)
+        async Task<bool> KeyKnown()
         {
-            if (Stopwatch.GetTimestamp() > deadline)
-            {
-                throw new TimeoutException("The consent service never learned the load test's key.");
-            }
+            using var me = await http.GetAsync(consentUrl + "/api/me");
+            return me.IsSuccessStatusCode;
+        }
 
-            await Task.Delay(100);
+        if (!await OpenLoop.UntilAsync(KeyKnown, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100)))
+        {
+            throw new TimeoutException("The consent service never learned the load test's key.");
         }
 
         var phones = Enumerable.Range(0, 2000).Select(i => "%2B1312" + (2000000 + i * 37).ToString(CultureInfo.InvariantCulture)).ToArray();

@@ -37,15 +37,6 @@ public sealed class ConsoleWorkflowTests(ConsoleBrowser browser, ConsoleHost hos
         return console;
     }
 
-    private async Task ConsentToTextsAsync(string phone)
-    {
-        var compliance = await host.UserAsync("compliance");
-        await host.KnownToConsentAsync(compliance);
-        var recorded = await host.Consent.SendAsync(LoopHost.As(compliance.ApiKey, HttpMethod.Post, $"/api/consent/{Uri.EscapeDataString(phone)}",
-            JsonContent.Create(new { channel = "sms", state = "express", evidence = "web form opt-in" })));
-        Assert.True(recorded.IsSuccessStatusCode, await recorded.Content.ReadAsStringAsync());
-    }
-
     private Task ReportAsync(string callSid, string? parent, string status) =>
         host.PublishAsync(new CallbackAttemptStatusReported(Guid.NewGuid(), callSid, parent, status, null, null, null, LoopHost.ShopLine, false, host.Clock.Now));
 
@@ -64,7 +55,7 @@ public sealed class ConsoleWorkflowTests(ConsoleBrowser browser, ConsoleHost hos
         var csr = await host.UserAsync("csr", LoopHost.NewPhone());
         var manager = await host.UserAsync("manager");
         var phone = LoopHost.NewPhone();
-        await ConsentToTextsAsync(phone);
+        await host.RecordConsentAsync(phone);
         await using var console = await SignedInAsync(csr);
         var page = console.Page;
         var row = page.Locator($"tr[data-phone='{phone}']");
@@ -140,7 +131,7 @@ public sealed class ConsoleWorkflowTests(ConsoleBrowser browser, ConsoleHost hos
     {
         var csr = await host.UserAsync("csr", LoopHost.NewPhone());
         var phone = LoopHost.NewPhone();
-        await ConsentToTextsAsync(phone);
+        await host.RecordConsentAsync(phone);
         await host.MissAsync(phone);
         var item = await host.ItemOfAsync(csr, phone);
         await host.SendAsync(csr, HttpMethod.Post, $"/api/recoveries/{Id(item)}/claim");
@@ -175,7 +166,7 @@ public sealed class ConsoleWorkflowTests(ConsoleBrowser browser, ConsoleHost hos
         var compliance = await host.UserAsync("compliance");
         await host.KnownToConsentAsync(compliance);
         var phone = LoopHost.NewPhone();
-        await ConsentToTextsAsync(phone);
+        await host.RecordConsentAsync(phone);
         await using var auditor = await SignedInAsync(compliance);
         await Expect(auditor.Page.Locator(".chain.ok")).ToContainTextAsync("Chain intact");
         await auditor.Page.GetByLabel("Phone number").FillAsync(phone);

@@ -10,16 +10,6 @@ public sealed class AttemptTests(LoopHost host) : IClassFixture<LoopHost>
 {
     private static Guid Id(JsonElement item) => item.GetProperty("id").GetGuid();
 
-    private async Task<(LoopHost.User Csr, string Phone, Guid ItemId)> ClaimedItemAsync()
-    {
-        var csr = await host.UserAsync("csr", LoopHost.NewPhone());
-        var phone = LoopHost.NewPhone();
-        await host.MissAsync(phone);
-        var item = await host.ItemOfAsync(csr, phone);
-        Assert.Equal(HttpStatusCode.OK, (await host.SendAsync(csr, HttpMethod.Post, $"/api/recoveries/{Id(item)}/claim")).StatusCode);
-        return (csr, phone, Id(item));
-    }
-
     private async Task<string> CallAsync(LoopHost.User csr, Guid itemId)
     {
         var response = await host.SendAsync(csr, HttpMethod.Post, $"/api/recoveries/{itemId}/call");
@@ -37,7 +27,7 @@ public sealed class AttemptTests(LoopHost host) : IClassFixture<LoopHost>
     [Fact]
     public async Task Call_RingsTheCsrFromTheShopLine_ThenBridgesToTheCustomer()
     {
-        var (csr, phone, itemId) = await ClaimedItemAsync();
+        var (csr, phone, itemId) = await host.ClaimedItemAsync();
 
         var csrCall = await CallAsync(csr, itemId);
 
@@ -63,7 +53,7 @@ public sealed class AttemptTests(LoopHost host) : IClassFixture<LoopHost>
     [Fact]
     public async Task StatusReports_OutOfOrderAndRepeated_NeverMoveBackwards()
     {
-        var (csr, _, itemId) = await ClaimedItemAsync();
+        var (csr, _, itemId) = await host.ClaimedItemAsync();
         var csrCall = await CallAsync(csr, itemId);
         var customerLeg = LoopHost.NewSid("CA");
 
@@ -86,7 +76,7 @@ public sealed class AttemptTests(LoopHost host) : IClassFixture<LoopHost>
     [Fact]
     public async Task CsrPhoneNotAnswering_DoesNotCountAsAnAttempt()
     {
-        var (csr, phone, itemId) = await ClaimedItemAsync();
+        var (csr, phone, itemId) = await host.ClaimedItemAsync();
         var csrCall = await CallAsync(csr, itemId);
 
         await ReportAsync(csrCall, null, "no-answer");
@@ -100,7 +90,7 @@ public sealed class AttemptTests(LoopHost host) : IClassFixture<LoopHost>
     [Fact]
     public async Task AThirdAttempt_OrASecondWhileOneRings_IsRefused_AndOnlyTheOwnerCalls()
     {
-        var (csr, _, itemId) = await ClaimedItemAsync();
+        var (csr, _, itemId) = await host.ClaimedItemAsync();
         var other = await host.UserAsync("csr", LoopHost.NewPhone());
 
         var notOwner = await host.SendAsync(other, HttpMethod.Post, $"/api/recoveries/{itemId}/call");
@@ -125,7 +115,7 @@ public sealed class AttemptTests(LoopHost host) : IClassFixture<LoopHost>
     [Fact]
     public async Task SecondVoicemail_InOneLoop_IsRefusedWithAClearMessage()
     {
-        var (csr, phone, itemId) = await ClaimedItemAsync();
+        var (csr, phone, itemId) = await host.ClaimedItemAsync();
         var call = await CallAsync(csr, itemId);
         await ReportAsync(LoopHost.NewSid("CA"), call, "completed", "machine_end_beep");
         await LastAttemptAsync(csr, itemId, a => a.GetProperty("result").GetString() == "answered");
@@ -146,7 +136,7 @@ public sealed class AttemptTests(LoopHost host) : IClassFixture<LoopHost>
     [Fact]
     public async Task RecordedCallback_IsKeptOnTheAttempt_ForTheManagersReview()
     {
-        var (csr, _, itemId) = await ClaimedItemAsync();
+        var (csr, _, itemId) = await host.ClaimedItemAsync();
         var call = await CallAsync(csr, itemId);
         await ReportAsync(LoopHost.NewSid("CA"), call, "completed");
         var recordingSid = LoopHost.NewSid("RE");
@@ -162,12 +152,8 @@ public sealed class AttemptTests(LoopHost host) : IClassFixture<LoopHost>
     [Fact]
     public async Task DoNotContactNumber_IsNeverCalled()
     {
-        var (csr, phone, itemId) = await ClaimedItemAsync();
-        var compliance = await host.UserAsync("compliance");
-        await host.KnownToConsentAsync(compliance);
-        var recorded = await host.Consent.SendAsync(LoopHost.As(compliance.ApiKey, HttpMethod.Post, $"/api/consent/{Uri.EscapeDataString(phone)}",
-            System.Net.Http.Json.JsonContent.Create(new { channel = "voice", state = "do_not_contact", evidence = "asked on the phone" })));
-        Assert.True(recorded.IsSuccessStatusCode, await recorded.Content.ReadAsStringAsync());
+        var (csr, phone, itemId) = await host.ClaimedItemAsync();
+        await host.RecordConsentAsync(phone, "voice", "do_not_contact", "asked on the phone");
         var before = host.Twilio.Requests("Calls.json").Count;
 
         var call = await host.SendAsync(csr, HttpMethod.Post, $"/api/recoveries/{itemId}/call");

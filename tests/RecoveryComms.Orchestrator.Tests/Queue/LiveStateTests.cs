@@ -145,15 +145,7 @@ public sealed class LiveStateTests(LoopHost host) : IClassFixture<LoopHost>
     [Fact]
     public async Task SmsDelivery_AndStop_SendItemEvents()
     {
-        var csr = await host.UserAsync("csr", LoopHost.NewPhone());
-        var compliance = await host.UserAsync("compliance");
-        await host.KnownToConsentAsync(compliance);
-        var phone = LoopHost.NewPhone();
-        Assert.True((await host.Consent.SendAsync(LoopHost.As(compliance.ApiKey, HttpMethod.Post, $"/api/consent/{Uri.EscapeDataString(phone)}",
-            JsonContent.Create(new { channel = "sms", state = "express", evidence = "web form opt-in" })))).IsSuccessStatusCode);
-        await host.MissAsync(phone);
-        var itemId = (await host.ItemOfAsync(csr, phone)).GetProperty("id").GetGuid();
-        Assert.Equal(HttpStatusCode.OK, (await host.SendAsync(csr, HttpMethod.Post, $"/api/recoveries/{itemId}/claim")).StatusCode);
+        var (csr, phone, itemId) = await host.ClaimedItemAsync(consented: true);
         var sent = await LoopHost.ReadAsync<JsonElement>(await host.SendAsync(csr, HttpMethod.Post, $"/api/recoveries/{itemId}/sms",
             new { windowA = "today 2-4 pm", windowB = "tomorrow 8-10 am" }));
         // The send's own events (requested, sent) are behind us once the timeline shows the result.

@@ -196,6 +196,32 @@ public class LoopHost : IAsyncLifetime
         Eventually.ValueAsync(async () => (await Consent.SendAsync(As(user.ApiKey, HttpMethod.Get, "/api/me"))).StatusCode, s => s == HttpStatusCode.OK,
             TimeSpan.FromSeconds(20), "the consent service knows the key");
 
+    /// <summary>Records a consent state for a number through the consent service, as a compliance user would.</summary>
+    public async Task RecordConsentAsync(string phone, string channel = "sms", string state = "express", string evidence = "web form opt-in")
+    {
+        var compliance = await UserAsync("compliance");
+        await KnownToConsentAsync(compliance);
+        var recorded = await Consent.SendAsync(As(compliance.ApiKey, HttpMethod.Post, $"/api/consent/{Uri.EscapeDataString(phone)}",
+            JsonContent.Create(new { channel, state, evidence })));
+        Assert.True(recorded.IsSuccessStatusCode, await recorded.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>A missed call from a new number, claimed by a new CSR with a phone; its number consented to texts first when asked.</summary>
+    public async Task<(User Csr, string Phone, Guid ItemId)> ClaimedItemAsync(bool consented = false)
+    {
+        var csr = await UserAsync("csr", NewPhone());
+        var phone = NewPhone();
+        if (consented)
+        {
+            await RecordConsentAsync(phone);
+        }
+
+        await MissAsync(phone);
+        var id = (await ItemOfAsync(csr, phone)).GetProperty("id").GetGuid();
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(csr, HttpMethod.Post, $"/api/recoveries/{id}/claim")).StatusCode);
+        return (csr, phone, id);
+    }
+
     public static HttpRequestMessage As(string? apiKey, HttpMethod method, string path, HttpContent? content = null)
     {
         var request = new HttpRequestMessage(method, path) { Content = content };

@@ -13,25 +13,6 @@ public sealed class SmsAndDispositionTests(LoopHost host) : IClassFixture<LoopHo
 {
     private static Guid Id(JsonElement item) => item.GetProperty("id").GetGuid();
 
-    private async Task<(LoopHost.User Csr, string Phone, Guid ItemId)> ClaimedItemAsync(bool consented = true)
-    {
-        var csr = await host.UserAsync("csr", LoopHost.NewPhone());
-        var phone = LoopHost.NewPhone();
-        if (consented)
-        {
-            var compliance = await host.UserAsync("compliance");
-            await host.KnownToConsentAsync(compliance);
-            var recorded = await host.Consent.SendAsync(LoopHost.As(compliance.ApiKey, HttpMethod.Post, $"/api/consent/{Uri.EscapeDataString(phone)}",
-                JsonContent.Create(new { channel = "sms", state = "express", evidence = "web form opt-in" })));
-            Assert.True(recorded.IsSuccessStatusCode, await recorded.Content.ReadAsStringAsync());
-        }
-
-        await host.MissAsync(phone);
-        var item = await host.ItemOfAsync(csr, phone);
-        Assert.Equal(HttpStatusCode.OK, (await host.SendAsync(csr, HttpMethod.Post, $"/api/recoveries/{Id(item)}/claim")).StatusCode);
-        return (csr, phone, Id(item));
-    }
-
     private int TextsTo(string phone) =>
         host.Twilio.Requests("Messages.json").Count(r => r.RequestMessage.Method == "POST" && System.Web.HttpUtility.ParseQueryString(r.RequestMessage.Body!)["To"] == phone);
 
@@ -40,7 +21,7 @@ public sealed class SmsAndDispositionTests(LoopHost host) : IClassFixture<LoopHo
     [Fact]
     public async Task Sms_GoesThroughTheGate_Once_WithTheShopsTemplate()
     {
-        var (csr, phone, itemId) = await ClaimedItemAsync();
+        var (csr, phone, itemId) = await host.ClaimedItemAsync(consented: true);
 
         var sent = await host.SendAsync(csr, HttpMethod.Post, $"/api/recoveries/{itemId}/sms", Windows);
         var again = await host.SendAsync(csr, HttpMethod.Post, $"/api/recoveries/{itemId}/sms", Windows);
@@ -62,7 +43,7 @@ public sealed class SmsAndDispositionTests(LoopHost host) : IClassFixture<LoopHo
     [Fact]
     public async Task ConcurrentSmsRequests_SendOneText()
     {
-        var (csr, phone, itemId) = await ClaimedItemAsync();
+        var (csr, phone, itemId) = await host.ClaimedItemAsync(consented: true);
 
         var answers = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => host.SendAsync(csr, HttpMethod.Post, $"/api/recoveries/{itemId}/sms", Windows)));
 
@@ -74,7 +55,7 @@ public sealed class SmsAndDispositionTests(LoopHost host) : IClassFixture<LoopHo
     [Fact]
     public async Task Sms_ToANumberWithoutConsent_Is422WithTheReasons_AndTheSlotStaysFree()
     {
-        var (csr, phone, itemId) = await ClaimedItemAsync(consented: false);
+        var (csr, phone, itemId) = await host.ClaimedItemAsync(consented: false);
 
         var refused = await host.SendAsync(csr, HttpMethod.Post, $"/api/recoveries/{itemId}/sms", Windows);
 
@@ -88,7 +69,7 @@ public sealed class SmsAndDispositionTests(LoopHost host) : IClassFixture<LoopHo
     [Fact]
     public async Task Sms_LongerThanOneSegment_IsRefusedWithTheCountedLength()
     {
-        var (csr, phone, itemId) = await ClaimedItemAsync();
+        var (csr, phone, itemId) = await host.ClaimedItemAsync(consented: true);
 
         var tooLong = await host.SendAsync(csr, HttpMethod.Post, $"/api/recoveries/{itemId}/sms",
             new { windowA = "today {between 2 and 4} pm [east]", windowB = "tomorrow ~8-10 am | or later", issue = "the water heater ^ in the basement" });
@@ -106,7 +87,7 @@ public sealed class SmsAndDispositionTests(LoopHost host) : IClassFixture<LoopHo
     [Fact]
     public async Task Stop_EndsTheLoopAtOnce_AndNoTextLeavesAfterIt()
     {
-        var (csr, phone, itemId) = await ClaimedItemAsync();
+        var (csr, phone, itemId) = await host.ClaimedItemAsync(consented: true);
 
         await host.PublishAsync(new InboundSmsReceived(Guid.NewGuid(), LoopHost.NewSid("SM"), phone, LoopHost.ShopLine, "STOP", "STOP", 0, false, false, host.Clock.Now));
         var detail = await Eventually.ValueAsync(() => host.DetailAsync(csr, itemId), d => d.GetProperty("item").GetProperty("status").GetString() == "completed",
@@ -124,7 +105,7 @@ public sealed class SmsAndDispositionTests(LoopHost host) : IClassFixture<LoopHo
         var clients = host.Services.GetRequiredService<MassTransit.IClientFactory>();
         for (var trial = 0; trial < 12; trial++)
         {
-            var (csr, phone, itemId) = await ClaimedItemAsync();
+            var (csr, phone, itemId) = await host.ClaimedItemAsync(consented: true);
 
             // The SMS click and the STOP (the webhooks service's synchronous RecordOptOut) at the same moment.
             var sms = host.SendAsync(csr, HttpMethod.Post, $"/api/recoveries/{itemId}/sms", Windows);
@@ -145,7 +126,7 @@ public sealed class SmsAndDispositionTests(LoopHost host) : IClassFixture<LoopHo
     [Fact]
     public async Task Reply_MovesTheItemToWaitingOnCustomer_AndSkipsEscalation()
     {
-        var (csr, phone, itemId) = await ClaimedItemAsync();
+        var (csr, phone, itemId) = await host.ClaimedItemAsync(consented: true);
 
         await host.PublishAsync(new InboundSmsReceived(Guid.NewGuid(), LoopHost.NewSid("SM"), phone, LoopHost.ShopLine, "2pm works, thanks", null, 0, false, false, host.Clock.Now));
         await host.ItemOfAsync(csr, phone, i => i.GetProperty("status").GetString() == "waiting-on-customer");
@@ -160,7 +141,7 @@ public sealed class SmsAndDispositionTests(LoopHost host) : IClassFixture<LoopHo
     [Fact]
     public async Task Disposition_Validates_CompletesOnce_AndOnlyTheOwnerOrAManagerDisposes()
     {
-        var (csr, phone, itemId) = await ClaimedItemAsync();
+        var (csr, phone, itemId) = await host.ClaimedItemAsync(consented: true);
         var other = await host.UserAsync("csr");
         var path = $"/api/recoveries/{itemId}/disposition";
 
@@ -183,7 +164,7 @@ public sealed class SmsAndDispositionTests(LoopHost host) : IClassFixture<LoopHo
     [Fact]
     public async Task RescheduleRequested_CreatesAPromisedCallback_AtThatTime()
     {
-        var (csr, phone, itemId) = await ClaimedItemAsync();
+        var (csr, phone, itemId) = await host.ClaimedItemAsync(consented: true);
         var at = host.Clock.Now.AddHours(26);
 
         var done = await host.SendAsync(csr, HttpMethod.Post, $"/api/recoveries/{itemId}/disposition", new { outcome = "reschedule-requested", rescheduleAt = at });
@@ -199,7 +180,7 @@ public sealed class SmsAndDispositionTests(LoopHost host) : IClassFixture<LoopHo
     [Fact]
     public async Task DoNotContact_GoesToTheConsentLedger_AndBlocksCallsAndTexts()
     {
-        var (csr, phone, itemId) = await ClaimedItemAsync();
+        var (csr, phone, itemId) = await host.ClaimedItemAsync(consented: true);
         var manager = await host.UserAsync("manager");
         await host.KnownToConsentAsync(manager);
 

@@ -9,26 +9,6 @@ namespace RecoveryComms.Orchestrator.Tests.Queue;
 /// <summary><c>GET /api/recoveries/{id}/sms/preview</c>: exactly what the send would send, and whether it may, without sending.</summary>
 public sealed class SmsPreviewTests(LoopHost host) : IClassFixture<LoopHost>
 {
-    private async Task<(LoopHost.User Csr, string Phone, Guid ItemId)> ClaimedItemAsync(bool consented)
-    {
-        var csr = await host.UserAsync("csr", LoopHost.NewPhone());
-        var phone = LoopHost.NewPhone();
-        if (consented)
-        {
-            var compliance = await host.UserAsync("compliance");
-            await host.KnownToConsentAsync(compliance);
-            var recorded = await host.Consent.SendAsync(LoopHost.As(compliance.ApiKey, HttpMethod.Post, $"/api/consent/{Uri.EscapeDataString(phone)}",
-                JsonContent.Create(new { channel = "sms", state = "express", evidence = "web form opt-in" })));
-            Assert.True(recorded.IsSuccessStatusCode, await recorded.Content.ReadAsStringAsync());
-        }
-
-        await host.MissAsync(phone);
-        var item = await host.ItemOfAsync(csr, phone);
-        var id = item.GetProperty("id").GetGuid();
-        Assert.Equal(HttpStatusCode.OK, (await host.SendAsync(csr, HttpMethod.Post, $"/api/recoveries/{id}/claim")).StatusCode);
-        return (csr, phone, id);
-    }
-
     private int TextsTo(string phone) =>
         host.Twilio.Creates("Messages.json").Count(r => System.Web.HttpUtility.ParseQueryString(r.RequestMessage.Body!)["To"] == phone);
 
@@ -42,7 +22,7 @@ public sealed class SmsPreviewTests(LoopHost host) : IClassFixture<LoopHost>
     [Fact]
     public async Task Preview_IsTheBodyTheSendSends_AndSendsNothing()
     {
-        var (csr, phone, itemId) = await ClaimedItemAsync(consented: true);
+        var (csr, phone, itemId) = await host.ClaimedItemAsync(consented: true);
 
         var preview = await PreviewAsync(csr, itemId, "?windowA=today%202-4%20pm&windowB=tomorrow%208-10%20am&issue=a%20leak");
         Assert.Equal(0, TextsTo(phone));
@@ -70,7 +50,7 @@ public sealed class SmsPreviewTests(LoopHost host) : IClassFixture<LoopHost>
     [Fact]
     public async Task Preview_WithoutWindows_OffersTheNextTwoCallbackBlocks()
     {
-        var (csr, _, itemId) = await ClaimedItemAsync(consented: true);
+        var (csr, _, itemId) = await host.ClaimedItemAsync(consented: true);
 
         var preview = await PreviewAsync(csr, itemId);
 
@@ -82,7 +62,7 @@ public sealed class SmsPreviewTests(LoopHost host) : IClassFixture<LoopHost>
     [Fact]
     public async Task Preview_StoppedNumber_IsNotAllowedWithTheOptOutReason()
     {
-        var (csr, phone, itemId) = await ClaimedItemAsync(consented: true);
+        var (csr, phone, itemId) = await host.ClaimedItemAsync(consented: true);
         var other = await host.UserAsync("csr");
         var stop = host.Services.GetRequiredService<MassTransit.IClientFactory>().CreateRequestClient<RecoveryComms.Contracts.Consent.RecordOptOut>();
         await stop.GetResponse<RecoveryComms.Contracts.Consent.OptOutRecorded>(
@@ -104,7 +84,7 @@ public sealed class SmsPreviewTests(LoopHost host) : IClassFixture<LoopHost>
     [Fact]
     public async Task Preview_NoConsent_GivesTheSendsReasons_AndOverLongInputIs400()
     {
-        var (csr, _, itemId) = await ClaimedItemAsync(consented: false);
+        var (csr, _, itemId) = await host.ClaimedItemAsync(consented: false);
 
         var preview = await PreviewAsync(csr, itemId, "?windowA=today&windowB=tomorrow");
         using var longWindow = await host.SendAsync(csr, HttpMethod.Get, $"/api/recoveries/{itemId}/sms/preview?windowA={new string('x', 41)}&windowB=tomorrow");
@@ -120,7 +100,7 @@ public sealed class SmsPreviewTests(LoopHost host) : IClassFixture<LoopHost>
     [Fact]
     public async Task Preview_TooLongForOneSegment_CountsItAndIsNotAllowed()
     {
-        var (csr, _, itemId) = await ClaimedItemAsync(consented: true);
+        var (csr, _, itemId) = await host.ClaimedItemAsync(consented: true);
 
         var preview = await PreviewAsync(csr, itemId, "?windowA=today%202-4%20pm%20%F0%9F%99%82&windowB=tomorrow");
 
