@@ -106,83 +106,25 @@ public sealed record SettingsVersion(long Version, string UpdatedBy, DateTimeOff
 
 /// <summary>
 /// Keeps this replica's settings in step with the database: reads the saved row once migrations are done (the
-/// readiness check stays red until then), and again whenever another replica saves.
+/// readiness check stays red until then), and again whenever another replica saves (LISTEN/NOTIFY, see
+/// <see cref="Hosting.Data.NotifiedCopy"/>; a poll would cost every replica a query a second and still lag).
 /// </summary>
-/// <remarks>
-/// Note: LISTEN/NOTIFY rather than a version poll. The NOTIFY is sent by the saving transaction at commit, so a
-/// replica hears of a change within milliseconds and never before the row is visible; each (re)connect reads the
-/// row again, which covers a notification missed while disconnected. A poll would cost every replica a query a
-/// second forever and still lag by up to that second. Same pattern as <see cref="ItemFeed"/>.
-/// </remarks>
 public sealed partial class SettingsFeed(
     NpgsqlDataSource dataSource, SettingsStore store, ShopSettings settings, Hosting.Data.MigrationState migrations, ILogger<SettingsFeed> logger)
-    : BackgroundService
+    : Hosting.Data.NotifiedCopy(dataSource, migrations)
 {
-    private volatile bool _listening;
+    protected override string Channel => SettingsStore.ChangedChannel;
 
-    /// <summary>False while the feed is (re)connecting: a change saved meanwhile is picked up at reconnect.</summary>
-    public bool Listening => _listening;
+    protected override Task ReadAsync(CancellationToken ct) => store.LoadAsync(ct);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!migrations.Done)
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(100), stoppingToken);
-        }
+    /// <summary>Only a version newer than the one in force (this replica's own save is in force already).</summary>
+    protected override bool Wants(string payload) => long.TryParse(payload, out var version) && version > settings.Current.Version;
 
-        var changed = System.Threading.Channels.Channel.CreateBounded<bool>(
-            new System.Threading.Channels.BoundedChannelOptions(1) { FullMode = System.Threading.Channels.BoundedChannelFullMode.DropWrite });
-        _ = Task.Run(() => ReloadAsync(changed.Reader, stoppingToken), stoppingToken);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
-                connection.Notification += (_, e) =>
-                {
-                    if (e.Channel == SettingsStore.ChangedChannel && long.TryParse(e.Payload, out var version) && version > settings.Current.Version)
-                    {
-                        changed.Writer.TryWrite(true);
-                    }
-                };
-                await using (var listen = new NpgsqlCommand($"LISTEN {SettingsStore.ChangedChannel}", connection))
-                {
-                    await listen.ExecuteNonQueryAsync(stoppingToken);
-                }
+    protected override void OnListening(bool afterOutage) => settings.MarkLoaded();
 
-                // Listening first, then reading: a save between the two is both read and heard, never lost.
-                await store.LoadAsync(stoppingToken);
-                settings.MarkLoaded();
-                _listening = true;
-                while (!stoppingToken.IsCancellationRequested)
-                {
-                    await connection.WaitAsync(stoppingToken);
-                }
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-            {
-                _listening = false;
-                LogListenFailed(e);
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
-            }
-        }
-    }
+    protected override void OnListenFailed(Exception e, bool outageStarts) => LogListenFailed(e);
 
-    private async Task ReloadAsync(System.Threading.Channels.ChannelReader<bool> changed, CancellationToken ct)
-    {
-        await foreach (var _ in changed.ReadAllAsync(ct))
-        {
-            try
-            {
-                await store.LoadAsync(ct);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // The next notification or reconnect reads the row again.
-                LogReloadFailed(e);
-            }
-        }
-    }
+    protected override void OnReadFailed(Exception e) => LogReloadFailed(e);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Listening for settings changes failed; reconnecting")]
     private partial void LogListenFailed(Exception e);

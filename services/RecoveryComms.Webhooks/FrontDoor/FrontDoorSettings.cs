@@ -147,85 +147,36 @@ public sealed partial class ShopSettingsChangedConsumer(ShopSettingsCopy copy, F
 /// whenever the replica that consumed an event stores a newer one (the event reaches one replica only).
 /// </summary>
 /// <remarks>
-/// Note: LISTEN/NOTIFY, as the orchestrator's settings: the NOTIFY commits with the copy, and every (re)connect
-/// reads the copy again, so a notification missed while disconnected is caught up. Until the first read the
-/// front door answers from configuration, so the phones ring even while PostgreSQL is away.
+/// Note: LISTEN/NOTIFY, as the orchestrator's settings (<see cref="NotifiedCopy"/>). Until the first read the front
+/// door answers from configuration, so the phones ring even while PostgreSQL is away.
 /// </remarks>
 public sealed partial class ShopSettingsCopyFeed(
     NpgsqlDataSource dataSource, ShopSettingsCopy copy, FrontDoorSettings frontDoor, MigrationState migrations, ILogger<ShopSettingsCopyFeed> logger)
-    : BackgroundService
+    : NotifiedCopy(dataSource, migrations)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override string Channel => ShopSettingsCopy.ChangedChannel;
+
+    protected override Task ReadAsync(CancellationToken ct) => copy.LoadAsync(ct);
+
+    protected override void OnListening(bool afterOutage)
     {
-        while (!migrations.Done)
+        frontDoor.MarkLoaded();
+        if (afterOutage)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(100), stoppingToken);
-        }
-
-        var changed = System.Threading.Channels.Channel.CreateBounded<bool>(
-            new System.Threading.Channels.BoundedChannelOptions(1) { FullMode = System.Threading.Channels.BoundedChannelFullMode.DropWrite });
-        _ = Task.Run(() => ReloadAsync(changed.Reader, stoppingToken), stoppingToken);
-        var failing = false;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
-                connection.Notification += (_, e) =>
-                {
-                    if (e.Channel == ShopSettingsCopy.ChangedChannel)
-                    {
-                        changed.Writer.TryWrite(true);
-                    }
-                };
-                await using (var listen = new NpgsqlCommand($"LISTEN {ShopSettingsCopy.ChangedChannel}", connection))
-                {
-                    await listen.ExecuteNonQueryAsync(stoppingToken);
-                }
-
-                // Listening first, then reading: a copy stored between the two is both read and heard.
-                await copy.LoadAsync(stoppingToken);
-                frontDoor.MarkLoaded();
-                if (failing)
-                {
-                    failing = false;
-                    LogListeningAgain();
-                }
-
-                while (!stoppingToken.IsCancellationRequested)
-                {
-                    await connection.WaitAsync(stoppingToken);
-                }
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-            {
-                // Once per outage and without a stack trace: the capture path already reports a PostgreSQL outage.
-                if (!failing)
-                {
-                    failing = true;
-                    LogListenFailed(e.Message);
-                }
-
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
-            }
+            LogListeningAgain();
         }
     }
 
-    private async Task ReloadAsync(System.Threading.Channels.ChannelReader<bool> changed, CancellationToken ct)
+    // Once per outage and without a stack trace: the capture path already reports a PostgreSQL outage.
+    protected override void OnListenFailed(Exception e, bool outageStarts)
     {
-        await foreach (var _ in changed.ReadAllAsync(ct))
+        if (outageStarts)
         {
-            try
-            {
-                await copy.LoadAsync(ct);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // The next notification or reconnect reads the copy again.
-                LogReloadFailed(e.Message);
-            }
+            LogListenFailed(e.Message);
         }
     }
+
+    protected override void OnReadFailed(Exception e) => LogReloadFailed(e.Message);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Listening for shop settings changes failed ({Error}); the front door keeps what it has; reconnecting every second")]
     private partial void LogListenFailed(string error);
