@@ -32,6 +32,7 @@ builder.Services.AddSmsSending();
 builder.Services.AddRecoveryCommsOpenApi("RecoveryComms Consent");
 builder.Services.AddRecoveryCommsBus(builder.Configuration.RabbitMq(), "consent", bus =>
 {
+    bus.AddConsumer<ParkedMessagesReplayConsumer>();
     bus.AddConsumer<ApiKeyIssuedConsumer>();
     bus.AddConsumer<ApiKeyRevokedConsumer>();
     bus.AddConsumer<RecordOptOutConsumer>();
@@ -48,6 +49,7 @@ var app = builder.Build();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapServiceDefaults();
+app.MapReplayErrorsEndpoint();
 app.MapWhoAmI();
 app.MapAccountEndpoints();
 app.MapConsentEndpoints();

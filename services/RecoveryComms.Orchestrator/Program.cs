@@ -70,6 +70,7 @@ builder.Services.AddConsentForwarding();
 builder.Services.AddRecoveryCommsOpenApi("RecoveryComms Orchestrator");
 builder.Services.AddRecoveryCommsBus(builder.Configuration.RabbitMq(), "orchestrator", bus =>
 {
+    bus.AddConsumer<ParkedMessagesReplayConsumer>();
     bus.AddConsumer<MissedCallConsumer>();
     bus.AddConsumer<AbandonedCallConsumer>();
     bus.AddConsumer<VoicemailConsumer>();
@@ -86,6 +87,7 @@ app.UseConsoleAssets();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapServiceDefaults();
+app.MapReplayErrorsEndpoint();
 app.MapUserEndpoints();
 app.MapIntegrationEndpoints();
 app.MapOpenApi().AllowAnonymous();

@@ -40,6 +40,7 @@ builder.Services.AddSingleton<WebhookPipeline>();
 builder.Services.AddSingleton(new SpoolSettings($"{rabbit.EndpointPrefix}webhook-spool"));
 builder.Services.AddRecoveryCommsBus(rabbit, "webhooks", bus =>
 {
+    bus.AddConsumer<ParkedMessagesReplayConsumer>();
     bus.AddConsumer<SpooledWebhookConsumer>(typeof(SpooledWebhookConsumerDefinition))
         .Endpoint(endpoint => endpoint.Name = $"{rabbit.EndpointPrefix}webhook-spool");
     bus.AddConsumer<ShopSettingsChangedConsumer>();

@@ -18,6 +18,9 @@ internal sealed partial class ApiKeyHeartbeatPublisher(
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long a heartbeat may wait on the broker before it is dropped (the replicas need only the newest).</summary>
+    public static readonly TimeSpan HeartbeatTimeToLive = TimeSpan.FromSeconds(30);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!migrations.Done)
@@ -34,7 +37,9 @@ internal sealed partial class ApiKeyHeartbeatPublisher(
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
                 timeout.CancelAfter(TimeSpan.FromSeconds(3));
-                await bus.Publish(await ReadAsync(timeout.Token), timeout.Token);
+                // Note: a heartbeat is worth something only while it is fresh; expired, the broker drops it instead of piling a
+                // day of them up for a consent service that is down.
+                await bus.Publish(await ReadAsync(timeout.Token), publish => publish.TimeToLive = HeartbeatTimeToLive, timeout.Token);
                 if (failing)
                 {
                     failing = false;

@@ -33,6 +33,7 @@ public static class PostgresExtensions
             builder.AutoPrepareMinUsages = 2;
         }
 
+        PostgresSessionLimits.FromConfiguration(configuration).ApplyTo(builder);
         connectionString = builder.ConnectionString;
         services.AddSingleton(provider => new NpgsqlDataSourceBuilder(connectionString)
             .UseLoggerFactory(provider.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>())

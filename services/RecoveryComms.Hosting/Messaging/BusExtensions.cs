@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using MassTransit;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace RecoveryComms.Hosting.Messaging;
@@ -28,6 +29,18 @@ public sealed class RabbitMqOptions
     /// broker without seeing each other's messages. Empty in production.
     /// </summary>
     public string? EndpointPrefix { get; set; }
+
+    /// <summary>
+    /// How long a message whose dependency is unavailable waits in memory before it goes back to its queue to wait
+    /// there (<see cref="BusExtensions"/>). Note: below RabbitMQ's consumer_timeout (30 minutes by default), which
+    /// would otherwise close the channel under a delivery held longer. Tests shorten it.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:29:00")]
+    public TimeSpan RetryWindow { get; set; } = TimeSpan.FromMinutes(20);
+
+    /// <summary>The longest pause between two in-memory tries of a waiting message.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
+    public TimeSpan RetryCap { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 public static class BusExtensions
@@ -48,6 +61,24 @@ public static class BusExtensions
         {
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter($"{options.EndpointPrefix}{service}-", includeNamespace: false));
             consumers(bus);
+            bus.AddConfigureEndpointsCallback((context, _, endpoint) =>
+            {
+                // Note: quorum queues, as a RabbitMQ cluster runs them (replicated, and the only kind with poison-message
+                // handling built in); one node here is a cluster of one. Temporary response queues stay classic (a quorum
+                // queue cannot be exclusive); they are not in this callback.
+                if (endpoint is IRabbitMqReceiveEndpointConfigurator queue)
+                {
+                    queue.SetQuorumQueue();
+                }
+
+                var log = context.GetRequiredService<ILoggerFactory>().CreateLogger<ParkPoisonOnlyFilter>();
+                endpoint.ConfigureError(error =>
+                {
+                    error.UseFilter(new ParkPoisonOnlyFilter(log));
+                    error.UseFilter(new MassTransit.Middleware.GenerateFaultFilter());
+                    error.UseFilter(new MassTransit.Middleware.ErrorTransportFilter());
+                });
+            });
             bus.UsingRabbitMq((context, rabbit) =>
             {
                 if (!string.IsNullOrEmpty(options.EndpointPrefix))
@@ -64,10 +95,17 @@ public static class BusExtensions
                     host.PublisherConfirmation = true;
                     host.RequestedConnectionTimeout(TimeSpan.FromSeconds(3));
                 });
-                rabbit.UseMessageRetry(retry => retry.Exponential(8, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500)));
+                UseFailurePolicy(rabbit, options);
                 rabbit.ConfigureEndpoints(context);
             });
         });
+        services.AddSingleton(options);
+        services.AddSingleton<OwnQueues>();
+        services.AddReceiveEndpointObserver(provider => provider.GetRequiredService<OwnQueues>());
+        services.AddSingleton<ErrorQueues>();
+        services.AddSingleton<ParkedMessages>();
+        services.AddHostedService(provider => provider.GetRequiredService<ParkedMessages>());
+        services.AddHealthChecks().AddCheck<ParkedMessages>("parked-messages", tags: ["ready"]);
         services.Configure<MassTransitHostOptions>(host =>
         {
             // A service must start (and answer Twilio) while the broker is down; the bus connects when it can.
@@ -75,5 +113,34 @@ public static class BusExtensions
             host.StopTimeout = TimeSpan.FromSeconds(10);
         });
         return services;
+    }
+
+    /// <summary>
+    /// Transient failures wait, poison messages park (guarantee 1 of the architecture). Two retry filters, outermost first:
+    /// <list type="number">
+    /// <item>a poison message (any failure <see cref="MessageFailures.IsTransient"/> does not recognise) is tried three
+    /// more times within about 6 s, for a blip the classifier does not know, and then goes to <c>_error</c>;</item>
+    /// <item>a transient failure is retried in memory with back-off up to 30 s between tries for
+    /// <see cref="RabbitMqOptions.RetryWindow"/>; its concurrency slot stays taken meanwhile, so an endpoint whose database is
+    /// down stops taking new messages from the broker by itself. When the window ends (or the endpoint stops) the
+    /// delivery goes back to the queue (<see cref="ParkPoisonOnlyFilter"/>) and the wait starts again: hours of
+    /// outage cost nothing but the wait.</item>
+    /// </list>
+    /// </summary>
+    private static void UseFailurePolicy(IRabbitMqBusFactoryConfigurator rabbit, RabbitMqOptions options)
+    {
+        rabbit.UseMessageRetry(retry =>
+        {
+            retry.Ignore<Exception>(e => MessageFailures.IsTransient(e) || e is OperationCanceledException);
+            retry.Intervals(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
+        });
+        rabbit.UseMessageRetry(retry =>
+        {
+            retry.Handle<Exception>(MessageFailures.IsTransient);
+            // 200 ms doubling up to the cap (30 s: eight tries in the first minute), then one every cap until the window ends.
+            var doubling = (int)Math.Ceiling(Math.Log2(Math.Max(1, options.RetryCap / TimeSpan.FromMilliseconds(200)))) + 1;
+            var rest = Math.Max(0, (int)((options.RetryWindow - (options.RetryCap * 2)) / options.RetryCap));
+            retry.Exponential(doubling + rest, TimeSpan.FromMilliseconds(200), options.RetryCap, TimeSpan.FromMilliseconds(200));
+        });
     }
 }

@@ -1,9 +1,10 @@
+using System.Text.RegularExpressions;
 using PhoneNumbers;
 
 namespace RecoveryComms.Hosting.Phones;
 
 /// <summary>E.164 normalisation, withheld-caller detection and masking for logs.</summary>
-public static class Phone
+public static partial class Phone
 {
     private static readonly PhoneNumberUtil Util = PhoneNumberUtil.GetInstance();
 
@@ -72,4 +73,15 @@ public static class Phone
         var digits = new string(number.Where(char.IsAsciiDigit).ToArray());
         return digits.Length <= 4 ? "***" : "***" + digits[^4..];
     }
+
+    /// <summary>
+    /// Text from elsewhere (exception messages, Twilio's error text) made fit for a log line: every number of seven or
+    /// more digits (optionally written with +, spaces, dashes, brackets) is masked to its last four.
+    /// </summary>
+    /// <param name="text">Any text.</param>
+    public static string MaskText(string? text) =>
+        string.IsNullOrEmpty(text) ? "" : PhoneLike().Replace(text, m => m.Value.Count(char.IsAsciiDigit) >= 7 ? Mask(m.Value) : m.Value);
+
+    [GeneratedRegex(@"\+?\(?\d[\d\s()\-]{5,}\d", RegexOptions.CultureInvariant)]
+    private static partial Regex PhoneLike();
 }

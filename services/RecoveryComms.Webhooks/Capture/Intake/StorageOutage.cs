@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using RecoveryComms.Hosting.Phones;
 
 namespace RecoveryComms.Webhooks.Capture.Intake;
@@ -154,12 +153,8 @@ public sealed partial class StorageOutage(ILogger<StorageOutage> logger)
 }
 
 /// <summary>Text from elsewhere (exception messages, Twilio's error text) made fit for a log line.</summary>
-public static partial class LogText
+public static class LogText
 {
-    /// <summary>Every number of seven or more digits (optionally written with +, spaces, dashes, brackets) is masked to its last four.</summary>
-    public static string Masked(string? text) =>
-        string.IsNullOrEmpty(text) ? "" : PhoneLike().Replace(text, m => m.Value.Count(char.IsAsciiDigit) >= 7 ? Phone.Mask(m.Value) : m.Value);
-
-    [GeneratedRegex(@"\+?\(?\d[\d\s()\-]{5,}\d", RegexOptions.CultureInvariant)]
-    private static partial Regex PhoneLike();
+    /// <summary>Every number of seven or more digits is masked to its last four (<see cref="Phone.MaskText"/>).</summary>
+    public static string Masked(string? text) => Phone.MaskText(text);
 }

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using MassTransit;
 using RecoveryComms.Contracts.Capture;
-using RecoveryComms.Hosting.Data;
 
 namespace RecoveryComms.Webhooks.Capture.Intake;
 
@@ -50,7 +49,7 @@ public sealed partial class WebhookSpool(IBus sendEndpoints, SpoolSettings queue
     private partial void LogSpoolFailed(string route, string error);
 }
 
-/// <summary>Stores spooled webhooks once PostgreSQL answers; until then the retry policy keeps the message on the queue.</summary>
+/// <summary>Stores spooled webhooks once PostgreSQL answers; until then the bus's failure policy keeps the message on the queue.</summary>
 public sealed class SpooledWebhookConsumer(WebhookRoutes routes, CaptureProcessor processor) : IConsumer<SpooledWebhook>
 {
     private static readonly ActivitySource Source = new("RecoveryComms.Outbox");
@@ -73,21 +72,22 @@ public sealed class SpooledWebhookConsumerDefinition : ConsumerDefinition<Spoole
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<SpooledWebhookConsumer> consumerConfigurator, IRegistrationContext context)
     {
         ArgumentNullException.ThrowIfNull(endpointConfigurator);
-        // Note: a PostgreSQL outage can last; the message stays unacknowledged on the durable queue while we retry,
-        // so a crash of this process hands it to another replica instead of losing it. Only "the database is
-        // unavailable" is worth waiting for; any other failure goes to the error queue instead of holding the spool.
-        endpointConfigurator.UseMessageRetry(retry =>
-        {
-            retry.Handle<Exception>(DatabaseErrors.IsUnavailable);
-            retry.Exponential(10_000, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(500));
-        });
+        // Note: a PostgreSQL outage can last; the bus's failure policy (BusExtensions.UseFailurePolicy) keeps the
+        // message unacknowledged on the durable queue while the database is unavailable, so a crash of this process
+        // hands it to another replica instead of losing it, and any other failure goes to the error queue.
         // Note: replayed one at a time, in the order the webhooks arrived. A call's callbacks decide its outcome by
         // order (the dial result before the final status); replayed concurrently, 6 of 100 missed calls spooled
         // during an outage were published as abandoned, and a recording replayed beside its call's first
         // callback could miss the call it waited for. The queue holds webhooks in arrival order because each
         // webhook is answered only after the broker confirmed it, and Twilio sends a call's next callback after that.
         // Replay is a few milliseconds a webhook, so a long outage's backlog still drains in seconds.
+        // One at a time is per consumer; single active consumer makes it one across replicas too: the broker
+        // delivers the spool to one webhooks replica and hands it to the next only when that one goes away.
         endpointConfigurator.PrefetchCount = 16;
         endpointConfigurator.ConcurrentMessageLimit = 1;
+        if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
+        {
+            rabbit.SingleActiveConsumer = true;
+        }
     }
 }
