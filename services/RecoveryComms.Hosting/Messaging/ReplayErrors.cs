@@ -33,11 +33,12 @@ public static class ReplayErrorsEndpoints
         app.MapPost("/api/operations/replay-errors", async Task<Ok<ReplayAnswer>> (
             ErrorQueues errorQueues, ParkedMessages parked, IPublishEndpoint publish, TimeProvider time, ClaimsPrincipal user, CancellationToken ct) =>
         {
-            // Note: the other services are asked first; this one's own replay consumer then finds its queues empty.
-            var admin = Guid.TryParse(user.FindFirstValue(ClaimTypes.NameIdentifier), out var id) ? id : Guid.Empty;
-            await publish.Publish(new ParkedMessagesReplayRequested(NewId.NextGuid(), admin, time.GetUtcNow()), ct);
+            // Note: this service replays its own queues first, so the answer says what moved; its own replay consumer
+            // then finds them empty, and the other services' consumers empty theirs.
             var replayed = await errorQueues.ReplayAllAsync(ct);
             await parked.RefreshAsync(ct);
+            var admin = Guid.TryParse(user.FindFirstValue(ClaimTypes.NameIdentifier), out var id) ? id : Guid.Empty;
+            await publish.Publish(new ParkedMessagesReplayRequested(NewId.NextGuid(), admin, time.GetUtcNow()), ct);
             return TypedResults.Ok(new ReplayAnswer(replayed, OtherServicesAsked: true));
         })
         .RequireAuthorization(Policies.Admin)

@@ -52,6 +52,9 @@ public class LoopHost : IAsyncLifetime
 
     public IServiceProvider Services => _orchestrators[0].Services;
 
+    /// <summary>The consent service's services (its error queues, its data source).</summary>
+    public IServiceProvider ConsentServices => _consent!.Services;
+
     /// <summary>Extra settings of a test class (e.g. <c>Recovery:AutoSmsAfterFirstAttempt</c>).</summary>
     protected virtual IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>();
 
