@@ -1,0 +1,58 @@
+using System.Net.Http;
+using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Model;
+
+namespace RecoveryComms.Proxy;
+
+/// <summary>
+/// Sends a request to another replica when the one chosen refused the connection (it died or is restarting and its probe has
+/// not noticed yet). Nothing reached that replica, so even a Twilio POST is safe to send again; a request that did reach a
+/// replica is never repeated (it may have been stored).
+/// </summary>
+public static partial class ConnectRetry
+{
+    public static async Task InvokeAsync(HttpContext context, Func<Task> next)
+    {
+        var proxy = context.GetReverseProxyFeature();
+        // Note: load balancing narrows AvailableDestinations to the one it picked, so the candidates are kept from before.
+        var candidates = proxy.AvailableDestinations;
+        while (true)
+        {
+            await next();
+            if (context.Response.HasStarted || proxy.ProxiedDestination is not { } refused
+                || context.Features.Get<IForwarderErrorFeature>() is not { Error: ForwarderError.Request, Exception: var error } || !NeverConnected(error))
+            {
+                return;
+            }
+
+            candidates = [.. candidates.Where(d => d != refused)];
+            if (candidates.Count == 0)
+            {
+                return;
+            }
+
+            LogRetry(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ConnectRetry)), refused.DestinationId, candidates.Count);
+            context.Features.Set<IForwarderErrorFeature>(null);
+            context.Response.Clear();
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            proxy.AvailableDestinations = candidates;
+            proxy.ProxiedDestination = null;
+        }
+    }
+
+    private static bool NeverConnected(Exception? error)
+    {
+        for (var e = error; e is not null; e = e.InnerException)
+        {
+            if (e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Replica {Destination} refused the connection; sending the request to one of the {Others} others")]
+    private static partial void LogRetry(ILogger logger, string destination, int others);
+}
