@@ -19,15 +19,16 @@ builder.WebHost.ConfigureKestrel(kestrel =>
 builder.Services.AddReverseProxy().LoadFromMemory(ReplicaLayout.Routes(), ReplicaLayout.Clusters(options));
 
 var app = builder.Build();
+// Note: each route matches the port a request came in on (ReplicaLayout.ListenerHeader), so this runs before routing.
 app.Use((context, next) =>
 {
     context.Request.Headers[ReplicaLayout.ListenerHeader] = context.Connection.LocalPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
     return next(context);
 });
+app.UseRouting();
 app.MapReverseProxy(proxy =>
 {
     proxy.Use(ConnectRetry.InvokeAsync);
-    proxy.UseSessionAffinity();
     proxy.UseLoadBalancing();
     proxy.UsePassiveHealthChecks();
 });
