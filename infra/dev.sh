@@ -275,7 +275,7 @@ export_settings() {
   export Auth__BootstrapAdminKey=${Auth__BootstrapAdminKey:-dev-bootstrap-admin-key}
   # The consent ledger's checkpoint signing key: kept out of the database by design (docs/consent.md).
   if [ -z "${Consent__CheckpointKey:-}" ]; then
-    [ -s "$DEV/checkpoint.key" ] || ( umask 077; head -c 32 /dev/urandom | base64 > "$DEV/checkpoint.key" )
+    [ -s "$DEV/checkpoint.key" ] || ( umask 077; mkdir -p "$DEV"; head -c 32 /dev/urandom | base64 > "$DEV/checkpoint.key" )
     Consent__CheckpointKey=$(cat "$DEV/checkpoint.key")
     export Consent__CheckpointKey
   fi
