@@ -5,9 +5,10 @@ using Yarp.ReverseProxy.Model;
 namespace RecoveryComms.Proxy;
 
 /// <summary>
-/// Sends a request to another replica when the one chosen refused the connection (it died or is restarting and its probe has
-/// not noticed yet). Nothing reached that replica, so even a Twilio POST is safe to send again; a request that did reach a
-/// replica is never repeated (it may have been stored).
+/// Sends a request to another replica when the one chosen failed before answering (it died or is restarting and its probe
+/// has not noticed yet). A POST only when the replica refused the connection: nothing reached it, so even a Twilio webhook
+/// is safe to send again, while one that reached a replica may have been stored and is never repeated (Twilio retries a
+/// 5xx itself, and the webhooks service stores a retried callback once). A GET or HEAD whatever the failure: it changes nothing.
 /// </summary>
 public static partial class ConnectRetry
 {
@@ -20,7 +21,8 @@ public static partial class ConnectRetry
         {
             await next();
             if (context.Response.HasStarted || proxy.ProxiedDestination is not { } refused
-                || context.Features.Get<IForwarderErrorFeature>() is not { Error: ForwarderError.Request, Exception: var error } || !NeverConnected(error))
+                || context.Features.Get<IForwarderErrorFeature>() is not { Error: ForwarderError.Request, Exception: var error }
+                || !(NeverConnected(error) || HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)))
             {
                 return;
             }
@@ -53,6 +55,6 @@ public static partial class ConnectRetry
         return false;
     }
 
-    [LoggerMessage(LogLevel.Warning, "Replica {Destination} refused the connection; sending the request to one of the {Others} others")]
+    [LoggerMessage(LogLevel.Warning, "Replica {Destination} failed before answering; sending the request to one of the {Others} others")]
     private static partial void LogRetry(ILogger logger, string destination, int others);
 }
