@@ -3,6 +3,10 @@
 # loopback, their data under .dev/ (git-ignored), and the three services on their contract ports.
 #
 #   ./infra/dev.sh up                      install what is missing, start everything, Ctrl-C stops it all
+#   ./infra/dev.sh up --replicas N         N = 1 to 3 processes of each service (replica i on 5080+100·i, 5081+100·i,
+#                                          5082+100·i, pid in .dev/run/<service>-<i>.pid, restarted when it exits) behind
+#                                          the proxy on 5080–5082; 1 is the plain layout. RC_EXTERNAL_INFRA=1: use the
+#                                          PostgreSQL and RabbitMQ the ConnectionStrings__*/RabbitMq__* variables name
 #   ./infra/dev.sh test [dotnet test args] start PostgreSQL and RabbitMQ, run dotnet test RecoveryComms.sln (Chromium too)
 #   ./infra/dev.sh simulate missed-call --from +15551234567   (also: voicemail, abandoned, sms --body STOP)
 #   ./infra/dev.sh infra                   only PostgreSQL and RabbitMQ, until Ctrl-C
@@ -10,6 +14,7 @@
 #   ./infra/dev.sh bench suppression       the suppression-check load test of docs/benchmarks.md
 #   ./infra/dev.sh bench intake|timers      the orchestrator's load tests of docs/benchmarks.md
 #   ./infra/dev.sh bench console           the console in Chromium: queue page load, missed calls arriving live
+#   ./infra/dev.sh replay-errors           move the messages parked in *_error queues back to their queues
 #
 # Every setting comes from the environment first (names in ../shared/docs/api-contract.md), so the
 # same command runs against a real Twilio account, broker or database.
@@ -250,7 +255,14 @@ stop_rabbitmq() {
 pg_connection() { # user database
   local password
   password=$(secret "$1")
-  printf 'Host=127.0.0.1;Port=%s;Database=%s;Username=%s;Password=%s' "$PG_PORT" "$2" "$1" "$password"
+  # Note: Keepalive pings an idle pooled connection every 30 s and Tcp Keepalive lets the kernel notice a vanished peer
+  # during a query, so neither side keeps a dead session (and its locks) for the kernel's two hours (npgsql.org/doc/keepalive.html).
+  printf 'Host=127.0.0.1;Port=%s;Database=%s;Username=%s;Password=%s;Keepalive=30;Tcp Keepalive=true' "$PG_PORT" "$2" "$1" "$password"
+}
+
+export_broker_settings() {
+  export RabbitMq__Host=${RabbitMq__Host:-127.0.0.1} RabbitMq__Port=${RabbitMq__Port:-$RMQ_PORT}
+  export RabbitMq__Username=${RabbitMq__Username:-guest} RabbitMq__Password=${RabbitMq__Password:-guest}
 }
 
 export_settings() {
@@ -258,13 +270,12 @@ export_settings() {
     export ConnectionStrings__Postgres; ConnectionStrings__Postgres=$(pg_connection recoverycomms_service recoverycomms)
     export ConnectionStrings__PostgresMigrations; ConnectionStrings__PostgresMigrations=$(pg_connection recoverycomms_owner recoverycomms)
   fi
-  export RabbitMq__Host=${RabbitMq__Host:-127.0.0.1} RabbitMq__Port=${RabbitMq__Port:-$RMQ_PORT}
-  export RabbitMq__Username=${RabbitMq__Username:-guest} RabbitMq__Password=${RabbitMq__Password:-guest}
+  export_broker_settings
   export Twilio__PublicBaseUrl=${Twilio__PublicBaseUrl:-http://127.0.0.1:5080}
   export Auth__BootstrapAdminKey=${Auth__BootstrapAdminKey:-dev-bootstrap-admin-key}
   # The consent ledger's checkpoint signing key: kept out of the database by design (docs/consent.md).
   if [ -z "${Consent__CheckpointKey:-}" ]; then
-    [ -s "$DEV/checkpoint.key" ] || ( umask 077; head -c 32 /dev/urandom | base64 > "$DEV/checkpoint.key" )
+    [ -s "$DEV/checkpoint.key" ] || ( umask 077; mkdir -p "$DEV"; head -c 32 /dev/urandom | base64 > "$DEV/checkpoint.key" )
     Consent__CheckpointKey=$(cat "$DEV/checkpoint.key")
     export Consent__CheckpointKey
   fi
@@ -283,37 +294,120 @@ infra_up() {
   INFRA_STARTED=1
 }
 
+# RC_EXTERNAL_INFRA=1 (up only): PostgreSQL and RabbitMQ are someone else's (a server, another checkout's dev.sh), so
+# nothing is installed, started or stopped here; the environment names them, and both must answer.
+external_infra() {
+  [ -n "${ConnectionStrings__Postgres:-}" ] \
+    || die "RC_EXTERNAL_INFRA=1 needs ConnectionStrings__Postgres (and ConnectionStrings__PostgresMigrations) in the environment"
+  export_broker_settings
+  local host port
+  host=$(sed -n 's/.*\bHost=\([^;,:]*\).*/\1/Ip' <<<"$ConnectionStrings__Postgres")
+  port=$(sed -n 's/.*\bPort=\([0-9]*\).*/\1/Ip' <<<"$ConnectionStrings__Postgres")
+  host=${host:-127.0.0.1} port=${port:-5432}
+  answers "$host" "$port" || die "PostgreSQL does not answer on $host:$port (ConnectionStrings__Postgres)"
+  answers "$RabbitMq__Host" "$RabbitMq__Port" || die "RabbitMQ does not answer on $RabbitMq__Host:$RabbitMq__Port (RabbitMq__Host, RabbitMq__Port)"
+  log "PostgreSQL $host:$port and RabbitMQ $RabbitMq__Host:$RabbitMq__Port from the environment (RC_EXTERNAL_INFRA=1; left as they are)"
+}
+answers() { timeout 3 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$1" "$2" 2>/dev/null; }
+
 PIDS=()
+# What `up` keeps running, by name (webhooks-1 … consent-3, proxy, sandbox): its pid, and the command that starts it again.
+declare -A SUPERVISED=() STARTS=()
+RUN="$DEV/run"
 cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  local pid name
+  for pid in "${PIDS[@]}" "${SUPERVISED[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}" "${SUPERVISED[@]}"; do wait "$pid" 2>/dev/null || true; done
+  for name in "${!SUPERVISED[@]}"; do rm -f "$RUN/$name.pid"; done
   if [ "$INFRA_STARTED" = 1 ]; then log "stopping what this run started"; stop_rabbitmq; stop_postgres; fi
 }
 
+# Replica i of a service: its own port (the contract port + 100·i; the contract port itself when there is one replica), its
+# own instance name and, with replicas, its own webhook journal (a journal belongs to one process: docs/capture.md).
+start_replica() { # Webhooks|Orchestrator|Consent i
+  local svc=$1 i=$2 name port
+  name=${svc,,}-$i
+  case $svc in Webhooks) port=5080 ;; Orchestrator) port=5081 ;; Consent) port=5082 ;; esac
+  [ "$REPLICAS" = 1 ] || port=$((port + 100 * i))
+  (
+    cd "$ROOT/services/RecoveryComms.$svc"
+    export RecoveryComms__Instance=$name
+    if [ "$svc" = Webhooks ] && [ "$REPLICAS" != 1 ]; then export Webhooks__JournalPath="$DEV/journal/$name.jsonl"; fi
+    exec dotnet "bin/Release/net10.0/RecoveryComms.$svc.dll" --urls "http://127.0.0.1:$port"
+  ) &
+  supervised "$name" "start_replica $svc $i" $!
+}
+
+start_proxy() {
+  ( cd "$ROOT/tools/RecoveryComms.Proxy" && exec dotnet bin/Release/net10.0/RecoveryComms.Proxy.dll --replicas "$REPLICAS" ) &
+  supervised proxy start_proxy $!
+}
+
+start_sandbox() {
+  dotnet "$ROOT/tools/RecoveryComms.DevTools/bin/Release/net10.0/RecoveryComms.DevTools.dll" sandbox --port "$SANDBOX_PORT" &
+  supervised sandbox start_sandbox $!
+}
+
+supervised() { # name start-command pid
+  SUPERVISED[$1]=$3 STARTS[$1]=$2
+  printf '%s\n' "$3" > "$RUN/$1.pid"
+}
+
+# Polls every second: a process that exited is started again at once while the others keep serving, so a replica is
+# back within about a second plus its start-up, and its readiness probe puts it back behind the proxy. Ends on Ctrl-C only.
+supervise() {
+  local name pid status
+  while true; do
+    for name in "${!SUPERVISED[@]}"; do
+      pid=${SUPERVISED[$name]}
+      kill -0 "$pid" 2>/dev/null && continue
+      status=0; wait "$pid" 2>/dev/null || status=$?
+      log "$name (pid $pid) exited with status $status; starting it again"
+      ${STARTS[$name]}
+    done
+    sleep 1
+  done
+}
+
+wait_ready() { # port…
+  local port
+  for port in "$@"; do
+    for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break; sleep 0.5; done
+  done
+}
+
+REPLICAS=1
 cmd_up() {
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --replicas) [ $# -ge 2 ] || die "--replicas needs a number: 1, 2 or 3"; REPLICAS=$2; shift 2 ;;
+      --replicas=*) REPLICAS=${1#*=}; shift ;;
+      *) die "up: unknown argument '$1' (usage: ./infra/dev.sh up [--replicas 1|2|3])" ;;
+    esac
+  done
+  case $REPLICAS in 1 | 2 | 3) ;; *) die "--replicas must be 1, 2 or 3, not '$REPLICAS'" ;; esac
   trap cleanup EXIT
   trap 'exit 130' INT TERM
-  infra_up
+  if [ "${RC_EXTERNAL_INFRA:-0}" = 1 ]; then external_infra; else infra_up; fi
   export_settings
   log "building"
   dotnet build "$ROOT/RecoveryComms.sln" -c Release -v q -nologo >/dev/null
+  mkdir -p "$RUN" "$DEV/journal"
   if [ -z "${Twilio__AccountSid:-}" ]; then
     log "no Twilio credentials: Twilio's REST API is the local sandbox at http://127.0.0.1:$SANDBOX_PORT"
     export Twilio__AccountSid=$DEV_ACCOUNT_SID Twilio__AuthToken=$DEV_AUTH_TOKEN
     export Twilio__ApiBaseUrl=http://127.0.0.1:$SANDBOX_PORT
-    dotnet "$ROOT/tools/RecoveryComms.DevTools/bin/Release/net10.0/RecoveryComms.DevTools.dll" sandbox --port "$SANDBOX_PORT" &
-    PIDS+=($!)
+    start_sandbox
   fi
-  local svc port
-  for svc in Webhooks:5080 Orchestrator:5081 Consent:5082; do
-    port=${svc#*:}; svc=${svc%:*}
-    ( cd "$ROOT/services/RecoveryComms.$svc" && exec dotnet "bin/Release/net10.0/RecoveryComms.$svc.dll" --urls "http://127.0.0.1:$port" ) &
-    PIDS+=($!)
+  local svc i
+  for i in $(seq 1 "$REPLICAS"); do
+    for svc in Webhooks Orchestrator Consent; do start_replica "$svc" "$i"; done
   done
-  for port in 5080 5081 5082; do
-    for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break; sleep 0.5; done
-  done
+  if [ "$REPLICAS" != 1 ]; then
+    for i in $(seq 1 "$REPLICAS"); do wait_ready $((5080 + 100 * i)) $((5081 + 100 * i)) $((5082 + 100 * i)); done
+    start_proxy
+  fi
+  wait_ready 5080 5081 5082
   cat >&2 <<EOF
 
   Webhooks      http://127.0.0.1:5080   (Twilio posts here; public base URL $Twilio__PublicBaseUrl)
@@ -321,12 +415,24 @@ cmd_up() {
   Consent       http://127.0.0.1:5082   (consent and compliance API)
   PostgreSQL    127.0.0.1:$PG_PORT   RabbitMQ  127.0.0.1:$RMQ_PORT
   Bootstrap admin key: $Auth__BootstrapAdminKey
+EOF
+  if [ "$REPLICAS" != 1 ]; then
+    cat >&2 <<EOF
+  Those ports are the proxy (tools/RecoveryComms.Proxy) in front of $REPLICAS replicas of each service: replica i on
+  5080+100·i, 5081+100·i and 5082+100·i, its pid in .dev/run/<service>-<i>.pid. One that exits is started again.
+EOF
+  fi
+  cat >&2 <<EOF
 
   Try: ./infra/dev.sh simulate missed-call --from +15551234567
   Ctrl-C stops everything.
 EOF
-  wait -n "${PIDS[@]}" || true
-  log "a process ended; stopping"
+  if [ "$REPLICAS" = 1 ]; then
+    wait -n "${SUPERVISED[@]}" || true
+    log "a process ended; stopping"
+  else
+    supervise
+  fi
 }
 
 cmd_test() {
@@ -356,6 +462,13 @@ cmd_simulate() {
   export RC_WEBHOOKS_URL=${RC_WEBHOOKS_URL:-http://127.0.0.1:5080}
   dotnet build "$ROOT/tools/RecoveryComms.DevTools" -c Release -v q -nologo >/dev/null
   dotnet "$ROOT/tools/RecoveryComms.DevTools/bin/Release/net10.0/RecoveryComms.DevTools.dll" simulate "$@"
+}
+
+# Moves what is parked in *_error queues back to the queues it came from (the DevTools' replay-errors).
+cmd_replay_errors() {
+  export_broker_settings
+  dotnet build "$ROOT/tools/RecoveryComms.DevTools" -c Release -v q -nologo >/dev/null
+  dotnet "$ROOT/tools/RecoveryComms.DevTools/bin/Release/net10.0/RecoveryComms.DevTools.dll" replay-errors "$@"
 }
 
 cmd_bench() {
@@ -462,6 +575,7 @@ case "${1:-}" in
   test) shift; cmd_test "$@" ;;
   infra) shift; cmd_infra "$@" ;;
   simulate) shift; cmd_simulate "$@" ;;
+  replay-errors) shift; cmd_replay_errors "$@" ;;
   bench) shift; cmd_bench "$@" ;;
-  *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
