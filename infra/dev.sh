@@ -232,6 +232,7 @@ start_rabbitmq() {
     sh "$RMQ_DATA" "$RMQ_PORT"
   if rmq rabbitmq-diagnostics -q ping >/dev/null 2>&1; then
     log "RabbitMQ already running (node rc$RMQ_PORT@localhost; left running when this run ends)"
+    migrate_classic_queues
     return
   fi
   log "starting RabbitMQ on 127.0.0.1:$RMQ_PORT (node rc$RMQ_PORT@localhost)"
@@ -239,11 +240,27 @@ start_rabbitmq() {
   RMQ_STARTED=1
   local i
   for i in $(seq 1 90); do
-    rmq rabbitmqctl -q --timeout 60 await_startup >/dev/null 2>&1 && return 0
+    rmq rabbitmqctl -q --timeout 60 await_startup >/dev/null 2>&1 && { migrate_classic_queues; return 0; }
     sleep 1
   done
   tail -n 30 "$RMQ_DATA"/log/*.log >&2 || true
   die "RabbitMQ did not start"
+}
+
+# Note: the services declare their queues as quorum queues (docs/reliability.md). A broker an older dev.sh used still
+# has them as classic queues, and RabbitMQ refuses to declare a queue again with another type: empty ones of ours are
+# deleted so the services declare them anew; one that still holds messages is named and left alone.
+migrate_classic_queues() {
+  local name type messages
+  while read -r name type messages; do
+    case $name in webhooks-* | orchestrator-* | consent-*) ;; *) continue ;; esac
+    [ "$type" = classic ] || continue
+    if [ "$messages" = 0 ]; then
+      rmq rabbitmqctl -q delete_queue "$name" >/dev/null 2>&1 && log "deleted the empty classic queue $name (declared again as a quorum queue)"
+    else
+      log "warning: the classic queue $name holds $messages message(s); drain it (or shovel it to a quorum queue) and delete it, or its service cannot consume"
+    fi
+  done < <(rmq rabbitmqctl -q list_queues --no-table-headers name type messages 2>/dev/null)
 }
 
 # Stops our node only (by its name and cookie), and only if this run started it.
@@ -465,10 +482,18 @@ cmd_simulate() {
 }
 
 # Moves what is parked in *_error queues back to the queues it came from (the DevTools' replay-errors).
+# With no names, every *_error queue of our node that holds a message (rabbitmqctl lists them; AMQP cannot).
 cmd_replay_errors() {
   export_broker_settings
+  local queues=("$@")
+  if [ ${#queues[@]} = 0 ]; then
+    [ "${RC_EXTERNAL_INFRA:-0}" = 1 ] && die "replay-errors with RC_EXTERNAL_INFRA=1: name the queues (./infra/dev.sh replay-errors orchestrator-missed-call_error ...)"
+    RMQ_DATA=$(data_dir rabbitmq "$RMQ_USER")
+    rmq rabbitmq-diagnostics -q ping >/dev/null 2>&1 || die "RabbitMQ (node rc$RMQ_PORT@localhost) is not running: start it (./infra/dev.sh infra), or name the queues"
+    mapfile -t queues < <(rmq rabbitmqctl -q list_queues -p "${RabbitMq__VirtualHost:-/}" --no-table-headers name messages | awk '$1 ~ /_error$/ && $2 > 0 { print $1 }')
+  fi
   dotnet build "$ROOT/tools/RecoveryComms.DevTools" -c Release -v q -nologo >/dev/null
-  dotnet "$ROOT/tools/RecoveryComms.DevTools/bin/Release/net10.0/RecoveryComms.DevTools.dll" replay-errors "$@"
+  dotnet "$ROOT/tools/RecoveryComms.DevTools/bin/Release/net10.0/RecoveryComms.DevTools.dll" replay-errors "${queues[@]}"
 }
 
 cmd_bench() {
