@@ -60,6 +60,7 @@ builder.Services.AddSingleton<TimerWorkerState>();
 builder.Services.AddSingleton<ITimerHandler, LoopTimers>();
 builder.Services.AddSingleton<ITimerHandler, ShopTimers>();
 builder.Services.AddSingleton<ITimerHandler, AttemptSettleTimer>();
+builder.Services.AddSingleton<ITimerHandler, AttemptCheckTimer>();
 builder.Services.AddSingleton<ITimerHandler, SmsRecheckTimer>();
 builder.Services.AddSingleton<TimerWorker>();
 builder.Services.AddHostedService(provider => provider.GetRequiredService<TimerWorker>());

@@ -46,6 +46,15 @@ public sealed class RecoveryOptions : IValidatableObject
     /// <summary>Published outbox rows older than this are deleted.</summary>
     public TimeSpan OutboxRetention { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// How long after a click-to-call starts the orchestrator asks Twilio about it when it has not settled (and then
+    /// again every as long while it stays live): a crash, a lost create answer or lost status reports can otherwise
+    /// leave it "Calling…" forever. The default is the 20 s ring timeout, Twilio's 5 s ring buffer, the 15 s Twilio
+    /// request timeout and a margin for Twilio's call list to show the call.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
+    public TimeSpan AttemptSettleAfter { get; set; } = TimeSpan.FromSeconds(45);
+
     /// <summary>How long the orchestrator waits for the consent service's answers.</summary>
     public TimeSpan ConsentTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
