@@ -50,6 +50,8 @@ builder.Services.AddSingleton<Contacts>();
 builder.Services.AddSingleton<RecoveryIntake>();
 builder.Services.AddSingleton<Rotation>();
 builder.Services.AddSingleton<StaffAlerts>();
+builder.Services.AddSingleton<StaffAlertSms>();
+builder.Services.AddHostedService<StaffAlertSmsReconciler>();
 builder.Services.AddSingleton<CallAttempts>();
 builder.Services.AddSingleton<AttemptOutcomes>();
 builder.Services.AddSingleton<RecoverySms>();
