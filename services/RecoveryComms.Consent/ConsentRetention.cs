@@ -10,27 +10,9 @@ namespace RecoveryComms.Consent;
 /// </summary>
 public static class ConsentRetention
 {
-    private const string OutboxSql = """
-        DELETE FROM consent.outbox WHERE id IN (
-            SELECT id FROM consent.outbox
-            WHERE published_at < now() - @Age
-            ORDER BY published_at
-            LIMIT @Batch
-            FOR UPDATE SKIP LOCKED)
-        """;
+    public static readonly RetentionStep Outbox = OutboxRetention.Published("consent");
 
-    private const string DeadLettersSql = """
-        DELETE FROM consent.outbox_dead_letters WHERE outbox_id IN (
-            SELECT outbox_id FROM consent.outbox_dead_letters
-            WHERE dead_at < now() - @Age
-            ORDER BY dead_at
-            LIMIT @Batch
-            FOR UPDATE SKIP LOCKED)
-        """;
-
-    public static readonly RetentionStep Outbox = new("consent.outbox", OutboxSql, o => o.Outbox);
-
-    public static readonly RetentionStep DeadLetters = new("consent.outbox_dead_letters", DeadLettersSql, o => o.OutboxDeadLetters);
+    public static readonly RetentionStep DeadLetters = OutboxRetention.DeadLetters("consent");
 
     public static RetentionStep[] Steps => [Outbox, DeadLetters];
 }

@@ -74,6 +74,33 @@ public sealed class RetentionOptions : IValidatableObject
 /// </summary>
 public sealed record RetentionStep(string Name, string Sql, Func<RetentionOptions, TimeSpan> Age);
 
+/// <summary>
+/// The two steps every service's outbox needs: Hosting's outbox tables have the same shape in every schema
+/// (<see cref="Messaging.Outbox"/>), so the service names only its schema.
+/// </summary>
+public static class OutboxRetention
+{
+    /// <summary>Published rows older than <see cref="RetentionOptions.Outbox"/>; an unpublished row is never touched.</summary>
+    public static RetentionStep Published(string schema) => new($"{schema}.outbox", $"""
+        DELETE FROM {schema}.outbox WHERE id IN (
+            SELECT id FROM {schema}.outbox
+            WHERE published_at < now() - @Age
+            ORDER BY published_at
+            LIMIT @Batch
+            FOR UPDATE SKIP LOCKED)
+        """, o => o.Outbox);
+
+    /// <summary>Dead letters older than <see cref="RetentionOptions.OutboxDeadLetters"/> (evidence, so kept long).</summary>
+    public static RetentionStep DeadLetters(string schema) => new($"{schema}.outbox_dead_letters", $"""
+        DELETE FROM {schema}.outbox_dead_letters WHERE outbox_id IN (
+            SELECT outbox_id FROM {schema}.outbox_dead_letters
+            WHERE dead_at < now() - @Age
+            ORDER BY dead_at
+            LIMIT @Batch
+            FOR UPDATE SKIP LOCKED)
+        """, o => o.OutboxDeadLetters);
+}
+
 /// <summary>What one run of a step did: rows touched, batches run, and whether another replica had the step.</summary>
 public sealed record RetentionRun(string Step, int Rows, int Batches, bool Skipped);
 

@@ -9,24 +9,6 @@ namespace RecoveryComms.Orchestrator.Integrations;
 /// </summary>
 public static class CrmRetention
 {
-    private const string OutboxSql = """
-        DELETE FROM orchestrator.outbox WHERE id IN (
-            SELECT id FROM orchestrator.outbox
-            WHERE published_at < now() - @Age
-            ORDER BY published_at
-            LIMIT @Batch
-            FOR UPDATE SKIP LOCKED)
-        """;
-
-    private const string DeadLettersSql = """
-        DELETE FROM orchestrator.outbox_dead_letters WHERE outbox_id IN (
-            SELECT outbox_id FROM orchestrator.outbox_dead_letters
-            WHERE dead_at < now() - @Age
-            ORDER BY dead_at
-            LIMIT @Batch
-            FOR UPDATE SKIP LOCKED)
-        """;
-
     // Note: a delivery's times come from the service's clock (WebhookStore writes them), so they are compared with
     // @Now, not the database's now(). Settled means delivered, failed or cancelled: a pending row is never touched,
     // since every retry must send the exact bytes the first attempt signed. The expression matches the indexes of
@@ -51,9 +33,9 @@ public static class CrmRetention
             FOR UPDATE SKIP LOCKED)
         """;
 
-    public static readonly RetentionStep Outbox = new("orchestrator.outbox", OutboxSql, o => o.Outbox);
+    public static readonly RetentionStep Outbox = OutboxRetention.Published("orchestrator");
 
-    public static readonly RetentionStep DeadLetters = new("orchestrator.outbox_dead_letters", DeadLettersSql, o => o.OutboxDeadLetters);
+    public static readonly RetentionStep DeadLetters = OutboxRetention.DeadLetters("orchestrator");
 
     public static readonly RetentionStep CrmDeliveries = new("orchestrator.webhook_deliveries", CrmDeliveriesSql, o => o.CrmDeliveries);
 

@@ -26,30 +26,12 @@ public static class WebhookRetention
             FOR UPDATE SKIP LOCKED)
         """;
 
-    private const string OutboxSql = """
-        DELETE FROM webhooks.outbox WHERE id IN (
-            SELECT id FROM webhooks.outbox
-            WHERE published_at < now() - @Age
-            ORDER BY published_at
-            LIMIT @Batch
-            FOR UPDATE SKIP LOCKED)
-        """;
-
-    private const string DeadLettersSql = """
-        DELETE FROM webhooks.outbox_dead_letters WHERE outbox_id IN (
-            SELECT outbox_id FROM webhooks.outbox_dead_letters
-            WHERE dead_at < now() - @Age
-            ORDER BY dead_at
-            LIMIT @Batch
-            FOR UPDATE SKIP LOCKED)
-        """;
-
     public static readonly RetentionStep RawWebhooks = new("webhooks.inbound_webhooks", RawWebhooksSql,
         o => TimeSpan.FromTicks(Math.Max(o.RawWebhooks.Ticks, RetentionOptions.ShortestRawWebhooksAge.Ticks)));
 
-    public static readonly RetentionStep Outbox = new("webhooks.outbox", OutboxSql, o => o.Outbox);
+    public static readonly RetentionStep Outbox = OutboxRetention.Published("webhooks");
 
-    public static readonly RetentionStep DeadLetters = new("webhooks.outbox_dead_letters", DeadLettersSql, o => o.OutboxDeadLetters);
+    public static readonly RetentionStep DeadLetters = OutboxRetention.DeadLetters("webhooks");
 
     // Dead letters go first: a raw webhook kept for its dead-lettered events may then go in the same run.
     public static RetentionStep[] Steps => [DeadLetters, RawWebhooks, Outbox];
