@@ -24,8 +24,19 @@ public sealed partial class WebhookSpool(IBus sendEndpoints, SpoolSettings queue
         using var cancel = new CancellationTokenSource(timeout);
         try
         {
-            var endpoint = await sendEndpoints.GetSendEndpoint(new Uri($"queue:{queue.Name}")).WaitAsync(cancel.Token);
-            await endpoint.Send(request.ToSpooled(), cancel.Token);
+            // Note: sent to the spool's exchange, which the spool's receive endpoint binds to its queue: a send to
+            // "queue:" would declare the queue itself, as a classic queue, which RabbitMQ refuses against the quorum
+            // queue with a single active consumer that the endpoint declares. Mandatory: should the binding not exist yet
+            // (a new broker before this service's endpoint first started), the broker returns the message and the send
+            // fails, so the webhook goes to the journal instead of nowhere.
+            var endpoint = await sendEndpoints.GetSendEndpoint(new Uri($"exchange:{queue.Name}")).WaitAsync(cancel.Token);
+            await endpoint.Send(request.ToSpooled(), send =>
+            {
+                if (send.TryGetPayload<RabbitMqSendContext>(out var rabbit))
+                {
+                    rabbit.Mandatory = true;
+                }
+            }, cancel.Token);
             LogSpooled(request.Route);
             return (true, null);
         }
