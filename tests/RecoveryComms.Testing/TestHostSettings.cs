@@ -20,6 +20,8 @@ public static class TestHostSettings
         web.UseSetting("RabbitMq:Username", credentials[0]);
         web.UseSetting("RabbitMq:Password", credentials.Length > 1 ? credentials[1] : "");
         web.UseSetting("RabbitMq:EndpointPrefix", prefix);
+        // Note: classic queues under test (RabbitMqOptions.QuorumQueues says why); the reliability tests use quorum queues.
+        web.UseSetting("RabbitMq:QuorumQueues", "false");
         // Many hosts write API keys straight into a replica with no key owner running, so no heartbeat ever comes;
         // the tests of the freshness rule (KeyReplicaFreshnessTests) turn it back on.
         web.UseSetting("Auth:KeyReplicaMaxAge", "00:00:00");

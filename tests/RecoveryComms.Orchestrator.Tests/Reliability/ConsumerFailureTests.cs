@@ -28,6 +28,7 @@ public sealed class OutageHost : LoopHost
         ["ConnectionStrings:PostgresMigrations"] = Database.ConnectionString,
         ["RabbitMq:RetryWindow"] = "00:00:03",
         ["RabbitMq:RetryCap"] = "00:00:01",
+        ["RabbitMq:QuorumQueues"] = "true",
         ["Recovery:ConsentTimeout"] = "00:00:02",
     };
 
