@@ -17,6 +17,7 @@ builder.Services.AddValidatedOptions<ConsentOptions>(ConsentOptions.Section);
 builder.Services.AddValidatedOptions<MessagingOptions>(MessagingOptions.Section);
 builder.Services.AddPostgres(builder.Configuration, "consent", typeof(ConsentEntryPoint).Assembly);
 builder.Services.AddOutbox("consent");
+builder.Services.AddRetention(ConsentRetention.Steps);
 builder.Services.AddTwilio();
 builder.Services.AddApiKeyAuthentication(builder.Configuration, "consent", acceptBootstrapKey: false);
 builder.Services.AddSingleton(new ApiKeyReplica("consent"));

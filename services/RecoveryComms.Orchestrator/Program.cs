@@ -29,6 +29,7 @@ builder.Services.AddValidatedOptions<RecoveryOptions>(RecoveryOptions.Section);
 builder.Services.AddValidatedOptions<BusinessOptions>(BusinessOptions.Section);
 builder.Services.AddPostgres(builder.Configuration, "orchestrator", typeof(OrchestratorEntryPoint).Assembly);
 builder.Services.AddOutbox("orchestrator");
+builder.Services.AddRetention(CrmRetention.Steps);
 builder.Services.AddTwilio();
 builder.Services.AddApiKeyAuthentication(builder.Configuration, "orchestrator", acceptBootstrapKey: true);
 builder.Services.AddSingleton<UserStore>();

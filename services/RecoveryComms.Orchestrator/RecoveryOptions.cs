@@ -43,9 +43,6 @@ public sealed class RecoveryOptions : IValidatableObject
     /// <summary>The times of day when follow-ups are worked; the automatic SMS offers the next two.</summary>
     public List<string> CallbackBlocks { get; set; } = ["10:00", "14:00"];
 
-    /// <summary>Published outbox rows older than this are deleted.</summary>
-    public TimeSpan OutboxRetention { get; set; } = TimeSpan.FromDays(7);
-
     /// <summary>How long the orchestrator waits for the consent service's answers.</summary>
     public TimeSpan ConsentTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

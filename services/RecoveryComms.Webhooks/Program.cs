@@ -19,6 +19,7 @@ builder.Services.AddValidatedOptions<WebhookOptions>(WebhookOptions.Section);
 builder.Services.AddValidatedOptions<BusinessOptions>(BusinessOptions.Section);
 builder.Services.AddPostgres(builder.Configuration, "webhooks", typeof(WebhookOptions).Assembly);
 builder.Services.AddOutbox("webhooks");
+builder.Services.AddRetention(WebhookRetention.Steps);
 builder.Services.AddSingleton<ShopCalendar>();
 builder.Services.AddSingleton<FrontDoorSettings>();
 builder.Services.AddSingleton<ShopSettingsCopy>();

@@ -91,26 +91,17 @@ public sealed class LoopTimers(ItemChanges changes, StaffAlerts alerts, ShopCale
 
 /// <summary>
 /// The shop's own timers: the end-of-day review at each close (every open item is flagged as needing completion,
-/// reassignment or escalation, so nothing sleeps overnight without a decision) and outbox retention.
+/// reassignment or escalation, so nothing sleeps overnight without a decision). The outbox is pruned by the
+/// retention worker (Integrations/CrmRetention.cs), not by a timer.
 /// </summary>
-public sealed partial class ShopTimers(ShopSettings settings, ItemChanges changes, IOptions<RecoveryOptions> options, ILogger<ShopTimers> logger) : ITimerHandler
+public sealed partial class ShopTimers(ShopSettings settings, ItemChanges changes, ILogger<ShopTimers> logger) : ITimerHandler
 {
-    public IReadOnlyCollection<string> Kinds { get; } = [TimerKinds.EndOfDay, TimerKinds.OutboxRetention];
-
-    public static readonly TimeSpan RetentionEvery = TimeSpan.FromHours(1);
+    public IReadOnlyCollection<string> Kinds { get; } = [TimerKinds.EndOfDay];
 
     public async Task FireAsync(NpgsqlConnection c, NpgsqlTransaction tx, DueTimer timer, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(timer);
         var now = new DateTimeOffset(changes.Now, TimeSpan.Zero);
-        if (timer.Kind == TimerKinds.OutboxRetention)
-        {
-            var deleted = await DeletePublishedOutboxAsync(c, tx, now - options.Value.OutboxRetention, ct);
-            LogRetention(deleted);
-            await TimerStore.ArmShopAsync(c, tx, TimerKinds.OutboxRetention, now + RetentionEvery, ct);
-            return;
-        }
-
         var open = (await c.QueryAsync<Guid>(new CommandDefinition(
             "SELECT id FROM orchestrator.recovery_items WHERE status NOT IN ('completed', 'limbo') ORDER BY priority, sort_at, id",
             cancellationToken: ct, transaction: tx))).AsList();
@@ -142,19 +133,8 @@ public sealed partial class ShopTimers(ShopSettings settings, ItemChanges change
     public static DateTimeOffset NextEndOfDay(ShopWeek week, DateTimeOffset after) =>
         (week ?? throw new ArgumentNullException(nameof(week))).NextClosing(after) ?? after + TimeSpan.FromDays(1);
 
-    /// <summary>Deletes published outbox rows older than the cut-off, at most 5,000 per run so a backlog drains in slices.</summary>
-    public static Task<int> DeletePublishedOutboxAsync(NpgsqlConnection c, NpgsqlTransaction tx, DateTimeOffset before, CancellationToken ct) =>
-        c.ExecuteAsync(new CommandDefinition(
-            """
-            DELETE FROM orchestrator.outbox WHERE id IN (
-                SELECT id FROM orchestrator.outbox WHERE published_at IS NOT NULL AND published_at < @Before ORDER BY id LIMIT 5000)
-            """, new { Before = before }, tx, cancellationToken: ct));
-
     [LoggerMessage(Level = LogLevel.Information, Message = "End of day: {Count} open items flagged for a decision")]
     private partial void LogEndOfDay(int count);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Outbox retention deleted {Count} published rows")]
-    private partial void LogRetention(int count);
 }
 
 /// <summary>
@@ -169,6 +149,5 @@ public sealed class ShopTimerSeeder(NpgsqlDataSource dataSource, ShopSettings se
         var now = time.GetUtcNow();
         await using var c = await dataSource.OpenConnectionAsync(stoppingToken);
         await TimerStore.EnsureShopAsync(c, TimerKinds.EndOfDay, ShopTimers.NextEndOfDay(settings.Current.Week, now), stoppingToken);
-        await TimerStore.EnsureShopAsync(c, TimerKinds.OutboxRetention, now + ShopTimers.RetentionEvery, stoppingToken);
     }
 }

@@ -13,7 +13,6 @@ public static class TimerKinds
     public const string AttemptSettle = "attempt-settle";
     public const string SmsRecheck = "sms-recheck";
     public const string EndOfDay = "end-of-day";
-    public const string OutboxRetention = "outbox-retention";
 }
 
 /// <summary>A due timer claimed by this replica.</summary>

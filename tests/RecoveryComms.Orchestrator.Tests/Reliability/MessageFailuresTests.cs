@@ -34,6 +34,41 @@ public sealed class MessageFailuresTests
     ];
 
     [Theory]
+    [InlineData("Npgsql.NpgsqlException", "Failed to connect to 127.0.0.1:5432", true)]
+    [InlineData("Npgsql.PostgresException", "57P01: terminating connection due to administrator command", true)]
+    [InlineData("MassTransit.RequestTimeoutException", "timed out", true)]
+    [InlineData("Npgsql.PostgresException", "23514: new row violates check constraint", false)]
+    [InlineData("System.ArgumentException", "not a phone number", false)]
+    public void IsTransient_AnotherServicesFault_IsJudgedByItsCause(string type, string message, bool transient) =>
+        Assert.Equal(transient, MessageFailures.IsTransient(new RequestFaultException("ResolveContact", new RemoteFault(new RemoteException(type, message)))));
+
+    private sealed record RemoteException(string ExceptionType, string Message) : ExceptionInfo
+    {
+        public ExceptionInfo? InnerException => null;
+
+        public string StackTrace => "";
+
+        public string Source => "";
+
+        public IDictionary<string, object> Data { get; } = new Dictionary<string, object>();
+    }
+
+    private sealed record RemoteFault(ExceptionInfo Exception) : Fault
+    {
+        public Guid FaultId { get; } = Guid.NewGuid();
+
+        public Guid? FaultedMessageId => null;
+
+        public DateTime Timestamp => DateTime.UnixEpoch;
+
+        public ExceptionInfo[] Exceptions => [Exception];
+
+        public HostInfo Host => null!;
+
+        public string[] FaultMessageTypes => [];
+    }
+
+    [Theory]
     [MemberData(nameof(Transient))]
     public void IsTransient_DependencyUnavailable_Waits(Exception e) => Assert.True(MessageFailures.IsTransient(e));
 
