@@ -8,6 +8,7 @@ using RecoveryComms.Hosting;
 using RecoveryComms.Hosting.Auth;
 using RecoveryComms.Hosting.Data;
 using RecoveryComms.Hosting.Messaging;
+using RecoveryComms.Hosting.Observability;
 using RecoveryComms.Telephony;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -18,6 +19,7 @@ builder.Services.AddValidatedOptions<MessagingOptions>(MessagingOptions.Section)
 builder.Services.AddPostgres(builder.Configuration, "consent", typeof(ConsentEntryPoint).Assembly);
 builder.Services.AddOutbox("consent");
 builder.Services.AddRetention(ConsentRetention.Steps);
+builder.Services.AddOutboxMetrics();
 builder.Services.AddTwilio();
 builder.Services.AddApiKeyAuthentication(builder.Configuration, "consent", acceptBootstrapKey: false);
 builder.Services.AddSingleton(new ApiKeyReplica("consent"));

@@ -6,12 +6,13 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
 namespace RecoveryComms.Hosting;
 
-/// <summary>What every RecoveryComms service starts with: logging, tracing, problem details, health, time.</summary>
+/// <summary>What every RecoveryComms service starts with: logging, metrics, tracing, problem details, health, time.</summary>
 public static class ServiceDefaults
 {
     /// <summary>The activity sources a trace crosses: MassTransit's and the outbox relay's.</summary>
@@ -30,20 +31,31 @@ public static class ServiceDefaults
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddHealthChecks();
 
+        var telemetry = builder.Services.AddOpenTelemetry().ConfigureResource(resource => resource.AddService(serviceName));
+
+        // Note: metrics are always on, unlike tracing: a gauge costs nothing until Prometheus scrapes /metrics, and
+        // an operator needs timer lag and outbox age most exactly when nobody thought to turn anything on. Every
+        // component's meter is named RecoveryComms.<Component>, so the wildcard exports any new one.
+        telemetry.WithMetrics(metrics => metrics
+            .AddMeter(Observability.Metrics.MeterNames)
+            .AddAspNetCoreInstrumentation()
+            // The runtime's own meter (GC, thread pool, exceptions); built into .NET 9 and later, no package needed.
+            .AddMeter("System.Runtime")
+            .AddPrometheusExporter());
+
         // Note: tracing is on when there is somewhere to send it (OTEL_EXPORTER_OTLP_ENDPOINT). Recording spans
         // for nobody cost a measured share of webhook throughput (docs/benchmarks.md); with no listener there is
         // no trace context, and the outbox simply carries none.
         if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
-            builder.Services.AddOpenTelemetry()
-                .ConfigureResource(resource => resource.AddService(serviceName))
-                .WithTracing(tracer => tracer
-                    // The trace of a webhook runs HTTP request → outbox row → relay publish → consumer.
-                    .AddAspNetCoreInstrumentation(options => options.Filter = context => !context.Request.Path.StartsWithSegments("/health"))
-                    .AddHttpClientInstrumentation()
-                    .AddNpgsql()
-                    .AddSource(TracingSources)
-                    .AddOtlpExporter());
+            telemetry.WithTracing(tracer => tracer
+                // The trace of a webhook runs HTTP request → outbox row → relay publish → consumer.
+                .AddAspNetCoreInstrumentation(options => options.Filter = context =>
+                    !context.Request.Path.StartsWithSegments("/health") && !context.Request.Path.StartsWithSegments("/metrics"))
+                .AddHttpClientInstrumentation()
+                .AddNpgsql()
+                .AddSource(TracingSources)
+                .AddOtlpExporter());
         }
 
         return builder;
@@ -57,7 +69,10 @@ public static class ServiceDefaults
         return services;
     }
 
-    /// <summary><c>/health/live</c> (the process answers) and <c>/health/ready</c> (its dependencies answer).</summary>
+    /// <summary>
+    /// <c>/health/live</c> (the process answers), <c>/health/ready</c> (it can do its job; each check's status and
+    /// description in the JSON body) and <c>/metrics</c> (Prometheus text format).
+    /// </summary>
     public static WebApplication MapServiceDefaults(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
@@ -69,6 +84,7 @@ public static class ServiceDefaults
         app.MapHealthChecks("/health/ready", new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains("ready"),
+            ResponseWriter = Observability.HealthJson.WriteAsync,
             ResultStatusCodes =
             {
                 [Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy] = StatusCodes.Status200OK,
@@ -76,6 +92,10 @@ public static class ServiceDefaults
                 [Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
             },
         }).AllowAnonymous();
+        // Note: anonymous like health, because Prometheus carries no key; the figures are operational (ages, depths,
+        // counts; no phone number, no item), and /metrics is meant to be bound to loopback or a private network
+        // (docs/operations.md), never published beside the Twilio routes.
+        app.MapPrometheusScrapingEndpoint().AllowAnonymous();
         return app;
     }
 

@@ -43,6 +43,29 @@ public sealed class RecoveryOptions : IValidatableObject
     /// <summary>The times of day when follow-ups are worked; the automatic SMS offers the next two.</summary>
     public List<string> CallbackBlocks { get; set; } = ["10:00", "14:00"];
 
+    /// <summary>
+    /// How long after a click-to-call starts the orchestrator asks Twilio about it when it has not settled (and then
+    /// again every as long while it stays live): a crash, a lost create answer or lost status reports can otherwise
+    /// leave it "Calling…" forever. The default is the 20 s ring timeout, Twilio's 5 s ring buffer, the 15 s Twilio
+    /// request timeout and a margin for Twilio's call list to show the call.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
+    public TimeSpan AttemptSettleAfter { get; set; } = TimeSpan.FromSeconds(45);
+
+    /// <summary>
+    /// Twilio's <c>ValidityPeriod</c> for a staff alert's SMS: still queued at Twilio after this long, it is dropped
+    /// unsent. It bounds how long the reconciler must wait before it may send again a text Twilio does not list.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
+    public TimeSpan StaffAlertSmsValidity { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// How long a staff alert's claimed SMS may go without an outcome before the reconciler settles it from Twilio's
+    /// message list, sending it again only when Twilio lists nothing. Longer than <see cref="StaffAlertSmsValidity"/>.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:10", "01:00:00")]
+    public TimeSpan StaffAlertSmsLease { get; set; } = TimeSpan.FromMinutes(3);
+
     /// <summary>How long the orchestrator waits for the consent service's answers.</summary>
     public TimeSpan ConsentTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -61,6 +84,12 @@ public sealed class RecoveryOptions : IValidatableObject
         if (!SmsTemplate.Contains("STOP", StringComparison.Ordinal))
         {
             yield return new ValidationResult("Recovery:SmsTemplate must tell the customer to reply STOP to opt out.", [nameof(SmsTemplate)]);
+        }
+
+        if (StaffAlertSmsLease <= StaffAlertSmsValidity)
+        {
+            yield return new ValidationResult("Recovery:StaffAlertSmsLease must be longer than Recovery:StaffAlertSmsValidity: until then Twilio may still send the text.",
+                [nameof(StaffAlertSmsLease)]);
         }
 
         if (CallbackBlocks.Any(block => !Hosting.Business.ShopCalendar.TryParseTime(block, out _)))

@@ -2,6 +2,7 @@ using RecoveryComms.Hosting;
 using RecoveryComms.Hosting.Business;
 using RecoveryComms.Hosting.Data;
 using RecoveryComms.Hosting.Messaging;
+using RecoveryComms.Hosting.Observability;
 using RecoveryComms.Telephony;
 using RecoveryComms.Webhooks;
 using RecoveryComms.Webhooks.Capture;
@@ -20,6 +21,7 @@ builder.Services.AddValidatedOptions<BusinessOptions>(BusinessOptions.Section);
 builder.Services.AddPostgres(builder.Configuration, "webhooks", typeof(WebhookOptions).Assembly);
 builder.Services.AddOutbox("webhooks");
 builder.Services.AddRetention(WebhookRetention.Steps);
+builder.Services.AddOutboxMetrics();
 builder.Services.AddSingleton<ShopCalendar>();
 builder.Services.AddSingleton<FrontDoorSettings>();
 builder.Services.AddSingleton<ShopSettingsCopy>();
@@ -38,6 +40,11 @@ builder.Services.AddHostedService<OutageRecovery>();
 builder.Services.AddSingleton<InboundOptOuts>();
 builder.Services.AddSingleton<StorageOutage>();
 builder.Services.AddSingleton<WebhookPipeline>();
+builder.Services.AddMetricsSource<IntakeMetrics>();
+// Ready while Twilio can be answered: the journal must be writable; PostgreSQL, the broker and the relay are
+// reported but only as Degraded, because the spool and the journal exist to answer Twilio without them.
+builder.Services.AddHealthChecks().AddCheck<JournalHealthCheck>("journal", tags: ["ready"]);
+builder.Services.ReportAsDegradedOnly("postgres", "outbox", "masstransit-bus");
 builder.Services.AddSingleton(new SpoolSettings($"{rabbit.EndpointPrefix}webhook-spool"));
 builder.Services.AddRecoveryCommsBus(rabbit, "webhooks", bus =>
 {

@@ -197,6 +197,102 @@ public sealed class TwilioRestClientTests : IDisposable
         Assert.Null(first.ErrorCode);
     }
 
+    private const string CallSid = "CA0123456789abcdef0123456789abcdef";
+
+    /// <summary>A call as Twilio's "Fetch a Call resource" answers it (duration a string, dates RFC 2822).</summary>
+    private const string CallJson = """
+        {"sid": "CA0123456789abcdef0123456789abcdef", "parent_call_sid": null, "to": "+15552223333", "from": "+15550001111",
+         "status": "completed", "direction": "outbound-api", "answered_by": null, "duration": "15",
+         "date_created": "Wed, 18 Nov 2026 17:00:00 +0000", "start_time": "Wed, 18 Nov 2026 17:00:01 +0000",
+         "end_time": "Wed, 18 Nov 2026 17:00:16 +0000", "queue_time": "0", "price": "-0.0085", "price_unit": "USD"}
+        """;
+
+    private void AnswerGet(string path, int status, string body, string? scenario = null)
+    {
+        var given = _twilio.Server.Given(WireMock.RequestBuilders.Request.Create().WithPath(path).UsingGet()).AtPriority(1);
+        if (scenario is not null)
+        {
+            given = given.InScenario(scenario).WillSetStateTo("answered");
+        }
+
+        given.RespondWith(WireMock.ResponseBuilders.Response.Create().WithStatusCode(status).WithHeader("Content-Type", "application/json").WithBody(body));
+    }
+
+    [Fact]
+    public async Task GetCallAsync_KnownCall_ReadsItsStatusTimesAndDuration()
+    {
+        AnswerGet($"/2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}.json", 200, CallJson);
+
+        var call = await Client.GetCallAsync(CallSid, CancellationToken.None);
+
+        Assert.NotNull(call);
+        Assert.Equal((CallSid, (string?)null, "+15552223333", "+15550001111", "completed", "outbound-api"), (call.Sid, call.ParentCallSid, call.To, call.From, call.Status, call.Direction));
+        Assert.Equal(15, call.DurationSeconds);
+        Assert.True(call.Ended);
+        Assert.Equal(new DateTimeOffset(2026, 11, 18, 17, 0, 1, TimeSpan.Zero), call.StartTime);
+        Assert.Equal(new DateTimeOffset(2026, 11, 18, 17, 0, 16, TimeSpan.Zero), call.EndTime);
+    }
+
+    [Fact]
+    public async Task GetCallAsync_UnknownCall_ReturnsNull()
+    {
+        AnswerGet($"/2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}.json", 404,
+            "{\"code\": 20404, \"message\": \"The requested resource was not found\", \"more_info\": \"https://www.twilio.com/docs/errors/20404\", \"status\": 404}");
+
+        Assert.Null(await Client.GetCallAsync(CallSid, CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData("SM0123456789abcdef0123456789abcdef")]
+    [InlineData("CA0123456789abcdef0123456789abcdef/../../Messages")]
+    public async Task GetCallAsync_NotACallSid_ThrowsWithoutARequest(string sid)
+    {
+        await Assert.ThrowsAsync<ArgumentException>(() => Client.GetCallAsync(sid, CancellationToken.None));
+        Assert.Empty(_twilio.Server.LogEntries);
+    }
+
+    [Fact]
+    public async Task GetCallAsync_ServerErrorOnce_IsRetried()
+    {
+        AnswerGet($"/2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}.json", 200, CallJson);
+        AnswerGet($"/2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}.json", 503, "{\"status\": 503, \"message\": \"Service Unavailable\"}", "get-503");
+
+        var call = await Client.GetCallAsync(CallSid, CancellationToken.None);
+
+        Assert.Equal("completed", call?.Status);
+        Assert.Equal(2, _twilio.Server.LogEntries.Count);
+    }
+
+    [Fact]
+    public async Task ListCallsAsync_ToFromSinceADay_SendsTwiliosFiltersAndReadsTheCalls()
+    {
+        _twilio.Clock = () => new DateTimeOffset(2026, 11, 18, 17, 0, 0, TimeSpan.Zero);
+        var placed = await Client.CreateCallAsync(new CreateCallRequest("+15552223333", "+15550001111", new Uri("https://hooks.example/c")), CancellationToken.None);
+        await Client.CreateCallAsync(new CreateCallRequest("+15559999999", "+15550001111", new Uri("https://hooks.example/c")), CancellationToken.None);
+
+        var calls = await Client.ListCallsAsync(new ListCallsRequest("+15552223333", "+15550001111", new DateOnly(2026, 11, 18)), CancellationToken.None);
+
+        var request = _twilio.Requests("Calls.json").Single(e => e.RequestMessage.Method == "GET").RequestMessage;
+        Assert.Equal("To=%2B15552223333&From=%2B15550001111&StartTime%3E=2026-11-18&PageSize=50", request.RawQuery?.TrimStart('?'));
+        var call = Assert.Single(calls);
+        Assert.Equal((placed.Sid, "queued", "outbound-api"), (call.Sid, call.Status, call.Direction));
+        Assert.Equal(new DateTimeOffset(2026, 11, 18, 17, 0, 0, TimeSpan.Zero), call.DateCreated);
+        Assert.Null(call.DurationSeconds);
+        Assert.False(call.Ended);
+    }
+
+    [Fact]
+    public async Task ListCallsAsync_ByParent_ReadsTheChildLegs()
+    {
+        var parent = await Client.CreateCallAsync(new CreateCallRequest("+15552223333", "+15550001111", new Uri("https://hooks.example/c")), CancellationToken.None);
+        var child = _twilio.AddChildCall(parent.Sid, "+15553334444", "no-answer");
+
+        var calls = await Client.ListCallsAsync(new ListCallsRequest(ParentCallSid: parent.Sid), CancellationToken.None);
+
+        var leg = Assert.Single(calls);
+        Assert.Equal((child, parent.Sid, "no-answer", "outbound-dial"), (leg.Sid, leg.ParentCallSid, leg.Status, leg.Direction));
+    }
+
     [Fact]
     public async Task ListMessagesAsync_MoreThanOnePage_FollowsNextPageUriUpToMaxResults()
     {

@@ -11,22 +11,30 @@ using WireMock.Server;
 
 namespace RecoveryComms.Testing;
 
+/// <summary>A call the sandbox created (or a child leg a test added), as Twilio would fetch and list it.</summary>
+public sealed record SandboxCall(
+    string Sid, string? ParentCallSid, string To, string From, string Status, string Direction, string? AnsweredBy, DateTimeOffset DateCreated);
+
 /// <summary>A message the sandbox accepted, as Twilio would list it.</summary>
 public sealed record SandboxMessage(string Sid, string To, string From, string Body, DateTimeOffset DateCreated);
 
 /// <summary>
 /// Twilio's Calls and Messages endpoints served by WireMock.Net: answers like Twilio (201 with a SID, or
 /// Twilio's error JSON), keeps every message it accepted so <c>GET Messages.json</c> lists them (filtered by
-/// <c>To</c> and <c>DateSent&gt;=</c>, newest first, in pages), and records every request, so tests and the
-/// offline dev stack see what was sent. It can also accept a message and then lose the answer, the case that
-/// makes a retried create a second text. Any recording SID's <c>.mp3</c> answers a second of silence
+/// <c>To</c> and <c>DateSent&gt;=</c>, newest first, in pages), keeps every call it placed so
+/// <c>GET Calls/{Sid}.json</c> fetches it and <c>GET Calls.json</c> lists it (filtered by <c>To</c>, <c>From</c>,
+/// <c>ParentCallSid</c> and <c>StartTime&gt;=</c>, newest first; a test moves a call on or adds its child leg), and
+/// records every request, so tests and the offline dev stack see what was sent. It can also accept a message or
+/// place a call and then lose the answer, the case that makes a retried create a second text or call. Any recording SID's <c>.mp3</c> answers a second of silence
 /// (<see cref="SilentMp3"/>) unless a test said the recording is missing.
 /// </summary>
 public sealed class TwilioApiSandbox : IDisposable
 {
     private const string MessagesPath = "/2010-04-01/Accounts/*/Messages.json";
     private const string RecordingsPath = "/2010-04-01/Accounts/*/Recordings/*";
+    private const string CallsPath = "/2010-04-01/Accounts/*/Calls.json";
     private readonly ConcurrentQueue<SandboxMessage> _messages = new();
+    private readonly ConcurrentDictionary<string, SandboxCall> _calls = new(StringComparer.Ordinal);
     private int _sequence;
 
     private TwilioApiSandbox(WireMockServer server)
@@ -45,6 +53,9 @@ public sealed class TwilioApiSandbox : IDisposable
     /// <summary>The largest page the list answers, whatever <c>PageSize</c> asks (Twilio's is 1000).</summary>
     public int MaxPageSize { get; set; } = 1000;
 
+    /// <summary>Every call created (and child leg added), oldest first, including those whose answer was then lost.</summary>
+    public IReadOnlyList<SandboxCall> Calls => [.. _calls.Values.OrderBy(c => c.DateCreated).ThenBy(c => c.Sid, StringComparer.Ordinal)];
+
     /// <summary>Every message accepted, oldest first (including those whose answer was then lost).</summary>
     public IReadOnlyList<SandboxMessage> Messages => [.. _messages];
 
@@ -55,9 +66,15 @@ public sealed class TwilioApiSandbox : IDisposable
     public void Reset()
     {
         Server.Reset();
-        Server.Given(Request.Create().WithPath("/2010-04-01/Accounts/*/Calls.json").UsingPost())
+        Server.Given(Request.Create().WithPath(CallsPath).UsingPost())
             .AtPriority(100)
-            .RespondWith(Response.Create().WithCallback(_ => Created("CA", "queued")));
+            .RespondWith(Response.Create().WithCallback(PlaceCall));
+        Server.Given(Request.Create().WithPath(CallsPath).UsingGet())
+            .AtPriority(100)
+            .RespondWith(Response.Create().WithCallback(ListCalls));
+        Server.Given(Request.Create().WithPath(new WireMock.Matchers.RegexMatcher("^/2010-04-01/Accounts/[^/]+/Calls/CA[0-9a-fA-F]{32}\\.json$")).UsingGet())
+            .AtPriority(100)
+            .RespondWith(Response.Create().WithCallback(FetchCall));
         Server.Given(Request.Create().WithPath(MessagesPath).UsingPost())
             .AtPriority(100)
             .RespondWith(Response.Create().WithCallback(Accept));
@@ -133,6 +150,33 @@ public sealed class TwilioApiSandbox : IDisposable
             .AtPriority(50)
             .RespondWith(Response.Create().WithCallback(Accept).WithDelay(delay));
 
+    /// <summary>The next <paramref name="times"/> call creates are placed (the call exists and is listed), and answered only after <paramref name="delay"/>.</summary>
+    public void PlaceCallThenStallNext(int times, TimeSpan delay) =>
+        Next("Calls.json", times, Response.Create().WithCallback(async request =>
+        {
+            // Note: placed when the request arrives (WireMock's WithDelay would run the callback only after the delay).
+            var placed = PlaceCall(request);
+            await Task.Delay(delay);
+            return placed;
+        }));
+
+    /// <summary>The next <paramref name="times"/> call creates are never answered in time and never placed (Twilio did not get them).</summary>
+    public void StallCallsNext(int times, TimeSpan delay) =>
+        Next("Calls.json", times, Response.Create().WithStatusCode(504).WithDelay(delay));
+
+    /// <summary>Moves a call on, as Twilio would: its status (and machine detection's answer) when fetched or listed from now on.</summary>
+    public void SetCallStatus(string sid, string status, string? answeredBy = null) =>
+        _calls.AddOrUpdate(sid, _ => throw new InvalidOperationException($"The sandbox has no call {sid}."), (_, call) => call with { Status = status, AnsweredBy = answeredBy ?? call.AnsweredBy });
+
+    /// <summary>The customer's leg a <c>&lt;Dial&gt;</c> on <paramref name="parentSid"/> created; returns its SID.</summary>
+    public string AddChildCall(string parentSid, string to, string status, string? answeredBy = null)
+    {
+        var parent = _calls[parentSid];
+        var sid = NewSid("CA");
+        _calls[sid] = new SandboxCall(sid, parentSid, to, parent.From, status, "outbound-dial", answeredBy, Clock());
+        return sid;
+    }
+
     /// <summary>Every request Twilio's API received for <paramref name="resource"/>, oldest first, whatever the method.</summary>
     public IReadOnlyList<ILogEntry> Requests(string resource) =>
         Server.LogEntries.Where(e => e.RequestMessage.Path.EndsWith(resource, StringComparison.Ordinal)).ToList();
@@ -164,6 +208,57 @@ public sealed class TwilioApiSandbox : IDisposable
         var from = form.TryGetValue("From", out var f) ? f.ToString() : "+15005550006";
         _messages.Enqueue(new SandboxMessage(sid, form["To"].ToString(), from, form["Body"].ToString(), Clock()));
         return created;
+    }
+
+    private ResponseMessage PlaceCall(IRequestMessage request)
+    {
+        var form = QueryHelpers.ParseQuery(request.Body ?? "");
+        var sid = NewSid("CA");
+        _calls[sid] = new SandboxCall(sid, null, form["To"].ToString(), form["From"].ToString(), "queued", "outbound-api", null, Clock());
+        return Json(201, $"{{\"sid\": \"{sid}\", \"status\": \"queued\"}}");
+    }
+
+    private ResponseMessage FetchCall(IRequestMessage request)
+    {
+        var sid = request.AbsolutePath[(request.AbsolutePath.LastIndexOf('/') + 1)..^".json".Length];
+        return _calls.TryGetValue(sid, out var call)
+            ? Json(200, System.Text.Json.JsonSerializer.Serialize(CallJson(call)))
+            : Json(404, "{\"code\": 20404, \"message\": \"The requested resource was not found\", \"more_info\": \"https://www.twilio.com/docs/errors/20404\", \"status\": 404}");
+    }
+
+    private ResponseMessage ListCalls(IRequestMessage request)
+    {
+        var query = QueryHelpers.ParseQuery(request.RawQuery ?? "");
+        bool Matches(string key, string? value) => !query.TryGetValue(key, out var wanted) || wanted.ToString() == value;
+        var pageSize = Math.Min(MaxPageSize, query.TryGetValue("PageSize", out var size) ? int.Parse(size.ToString(), CultureInfo.InvariantCulture) : 50);
+        var matching = _calls.Values
+            .Where(c => Matches("To", c.To) && Matches("From", c.From) && Matches("ParentCallSid", c.ParentCallSid))
+            .Where(c => !query.TryGetValue("StartTime>", out var since)
+                || DateOnly.FromDateTime(c.DateCreated.UtcDateTime) >= DateOnly.ParseExact(since.ToString(), "yyyy-MM-dd", CultureInfo.InvariantCulture))
+            .OrderByDescending(c => c.DateCreated)
+            .Take(pageSize)
+            .Select(c => System.Text.Json.JsonSerializer.Serialize(CallJson(c)));
+        return Json(200, new StringBuilder("{\"calls\": [").AppendJoin(", ", matching).Append("], \"page\": 0, \"page_size\": ").Append(pageSize)
+            .Append(", \"next_page_uri\": null}").ToString());
+    }
+
+    private static Dictionary<string, object?> CallJson(SandboxCall c)
+    {
+        var ended = c.Status is "completed" or "canceled" or "failed" or "busy" or "no-answer";
+        return new Dictionary<string, object?>
+        {
+            ["sid"] = c.Sid,
+            ["parent_call_sid"] = c.ParentCallSid,
+            ["to"] = c.To,
+            ["from"] = c.From,
+            ["status"] = c.Status,
+            ["direction"] = c.Direction,
+            ["answered_by"] = c.AnsweredBy,
+            ["duration"] = ended ? "0" : null,
+            ["date_created"] = Rfc2822(c.DateCreated),
+            ["start_time"] = c.Status == "queued" ? null : Rfc2822(c.DateCreated),
+            ["end_time"] = ended ? Rfc2822(c.DateCreated) : null,
+        };
     }
 
     private ResponseMessage List(IRequestMessage request)
@@ -204,12 +299,10 @@ public sealed class TwilioApiSandbox : IDisposable
     private static string Rfc2822(DateTimeOffset at) =>
         at.ToUniversalTime().ToString("ddd, dd MMM yyyy HH:mm:ss '+0000'", CultureInfo.InvariantCulture);
 
-    private ResponseMessage Created(string prefix, string status)
-    {
-        var n = Interlocked.Increment(ref _sequence);
-        var sid = prefix + n.ToString("x32", CultureInfo.InvariantCulture);
-        return Json(201, $"{{\"sid\": \"{sid}\", \"status\": \"{status}\"}}");
-    }
+    private ResponseMessage Created(string prefix, string status) =>
+        Json(201, $"{{\"sid\": \"{NewSid(prefix)}\", \"status\": \"{status}\"}}");
+
+    private string NewSid(string prefix) => prefix + Interlocked.Increment(ref _sequence).ToString("x32", CultureInfo.InvariantCulture);
 
     private static ResponseMessage Json(int status, string body) => new()
     {

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using RecoveryComms.Contracts.Capture;
 using RecoveryComms.Testing;
 
@@ -7,15 +9,29 @@ namespace RecoveryComms.Webhooks.Tests;
 
 public sealed class HealthTests(WebhooksHost host) : IClassFixture<WebhooksHost>
 {
-    [Fact]
-    public async Task Ready_WhenPostgresIsCut_TurnsRedWhileLiveStaysGreen()
+    private async Task<(HttpStatusCode Status, JsonElement Body)> ReadyAsync()
     {
-        Assert.Equal(HttpStatusCode.OK, (await host.Http.GetAsync("/health/ready")).StatusCode);
+        using var response = await host.Http.GetAsync("/health/ready");
+        return (response.StatusCode, await response.Content.ReadFromJsonAsync<JsonElement>());
+    }
+
+    private static string? Check(JsonElement body, string name) => body.GetProperty("checks").GetProperty(name).GetProperty("status").GetString();
+
+    // Note: the webhooks service answers Twilio from the spool and the journal while PostgreSQL is away; a load
+    // balancer that took every replica out then would leave Twilio nobody to talk to.
+    [Fact]
+    public async Task Ready_WhenPostgresIsCut_StaysReadyAndSaysDegraded()
+    {
+        var (status, body) = await ReadyAsync();
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("Healthy", body.GetProperty("status").GetString());
         host.Postgres.Cut();
         try
         {
-            await Eventually.ValueAsync(async () => (await host.Http.GetAsync("/health/ready")).StatusCode,
-                status => status == HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(10));
+            (status, body) = await Eventually.ValueAsync(ReadyAsync, ready => Check(ready.Body, "postgres") == "Degraded", TimeSpan.FromSeconds(10));
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.Equal("Degraded", body.GetProperty("status").GetString());
+            Assert.Equal("PostgreSQL does not answer", body.GetProperty("checks").GetProperty("postgres").GetProperty("description").GetString());
             Assert.Equal(HttpStatusCode.OK, (await host.Http.GetAsync("/health/live")).StatusCode);
         }
         finally
@@ -23,8 +39,30 @@ public sealed class HealthTests(WebhooksHost host) : IClassFixture<WebhooksHost>
             host.Postgres.Restore();
         }
 
-        await Eventually.ValueAsync(async () => (await host.Http.GetAsync("/health/ready")).StatusCode,
-            status => status == HttpStatusCode.OK, TimeSpan.FromSeconds(10));
+        await Eventually.ValueAsync(ReadyAsync, ready => ready.Status == HttpStatusCode.OK && ready.Body.GetProperty("status").GetString() == "Healthy",
+            TimeSpan.FromSeconds(30), "readiness is Healthy again");
+    }
+
+    [Fact]
+    public async Task Ready_WhenTheJournalFolderCannotBeWritten_TurnsRed()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await ReadyAsync()).Status);
+        // A file where the folder was: no write there succeeds, whoever runs the test (root included), as with a
+        // volume that is gone.
+        Directory.Delete(host.JournalFolder, recursive: true);
+        await File.WriteAllTextAsync(host.JournalFolder, "");
+        try
+        {
+            var (status, body) = await ReadyAsync();
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+            Assert.Equal("Unhealthy", Check(body, "journal"));
+        }
+        finally
+        {
+            File.Delete(host.JournalFolder);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await ReadyAsync()).Status);
     }
 }
 

@@ -38,8 +38,14 @@ public sealed class WebhooksHost : IAsyncLifetime
     /// <summary>This host's queue and exchange prefix on the shared broker.</summary>
     public string Prefix { get; } = $"t{Guid.NewGuid():N}"[..12] + "-";
 
+    /// <summary>This host's own folder for its journal, so a test can take the folder away (readiness needs it writable).</summary>
+    public string JournalFolder { get; } = Path.Combine(Path.GetTempPath(), "recoverycomms-tests", $"{Guid.NewGuid():N}");
+
     /// <summary>This host's own webhook journal (the local file voice webhooks go to when PostgreSQL and RabbitMQ are both down).</summary>
-    public string JournalPath { get; } = Path.Combine(Path.GetTempPath(), "recoverycomms-tests", $"{Guid.NewGuid():N}.jsonl");
+    public string JournalPath => Path.Combine(JournalFolder, "webhook-journal.jsonl");
+
+    /// <summary>The service's own services (its meters, its journal).</summary>
+    public IServiceProvider Services => _factory!.Services;
 
     public TestDatabase Database { get; private set; } = null!;
 
@@ -167,6 +173,13 @@ public sealed class WebhooksHost : IAsyncLifetime
         await RabbitMq.DisposeAsync();
         await Postgres.DisposeAsync();
         await Database.DisposeAsync();
-        File.Delete(JournalPath);
+        if (Directory.Exists(JournalFolder))
+        {
+            Directory.Delete(JournalFolder, recursive: true);
+        }
+        else
+        {
+            File.Delete(JournalFolder);
+        }
     }
 }

@@ -32,7 +32,7 @@ internal static class Sandbox
                 Console.WriteLine($"[twilio-sandbox] {entry.RequestMessage.Method} {entry.RequestMessage.Path} → {entry.ResponseMessage.StatusCode}{what}");
             }
         };
-        Console.WriteLine($"[twilio-sandbox] Twilio's REST API (Calls, Messages, Recordings/RE….mp3: a second of silence) at {sandbox.BaseUrl}");
+        Console.WriteLine($"[twilio-sandbox] Twilio's REST API (Calls: create, fetch and list; Messages: create and list; Recordings/RE….mp3: a second of silence) at {sandbox.BaseUrl}");
         var stop = new TaskCompletionSource();
         Console.CancelKeyPress += (_, e) =>
         {

@@ -14,6 +14,10 @@ namespace RecoveryComms.Contracts.Capture;
 /// <param name="ShopLine">The shop line the leg came from (Twilio's <c>From</c>), E.164, when Twilio sent it.</param>
 /// <param name="AfterHours">True when the event happened outside business hours.</param>
 /// <param name="OccurredAt">Twilio's timestamp of the event, else receipt.</param>
+/// <param name="AttemptId">The orchestrator's attempt, from the <c>attempt</c> query parameter of the status callback URL it
+/// gave Twilio (the CSR's leg only), so a report matches its attempt even when the call's SID was never stored; null
+/// for the customer's leg and for reports from before the parameter existed. Added last with a default, so older
+/// messages still read.</param>
 public sealed record CallbackAttemptStatusReported(
     Guid CorrelationId,
     string CallSid,
@@ -24,4 +28,5 @@ public sealed record CallbackAttemptStatusReported(
     string? AnsweredBy,
     string? ShopLine,
     bool AfterHours,
-    DateTimeOffset OccurredAt);
+    DateTimeOffset OccurredAt,
+    Guid? AttemptId = null);

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using MassTransit;
 using Microsoft.Extensions.Logging;
+using RecoveryComms.Hosting.Observability;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace RecoveryComms.Hosting.Messaging;
@@ -72,9 +73,10 @@ public static class BusExtensions
                 }
 
                 var log = context.GetRequiredService<ILoggerFactory>().CreateLogger<ParkPoisonOnlyFilter>();
+                var metrics = context.GetRequiredService<MessagingMetrics>();
                 endpoint.ConfigureError(error =>
                 {
-                    error.UseFilter(new ParkPoisonOnlyFilter(log));
+                    error.UseFilter(new ParkPoisonOnlyFilter(metrics, log));
                     error.UseFilter(new MassTransit.Middleware.GenerateFaultFilter());
                     error.UseFilter(new MassTransit.Middleware.ErrorTransportFilter());
                 });
@@ -106,6 +108,7 @@ public static class BusExtensions
         services.AddSingleton<ParkedMessages>();
         services.AddHostedService(provider => provider.GetRequiredService<ParkedMessages>());
         services.AddHealthChecks().AddCheck<ParkedMessages>("parked-messages", tags: ["ready"]);
+        services.AddMetricsSource<MessagingMetrics>();
         services.Configure<MassTransitHostOptions>(host =>
         {
             // A service must start (and answer Twilio) while the broker is down; the bus connects when it can.

@@ -167,14 +167,10 @@ public sealed partial class ErrorQueues(RabbitMqOptions options, OwnQueues queue
 }
 
 /// <summary>The last count of parked messages, refreshed every few seconds; read by readiness and <c>/metrics</c>.</summary>
-public sealed partial class ParkedMessages(ErrorQueues errorQueues, ILogger<ParkedMessages> logger) : BackgroundService, IHealthCheck
+public sealed class ParkedMessages(ErrorQueues errorQueues) : BackgroundService, IHealthCheck
 {
-    /// <summary>Every RecoveryComms meter is named <c>RecoveryComms.*</c>, which the metrics exporter listens to.</summary>
-    public const string MeterName = "RecoveryComms.Messaging";
-
     public static readonly TimeSpan Every = TimeSpan.FromSeconds(10);
 
-    private static readonly Meter Meter = new(MeterName);
     private IReadOnlyDictionary<string, long> _counts = new Dictionary<string, long>();
     private string? _lastError;
 
@@ -182,9 +178,6 @@ public sealed partial class ParkedMessages(ErrorQueues errorQueues, ILogger<Park
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        Meter.CreateObservableGauge("recoverycomms_error_queue_messages",
-            () => _counts.Select(p => new Measurement<long>(p.Value, new KeyValuePair<string, object?>("queue", p.Key))),
-            description: "Messages parked in each error queue of this service: poison messages that need a look and a replay.");
         // Note: infrastructure time, like the outbox relay: tests that drive business time must not freeze it.
         using var timer = new PeriodicTimer(Every, TimeProvider.System);
         do
@@ -199,16 +192,7 @@ public sealed partial class ParkedMessages(ErrorQueues errorQueues, ILogger<Park
     {
         try
         {
-            var counts = await errorQueues.CountAsync(ct);
-            foreach (var (queue, count) in counts)
-            {
-                if (count > 0 && (!_counts.TryGetValue(queue, out var before) || before < count))
-                {
-                    LogParked(queue, count);
-                }
-            }
-
-            _counts = counts;
+            _counts = await errorQueues.CountAsync(ct);
             _lastError = null;
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
@@ -226,7 +210,30 @@ public sealed partial class ParkedMessages(ErrorQueues errorQueues, ILogger<Park
             : _lastError is not null ? HealthCheckResult.Degraded("error queues not readable: " + _lastError) : HealthCheckResult.Healthy();
         return Task.FromResult(result);
     }
+}
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "{ErrorQueue} holds {Count} parked messages: see the log line of each, fix the cause, then ./infra/dev.sh replay-errors")]
-    private partial void LogParked(string errorQueue, long count);
+/// <summary>The bus's figures at <c>/metrics</c>: parked messages per error queue, and what the failure policy did.</summary>
+public sealed class MessagingMetrics
+{
+    public const string MeterName = "RecoveryComms.Messaging";
+
+    private readonly Counter<long> _parked;
+    private readonly Counter<long> _returned;
+
+    public MessagingMetrics(IMeterFactory meters, ParkedMessages parked)
+    {
+        ArgumentNullException.ThrowIfNull(meters);
+        ArgumentNullException.ThrowIfNull(parked);
+        var meter = meters.Create(MeterName);
+        meter.CreateObservableGauge("recoverycomms.error_queue.messages",
+            () => parked.Counts.Select(p => new Measurement<long>(p.Value, new KeyValuePair<string, object?>("queue", p.Key))), "{message}",
+            "Messages parked in each error queue of this service: poison messages that need a look, then ./infra/dev.sh replay-errors.");
+        _parked = meter.CreateCounter<long>("recoverycomms.messages.parked", "{message}", "Messages moved to an error queue (poison messages).");
+        _returned = meter.CreateCounter<long>("recoverycomms.messages.returned", "{message}",
+            "Deliveries handed back to their queue after a transient failure outlasted the in-memory window, or at shutdown.");
+    }
+
+    public void Parked(string queue) => _parked.Add(1, new KeyValuePair<string, object?>("queue", queue));
+
+    public void Returned(string queue) => _returned.Add(1, new KeyValuePair<string, object?>("queue", queue));
 }

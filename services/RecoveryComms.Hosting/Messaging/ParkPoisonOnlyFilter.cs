@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using System.Runtime.ExceptionServices;
 using MassTransit;
 using Microsoft.Extensions.Logging;
@@ -13,14 +12,8 @@ namespace RecoveryComms.Hosting.Messaging;
 /// poison message is logged once with its type and id, counted, and passed on to MassTransit's own fault and
 /// error-queue filters.
 /// </summary>
-public sealed partial class ParkPoisonOnlyFilter(ILogger logger) : IFilter<ExceptionReceiveContext>
+public sealed partial class ParkPoisonOnlyFilter(MessagingMetrics metrics, ILogger logger) : IFilter<ExceptionReceiveContext>
 {
-    private static readonly Meter Meter = new(ParkedMessages.MeterName);
-    private static readonly Counter<long> Parked = Meter.CreateCounter<long>("recoverycomms_messages_parked",
-        description: "Messages moved to an error queue since the process started (poison messages).");
-    private static readonly Counter<long> Returned = Meter.CreateCounter<long>("recoverycomms_messages_returned",
-        description: "Deliveries handed back to their queue after a transient failure outlasted the in-memory retries, or at shutdown.");
-
     public async Task Send(ExceptionReceiveContext context, IPipe<ExceptionReceiveContext> next)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -28,13 +21,13 @@ public sealed partial class ParkPoisonOnlyFilter(ILogger logger) : IFilter<Excep
         var queue = context.InputAddress.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "?";
         if (context.Exception is OperationCanceledException || MessageFailures.IsTransient(context.Exception))
         {
-            Returned.Add(1, new KeyValuePair<string, object?>("queue", queue));
+            metrics.Returned(queue);
             LogReturned(queue, context.GetMessageId(), context.Exception.GetType().Name);
             ExceptionDispatchInfo.Capture(context.Exception).Throw();
         }
 
         var type = context.TryGetPayload<ConsumeContext>(out var consume) ? consume.SupportedMessageTypes.FirstOrDefault() : null;
-        Parked.Add(1, new KeyValuePair<string, object?>("queue", queue));
+        metrics.Parked(queue);
         LogParked(context.Exception, queue, type ?? context.ContentType?.MediaType ?? "?", context.GetMessageId(), Phone.MaskText(context.Exception.Message));
         await next.Send(context);
     }

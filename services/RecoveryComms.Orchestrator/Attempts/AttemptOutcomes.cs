@@ -22,7 +22,13 @@ public sealed class CallAttempt
 
     public bool Counts { get; set; }
 
-    public string? CsrCallSid { get; init; }
+    public string? CsrCallSid { get; set; }
+
+    public DateTime? EndedAt { get; init; }
+
+    public string? CsrPhone { get; init; }
+
+    public string? ShopLine { get; init; }
 
     public string? CustomerCallSid { get; set; }
 
@@ -62,13 +68,38 @@ public sealed partial class AttemptOutcomes(NpgsqlDataSource dataSource, ItemCha
         await using (var c = await dataSource.OpenConnectionAsync(ct))
         {
             await using var tx = await c.BeginTransactionAsync(ct);
-            var attempt = await c.QuerySingleOrDefaultAsync<CallAttempt>(new CommandDefinition(
+            // Note: by the attempt id of the status callback URL first (the CSR's leg), so a report matches even when
+            // the SID was never stored; else by SID, the customer's leg by its parent.
+            var attempt = report.AttemptId is { } attemptId
+                ? await c.QuerySingleOrDefaultAsync<CallAttempt>(new CommandDefinition(
+                    "SELECT * FROM orchestrator.call_attempts WHERE id = @Id FOR UPDATE", new { Id = attemptId }, tx, cancellationToken: ct))
+                : null;
+            attempt ??= await c.QuerySingleOrDefaultAsync<CallAttempt>(new CommandDefinition(
                 "SELECT * FROM orchestrator.call_attempts WHERE csr_call_sid = @Sid OR csr_call_sid = @Parent FOR UPDATE",
                 new { Sid = report.CallSid, Parent = report.ParentCallSid ?? "-" }, tx, cancellationToken: ct));
             if (attempt is null)
             {
-                // Twilio can report the leg before the attempt row has its SID (the create call answered a moment later).
-                throw new NotYetException($"No attempt knows call {report.CallSid} yet.");
+                // No attempt has this id or SID: nothing can ever match it, so it is not retried. A customer leg whose
+                // parent's SID was lost is found by the attempt's check timer in Twilio's list instead.
+                LogUnknownReport(report.CallSid, report.Status);
+                await tx.CommitAsync(ct);
+                return;
+            }
+
+            if (attempt.Result == "not-placed")
+            {
+                // Settled as never placed (Twilio refused it, or its check found no call): a late report changes nothing.
+                LogSettledReport(attempt.Id, report.CallSid, report.Status);
+                await tx.CommitAsync(ct);
+                return;
+            }
+
+            if (attempt.CsrCallSid is null && report.ParentCallSid is null)
+            {
+                // The CSR's leg, matched by attempt id: the SID the create's lost answer would have stored.
+                await c.ExecuteAsync(new CommandDefinition("UPDATE orchestrator.call_attempts SET csr_call_sid = @Sid WHERE id = @Id",
+                    new { Sid = report.CallSid, attempt.Id }, tx, cancellationToken: ct));
+                attempt.CsrCallSid = report.CallSid;
             }
 
             itemId = attempt.ItemId;
@@ -161,6 +192,30 @@ public sealed partial class AttemptOutcomes(NpgsqlDataSource dataSource, ItemCha
         }
     }
 
+    /// <summary>
+    /// The call was never placed (Twilio refused it, or its check found no such call): it does not count, and the
+    /// item is as it was. An attempt settled meanwhile is left alone.
+    /// </summary>
+    public static async Task<bool> NotPlacedAsync(
+        NpgsqlConnection c, NpgsqlTransaction tx, ItemChanges changes, Guid attemptId, Actor actor, string error, DateTimeOffset at, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        var itemId = await c.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(
+            """
+            UPDATE orchestrator.call_attempts SET result = 'not-placed', counts = false, ended_at = @At, error = @Error
+            WHERE id = @Id AND result IN ('placing', 'ringing-csr', 'connecting')
+            RETURNING item_id
+            """, new { Id = attemptId, At = at, Error = error }, tx, cancellationToken: ct));
+        if (itemId is null || await RecoveryItemStore.LockAsync(c, tx, itemId.Value, ct) is not { } item)
+        {
+            return false;
+        }
+
+        await UncountAsync(c, tx, item, attemptId, ct);
+        await changes.SaveAsync(c, tx, item, actor, TimelineKinds.AttemptResult, $"Call not placed: {error}. It does not count as an attempt.", ct);
+        return true;
+    }
+
     /// <summary>An attempt that never dialled the customer gives its place in the loop back.</summary>
     public static async Task UncountAsync(NpgsqlConnection c, NpgsqlTransaction tx, RecoveryItem item, Guid attemptId, CancellationToken ct)
     {
@@ -173,6 +228,13 @@ public sealed partial class AttemptOutcomes(NpgsqlDataSource dataSource, ItemCha
         if (item.Attempts == 0 && item.Status == ItemStatuses.InProgress && item.ClaimedAt is null)
         {
             item.Status = ItemStatuses.NeedsCallback;
+        }
+
+        if (item.Attempts == 0 && item.IsOpen)
+        {
+            // Note: the SLA timer may have fired while this attempt still counted (it settled late, by its check
+            // timer): armed again at its due time, it fires now if that has passed, and escalates a loop with no attempt.
+            await TimerStore.ArmAsync(c, tx, TimerKinds.SlaDue, item.Id, ItemQueries.Utc(item.SlaDueAt), ct);
         }
     }
 
@@ -187,6 +249,12 @@ public sealed partial class AttemptOutcomes(NpgsqlDataSource dataSource, ItemCha
         "failed" => "The call to the customer failed.",
         _ => "The call was cancelled before the customer answered.",
     };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A status report of call {CallSid} ({Status}) matches no attempt; ignored")]
+    private partial void LogUnknownReport(string callSid, string status);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "A status report of call {CallSid} ({Status}) came for attempt {AttemptId}, settled as not placed; dropped")]
+    private partial void LogSettledReport(Guid attemptId, string callSid, string status);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Automatic SMS for item {ItemId} after an unanswered first attempt: {Outcome}")]
     private partial void LogAutoSms(Guid itemId, string outcome);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Dapper;
 using MassTransit;
 using Microsoft.Extensions.Options;
@@ -6,12 +7,23 @@ using RecoveryComms.Contracts.Consent;
 using RecoveryComms.Hosting.Business;
 using RecoveryComms.Hosting.Phones;
 using RecoveryComms.Orchestrator.Queue;
+using RecoveryComms.Orchestrator.Timers;
 using RecoveryComms.Telephony;
 using RecoveryComms.Telephony.Rest;
 
 namespace RecoveryComms.Orchestrator.Attempts;
 
-public sealed record AttemptStarted(Guid AttemptId, Guid ItemId, int AttemptNumber, string CsrCallSid, bool Recorded);
+/// <summary>The answer to <c>POST /api/recoveries/{id}/call</c>.</summary>
+/// <param name="CsrCallSid">The CSR leg's call SID; null when Twilio's answer was lost (<paramref name="State"/> <c>checking</c>).</param>
+/// <param name="State"><c>placed</c>: Twilio created the call. <c>checking</c>: whether Twilio placed it is unknown; the attempt stays
+/// live and the orchestrator looks the call up in Twilio's call list within <c>Recovery:AttemptSettleAfter</c>.</param>
+public sealed record AttemptStarted(Guid AttemptId, Guid ItemId, int AttemptNumber, string? CsrCallSid, bool Recorded, string State = AttemptStates.Placed);
+
+public static class AttemptStates
+{
+    public const string Placed = "placed";
+    public const string Checking = "checking";
+}
 
 /// <summary>
 /// Click-to-call: Twilio rings the CSR's own phone showing the shop line; when the CSR answers, the webhooks
@@ -24,6 +36,14 @@ public sealed partial class CallAttempts(
     ILogger<CallAttempts> logger)
 {
     public const int MaxAttempts = 2;
+
+    /// <summary>How long Twilio rings the CSR's phone (Twilio may add a 5 s buffer).</summary>
+    public const int RingTimeoutSeconds = 20;
+
+    private const string InsertSql = """
+        INSERT INTO orchestrator.call_attempts (id, item_id, csr_id, started_at, recorded, csr_phone, shop_line)
+        VALUES (@Id, @ItemId, @CsrId, @At, @Recorded, @CsrPhone, @ShopLine)
+        """;
 
     public async Task<ActionResult<AttemptStarted>> StartAsync(Guid itemId, Actor csr, CancellationToken ct)
     {
@@ -81,11 +101,12 @@ public sealed partial class CallAttempts(
                 return Act.No<AttemptStarted>(422, "no-shop-line", "No shop line to call from (Business:ShopLines is empty).");
             }
 
+            var startedAt = time.GetUtcNow();
             try
             {
-                await c.ExecuteAsync(new CommandDefinition(
-                    "INSERT INTO orchestrator.call_attempts (id, item_id, csr_id, started_at, recorded) VALUES (@Id, @ItemId, @CsrId, @At, @Recorded)",
-                    new { Id = attemptId, ItemId = itemId, CsrId = csr.Id, At = time.GetUtcNow(), Recorded = record }, tx, cancellationToken: ct));
+                await c.ExecuteAsync(new CommandDefinition(InsertSql,
+                    new { Id = attemptId, ItemId = itemId, CsrId = csr.Id, At = startedAt, Recorded = record, CsrPhone = csrPhone, ShopLine = shopLine },
+                    tx, cancellationToken: ct));
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
             {
@@ -96,29 +117,65 @@ public sealed partial class CallAttempts(
             number = item.Attempts;
             await changes.SaveAsync(c, tx, item, csr, TimelineKinds.AttemptPlaced,
                 $"Attempt {number}: ringing {csr.Name}'s phone, then the customer from the shop line.", ct);
+            // Note: armed with the attempt, in its transaction: whatever happens after this commit (a crash, a lost
+            // Twilio answer, lost status reports), the attempt is looked up at Twilio and settled.
+            await TimerStore.ArmAsync(c, tx, TimerKinds.AttemptCheck, itemId, startedAt + options.Value.AttemptSettleAfter, ct);
             await tx.CommitAsync(ct);
         }
 
+        return await PlaceAsync(attemptId, itemId, number, csr, csrPhone, shopLine, customer, record);
+    }
+
+    /// <summary>
+    /// Asks Twilio for the call. Note: from here nothing runs on the request's token: a CSR whose browser drops
+    /// the request must not leave a call Twilio placed unrecorded (the Twilio request has its own timeout).
+    /// </summary>
+    private async Task<ActionResult<AttemptStarted>> PlaceAsync(
+        Guid attemptId, Guid itemId, int number, Actor csr, string csrPhone, string shopLine, string customer, bool record)
+    {
+        var ct = CancellationToken.None;
+
         var publicBase = twilioOptions.Value.PublicBaseUrl.TrimEnd('/');
-        var connect = $"{publicBase}/twilio/voice/connect?customer={Uri.EscapeDataString(customer)}&callerId={Uri.EscapeDataString(shopLine)}{(record ? "&record=true" : "")}";
+        var attempt = attemptId.ToString("D", CultureInfo.InvariantCulture);
+        // Note: the attempt id rides in the (signed) query of both URLs, so a report finds its attempt even when the
+        // SID below was never stored. The fragment sets Twilio's connection overrides; it is neither sent nor signed.
+        var connect = $"{publicBase}/twilio/voice/connect?customer={Uri.EscapeDataString(customer)}&callerId={Uri.EscapeDataString(shopLine)}{(record ? "&record=true" : "")}&attempt={attempt}";
+        var statusCallback = $"{publicBase}/twilio/voice/attempt-status?attempt={attempt}#rc=3&rp=ct,rt,5xx";
+        CallResource call;
         try
         {
-            var call = await twilio.CreateCallAsync(new CreateCallRequest(csrPhone, shopLine, new Uri(connect),
-                new Uri($"{publicBase}/twilio/voice/attempt-status#rc=3&rp=ct,rt,5xx"), TimeoutSeconds: 20), ct);
-            await using var c = await dataSource.OpenConnectionAsync(ct);
-            await c.ExecuteAsync(new CommandDefinition(
-                "UPDATE orchestrator.call_attempts SET csr_call_sid = @Sid, result = CASE WHEN result = 'placing' THEN 'ringing-csr' ELSE result END WHERE id = @Id",
-                new { Sid = call.Sid, Id = attemptId }, cancellationToken: ct));
-            var masked = Phone.Mask(customer);
-            LogPlaced(itemId, number, masked);
-            return Act.Ok(new AttemptStarted(attemptId, itemId, number, call.Sid, record));
+            call = await twilio.CreateCallAsync(new CreateCallRequest(csrPhone, shopLine, new Uri(connect), new Uri(statusCallback), TimeoutSeconds: RingTimeoutSeconds), ct);
         }
-        catch (Exception e) when (e is TwilioApiException or TwilioOutcomeUnknownException or HttpRequestException or TaskCanceledException)
+        catch (TwilioApiException e)
         {
+            // A 4xx (a 429 only after its retries): Twilio did not process the request, so no call exists.
             LogNotPlaced(e, itemId);
-            await NotPlacedAsync(attemptId, csr, e is TwilioApiException t ? $"Twilio refused the call ({t.Code?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? t.HttpStatus.ToString(System.Globalization.CultureInfo.InvariantCulture)})" : "Twilio did not answer", ct);
+            await NotPlacedAsync(attemptId, csr, $"Twilio refused the call ({e.Code?.ToString(CultureInfo.InvariantCulture) ?? e.HttpStatus.ToString(CultureInfo.InvariantCulture)})", ct);
             return Act.No<AttemptStarted>(502, "call-not-placed", "Twilio did not place the call; it does not count as an attempt.", e.GetType().Name);
         }
+        catch (TwilioOutcomeUnknownException e)
+        {
+            // Twilio may have placed it: the attempt stays live, and its check timer finds the call in Twilio's list (or not).
+            LogOutcomeUnknown(e, itemId, attemptId);
+            return Act.Ok(new AttemptStarted(attemptId, itemId, number, null, record, AttemptStates.Checking));
+        }
+
+        try
+        {
+            await using var c = await dataSource.OpenConnectionAsync(ct);
+            await c.ExecuteAsync(new CommandDefinition(
+                "UPDATE orchestrator.call_attempts SET csr_call_sid = @Sid, result = CASE WHEN result = 'placing' THEN 'ringing-csr' ELSE result END WHERE id = @Id AND csr_call_sid IS NULL",
+                new { Sid = call.Sid, Id = attemptId }, cancellationToken: ct));
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            // The call is placed; its reports carry the attempt id, and the check timer adopts the SID from Twilio's list.
+            LogSidNotStored(e, itemId, attemptId);
+        }
+
+        var masked = Phone.Mask(customer);
+        LogPlaced(itemId, number, masked);
+        return Act.Ok(new AttemptStarted(attemptId, itemId, number, call.Sid, record));
     }
 
     private static Refusal? Check(RecoveryItem item, Actor csr)
@@ -147,12 +204,7 @@ public sealed partial class CallAttempts(
     {
         await using var c = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await c.BeginTransactionAsync(ct);
-        var itemId = await c.QuerySingleAsync<Guid>(new CommandDefinition(
-            "UPDATE orchestrator.call_attempts SET result = 'not-placed', counts = false, ended_at = @At, error = @Error WHERE id = @Id RETURNING item_id",
-            new { Id = attemptId, At = time.GetUtcNow(), Error = error }, tx, cancellationToken: ct));
-        var item = await RecoveryItemStore.LockAsync(c, tx, itemId, ct);
-        await AttemptOutcomes.UncountAsync(c, tx, item!, attemptId, ct);
-        await changes.SaveAsync(c, tx, item!, actor, TimelineKinds.AttemptResult, $"Call not placed: {error}. It does not count as an attempt.", ct);
+        await AttemptOutcomes.NotPlacedAsync(c, tx, changes, attemptId, actor, error, time.GetUtcNow(), ct);
         await tx.CommitAsync(ct);
     }
 
@@ -175,4 +227,10 @@ public sealed partial class CallAttempts(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Twilio did not place the call for item {ItemId}")]
     private partial void LogNotPlaced(Exception e, Guid itemId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Twilio's answer to the call of item {ItemId} (attempt {AttemptId}) was lost; the attempt is checked at Twilio")]
+    private partial void LogOutcomeUnknown(Exception e, Guid itemId, Guid attemptId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The call of item {ItemId} (attempt {AttemptId}) is placed but its SID was not stored; the attempt is checked at Twilio")]
+    private partial void LogSidNotStored(Exception e, Guid itemId, Guid attemptId);
 }

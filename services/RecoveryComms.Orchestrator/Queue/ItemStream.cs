@@ -19,6 +19,22 @@ public sealed partial class ItemFeed(NpgsqlDataSource dataSource, MigrationState
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly Lock _gate = new();
     private readonly List<Channel<SseItem<string>>> _subscribers = [];
+    private long _dropped;
+
+    /// <summary>Clients connected to this replica's feed now.</summary>
+    public int Subscribers
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _subscribers.Count;
+            }
+        }
+    }
+
+    /// <summary>Events dropped since start because a client was more than 1,000 behind (see <see cref="SubscribeAsync"/>).</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
 
     /// <summary>
     /// One client's feed until it disconnects. A client more than 1,000 events behind loses the oldest of them (it is not
@@ -26,7 +42,8 @@ public sealed partial class ItemFeed(NpgsqlDataSource dataSource, MigrationState
     /// </summary>
     public async IAsyncEnumerable<SseItem<string>> SubscribeAsync([EnumeratorCancellation] CancellationToken ct)
     {
-        var channel = Channel.CreateBounded<SseItem<string>>(new BoundedChannelOptions(1000) { FullMode = BoundedChannelFullMode.DropOldest });
+        var channel = Channel.CreateBounded<SseItem<string>>(
+            new BoundedChannelOptions(1000) { FullMode = BoundedChannelFullMode.DropOldest }, _ => Interlocked.Increment(ref _dropped));
         lock (_gate)
         {
             _subscribers.Add(channel);

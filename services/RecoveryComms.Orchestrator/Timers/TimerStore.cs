@@ -11,6 +11,9 @@ public static class TimerKinds
     public const string SlaDue = "sla-due";
     public const string LimboCheck = "limbo-check";
     public const string AttemptSettle = "attempt-settle";
+
+    /// <summary>Armed with every click-to-call: asks Twilio about an attempt that has not settled (see <c>AttemptCheckTimer</c>).</summary>
+    public const string AttemptCheck = "attempt-check";
     public const string SmsRecheck = "sms-recheck";
     public const string EndOfDay = "end-of-day";
 }

@@ -45,6 +45,34 @@ public interface ITwilioRestClient
     Task<IReadOnlyList<MessageRecord>> ListMessagesAsync(ListMessagesRequest request, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Fetches one call (<c>GET /Accounts/{sid}/Calls/{CallSid}.json</c>): its status now, its times and, for a
+    /// child leg, its parent. This is how an attempt whose status reports never came is settled. Retried on 429,
+    /// 5xx and network errors (a read is safe to repeat).
+    /// </summary>
+    /// <param name="callSid">The call (<c>CA</c> and 32 hex digits; see <see cref="TwilioSids.IsCall"/>).</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The call, or null when Twilio has no such call (404).</returns>
+    /// <exception cref="ArgumentException">The SID is not a call SID.</exception>
+    /// <exception cref="TwilioApiException">Twilio answered with another error.</exception>
+    Task<CallRecord?> GetCallAsync(string callSid, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Lists the account's calls (<c>GET /Accounts/{sid}/Calls.json?To=…&amp;From=…&amp;ParentCallSid=…&amp;StartTime&gt;=YYYY-MM-DD</c>),
+    /// newest first, following Twilio's pages up to <see cref="ListCallsRequest.MaxResults"/>. This is how a call
+    /// create whose answer was lost is found: by the CSR's number, the shop line and the day. Retried on 429, 5xx
+    /// and network errors (a read is safe to repeat).
+    /// </summary>
+    /// <param name="request">The filters (each optional) and how many calls at most.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The calls Twilio lists, as it lists them.</returns>
+    /// <exception cref="TwilioApiException">Twilio answered with an error.</exception>
+    /// <remarks>
+    /// Twilio filters <c>StartTime</c> at day granularity (GMT), so callers compare times themselves; a call still
+    /// queued has no <c>start_time</c> yet and may be missing from a list filtered by it.
+    /// </remarks>
+    Task<IReadOnlyList<CallRecord>> ListCallsAsync(ListCallsRequest request, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Opens a recording's audio as MP3 (<c>GET /Accounts/{sid}/Recordings/{RecordingSid}.mp3</c>), streamed: the
     /// answer returns once Twilio's headers have arrived and the caller reads the body as it comes. The URL is built
     /// from the SID alone, never from a stored recording URL, so nothing stored can point the request elsewhere.
@@ -66,6 +94,13 @@ public static partial class TwilioSids
     /// <summary>True when <paramref name="sid"/> is a recording SID: <c>RE</c> and 32 lowercase hex digits.</summary>
     /// <param name="sid">The candidate.</param>
     public static bool IsRecording(string? sid) => sid is not null && RecordingSid().IsMatch(sid);
+
+    /// <summary>True when <paramref name="sid"/> is a call SID: <c>CA</c> and 32 hex digits.</summary>
+    /// <param name="sid">The candidate.</param>
+    public static bool IsCall(string? sid) => sid is not null && CallSid().IsMatch(sid);
+
+    [System.Text.RegularExpressions.GeneratedRegex("^CA[0-9a-fA-F]{32}$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex CallSid();
 
     [System.Text.RegularExpressions.GeneratedRegex("^RE[0-9a-f]{32}$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex RecordingSid();
@@ -132,6 +167,35 @@ public sealed record ListMessagesRequest(string To, DateOnly SentOnOrAfter, int 
 /// <param name="ErrorCode">Twilio's error code when it failed, else null.</param>
 public sealed record MessageRecord(
     string Sid, string To, string From, string Body, string Status, string Direction, DateTimeOffset? DateCreated, DateTimeOffset? DateSent, int? ErrorCode);
+
+/// <summary>Which calls to list; every filter is optional.</summary>
+/// <param name="To">Only calls to this number, E.164 (<c>To</c>).</param>
+/// <param name="From">Only calls from this number, E.164 (<c>From</c>).</param>
+/// <param name="StartedOnOrAfter">Only calls that started on or after this day, GMT (<c>StartTime&gt;=</c>).</param>
+/// <param name="ParentCallSid">Only the legs this call created (<c>ParentCallSid</c>).</param>
+/// <param name="MaxResults">Stop after this many calls (Twilio lists newest first).</param>
+public sealed record ListCallsRequest(string? To = null, string? From = null, DateOnly? StartedOnOrAfter = null, string? ParentCallSid = null, int MaxResults = 50);
+
+/// <summary>A call as Twilio fetches or lists it.</summary>
+/// <param name="Sid">The call SID (<c>CA…</c>).</param>
+/// <param name="ParentCallSid">The call that created this leg (a <c>&lt;Dial&gt;</c>'s parent), else null.</param>
+/// <param name="To">The number called.</param>
+/// <param name="From">The number it came from.</param>
+/// <param name="Status">Its status now: <c>queued</c>, <c>ringing</c>, <c>in-progress</c>, <c>canceled</c>,
+/// <c>completed</c>, <c>failed</c>, <c>busy</c> or <c>no-answer</c>.</param>
+/// <param name="Direction"><c>outbound-api</c> for a call created through the REST API, <c>outbound-dial</c> for a <c>&lt;Dial&gt;</c> leg.</param>
+/// <param name="AnsweredBy">Machine detection's answer, when it was enabled.</param>
+/// <param name="DurationSeconds">How long it lasted, once it ended.</param>
+/// <param name="DateCreated">When Twilio created it.</param>
+/// <param name="StartTime">When it started ringing, or null while queued.</param>
+/// <param name="EndTime">When it ended, or null while live.</param>
+public sealed record CallRecord(
+    string Sid, string? ParentCallSid, string To, string From, string Status, string Direction, string? AnsweredBy, int? DurationSeconds,
+    DateTimeOffset? DateCreated, DateTimeOffset? StartTime, DateTimeOffset? EndTime)
+{
+    /// <summary>True once the call has ended: Twilio reports nothing more about it.</summary>
+    public bool Ended => Status is "completed" or "canceled" or "failed" or "busy" or "no-answer";
+}
 
 /// <summary>The call Twilio created.</summary>
 /// <param name="Sid">The call SID (<c>CA…</c>).</param>

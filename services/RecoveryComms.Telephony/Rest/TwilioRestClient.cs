@@ -99,6 +99,65 @@ public sealed class TwilioRestClient(HttpClient http, IOptions<TwilioOptions> op
     }
 
     /// <inheritdoc />
+    public async Task<CallRecord?> GetCallAsync(string callSid, CancellationToken cancellationToken)
+    {
+        if (!TwilioSids.IsCall(callSid))
+        {
+            throw new ArgumentException("Not a call SID (CA and 32 hex digits).", nameof(callSid));
+        }
+
+        try
+        {
+            var call = await GetAsync<CallAnswer>($"/2010-04-01/Accounts/{Uri.EscapeDataString(_options.AccountSid)}/Calls/{callSid}.json", cancellationToken).ConfigureAwait(false);
+            return ToRecord(call);
+        }
+        catch (TwilioApiException e) when (e.HttpStatus == 404)
+        {
+            return null;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<CallRecord>> ListCallsAsync(ListCallsRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var pageSize = Math.Clamp(request.MaxResults, 1, 1000);
+        var query = new List<string>();
+        if (request.To is not null)
+        {
+            query.Add($"To={Uri.EscapeDataString(request.To)}");
+        }
+
+        if (request.From is not null)
+        {
+            query.Add($"From={Uri.EscapeDataString(request.From)}");
+        }
+
+        if (request.ParentCallSid is not null)
+        {
+            query.Add($"ParentCallSid={Uri.EscapeDataString(request.ParentCallSid)}");
+        }
+
+        if (request.StartedOnOrAfter is { } day)
+        {
+            // Note: "StartTime>=2026-11-18" is the key "StartTime>" with the value "2026-11-18", as Twilio's SDKs send it.
+            query.Add($"{Uri.EscapeDataString("StartTime>")}={day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}");
+        }
+
+        query.Add($"PageSize={pageSize.ToString(CultureInfo.InvariantCulture)}");
+        var next = $"/2010-04-01/Accounts/{Uri.EscapeDataString(_options.AccountSid)}/Calls.json?{string.Join('&', query)}";
+        var calls = new List<CallRecord>();
+        while (next is not null && calls.Count < request.MaxResults)
+        {
+            var page = await GetAsync<CallPage>(next, cancellationToken).ConfigureAwait(false);
+            calls.AddRange((page.Calls ?? []).Select(ToRecord).Take(request.MaxResults - calls.Count));
+            next = string.IsNullOrEmpty(page.NextPageUri) ? null : page.NextPageUri;
+        }
+
+        return calls;
+    }
+
+    /// <inheritdoc />
     public async Task<RecordingAudio?> OpenRecordingAsync(string recordingSid, CancellationToken cancellationToken)
     {
         if (!TwilioSids.IsRecording(recordingSid))
@@ -208,6 +267,12 @@ public sealed class TwilioRestClient(HttpClient http, IOptions<TwilioOptions> op
     private static MessageRecord ToRecord(MessageAnswer m) => new(
         m.Sid, m.To ?? "", m.From ?? "", m.Body ?? "", m.Status ?? "", m.Direction ?? "", ParseDate(m.DateCreated), ParseDate(m.DateSent), m.ErrorCode);
 
+    private static CallRecord ToRecord(CallAnswer c) => new(
+        c.Sid, string.IsNullOrEmpty(c.ParentCallSid) ? null : c.ParentCallSid, c.To ?? "", c.From ?? "", c.Status ?? "", c.Direction ?? "",
+        string.IsNullOrEmpty(c.AnsweredBy) ? null : c.AnsweredBy,
+        int.TryParse(c.Duration, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) ? seconds : null,
+        ParseDate(c.DateCreated), ParseDate(c.StartTime), ParseDate(c.EndTime));
+
     /// <summary>Twilio writes dates in RFC 2822 form: <c>Wed, 18 Nov 2026 17:00:03 +0000</c>.</summary>
     private static DateTimeOffset? ParseDate(string? value) =>
         DateTimeOffset.TryParseExact(value, "ddd, dd MMM yyyy HH:mm:ss zzz", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed)
@@ -248,6 +313,24 @@ public sealed class TwilioRestClient(HttpClient http, IOptions<TwilioOptions> op
         [property: JsonPropertyName("date_created")] string? DateCreated,
         [property: JsonPropertyName("date_sent")] string? DateSent,
         [property: JsonPropertyName("error_code")] int? ErrorCode);
+
+    private sealed record CallPage(
+        [property: JsonPropertyName("calls")] IReadOnlyList<CallAnswer>? Calls,
+        [property: JsonPropertyName("next_page_uri")] string? NextPageUri);
+
+    // Note: Twilio sends duration as a string ("15"), or null while the call is live.
+    private sealed record CallAnswer(
+        [property: JsonPropertyName("sid")] string Sid,
+        [property: JsonPropertyName("parent_call_sid")] string? ParentCallSid,
+        [property: JsonPropertyName("to")] string? To,
+        [property: JsonPropertyName("from")] string? From,
+        [property: JsonPropertyName("status")] string? Status,
+        [property: JsonPropertyName("direction")] string? Direction,
+        [property: JsonPropertyName("answered_by")] string? AnsweredBy,
+        [property: JsonPropertyName("duration")] string? Duration,
+        [property: JsonPropertyName("date_created")] string? DateCreated,
+        [property: JsonPropertyName("start_time")] string? StartTime,
+        [property: JsonPropertyName("end_time")] string? EndTime);
 
     private sealed record ResourceAnswer(
         [property: JsonPropertyName("sid")] string Sid,

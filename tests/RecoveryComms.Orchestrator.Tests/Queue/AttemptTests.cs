@@ -31,10 +31,12 @@ public sealed class AttemptTests(LoopHost host) : IClassFixture<LoopHost>
 
         var csrCall = await CallAsync(csr, itemId);
 
-        var form = host.Twilio.Requests("Calls.json").Select(r => System.Web.HttpUtility.ParseQueryString(r.RequestMessage.Body!)).Last(f => f["To"] == csr.Phone);
+        var form = host.Twilio.Creates("Calls.json").Select(r => System.Web.HttpUtility.ParseQueryString(r.RequestMessage.Body!)).Last(f => f["To"] == csr.Phone);
         Assert.Equal(LoopHost.ShopLine, form["From"]);
-        Assert.Equal($"https://hooks.shop.test/twilio/voice/connect?customer={Uri.EscapeDataString(phone)}&callerId={Uri.EscapeDataString(LoopHost.ShopLine)}", form["Url"]);
-        Assert.StartsWith("https://hooks.shop.test/twilio/voice/attempt-status", form["StatusCallback"], StringComparison.Ordinal);
+        var attemptId = (await host.DetailAsync(csr, itemId)).GetProperty("callAttempts").EnumerateArray().Last().GetProperty("id").GetGuid();
+        Assert.Equal($"https://hooks.shop.test/twilio/voice/connect?customer={Uri.EscapeDataString(phone)}&callerId={Uri.EscapeDataString(LoopHost.ShopLine)}&attempt={attemptId}", form["Url"]);
+        // The attempt id is in the signed query; Twilio's connection overrides stay in the (unsigned) fragment.
+        Assert.Equal($"https://hooks.shop.test/twilio/voice/attempt-status?attempt={attemptId}#rc=3&rp=ct,rt,5xx", form["StatusCallback"]);
 
         await ReportAsync(csrCall, null, "ringing");
         await ReportAsync(csrCall, null, "in-progress");
@@ -154,13 +156,13 @@ public sealed class AttemptTests(LoopHost host) : IClassFixture<LoopHost>
     {
         var (csr, phone, itemId) = await host.ClaimedItemAsync();
         await host.RecordConsentAsync(phone, "voice", "do_not_contact", "asked on the phone");
-        var before = host.Twilio.Requests("Calls.json").Count;
+        var before = host.Twilio.Creates("Calls.json").Count;
 
         var call = await host.SendAsync(csr, HttpMethod.Post, $"/api/recoveries/{itemId}/call");
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, call.StatusCode);
         var problem = await LoopHost.ReadAsync<JsonElement>(call);
         Assert.Contains("do-not-contact", problem.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
-        Assert.Equal(before, host.Twilio.Requests("Calls.json").Count);
+        Assert.Equal(before, host.Twilio.Creates("Calls.json").Count);
     }
 }

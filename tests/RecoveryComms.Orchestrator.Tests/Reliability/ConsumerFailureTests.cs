@@ -101,7 +101,13 @@ public sealed class ConsumerFailureTests(OutageHost host) : IClassFixture<Outage
         Assert.Equal(1, parked.Counts[errorQueue]);
         var ready = await host.Orchestrator.GetAsync("/health/ready");
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
-        Assert.Equal("Degraded", await ready.Content.ReadAsStringAsync());
+        var health = await ready.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("Degraded", health.GetProperty("status").GetString());
+        var check = health.GetProperty("checks").GetProperty("parked-messages");
+        Assert.Equal("Degraded", check.GetProperty("status").GetString());
+        Assert.Contains(errorQueue + "=1", check.GetProperty("description").GetString(), StringComparison.Ordinal);
+        var scrape = await PrometheusScrape.GetAsync(host.Orchestrator);
+        Assert.Contains(scrape.Samples, s => s.Name == "recoverycomms_error_queue_messages" && s.Labels.Contains(errorQueue, StringComparison.Ordinal) && s.Value == 1);
 
         var csr = await host.UserAsync("csr");
         Assert.Equal(HttpStatusCode.Forbidden, (await host.SendAsync(csr, HttpMethod.Post, "/api/operations/replay-errors")).StatusCode);

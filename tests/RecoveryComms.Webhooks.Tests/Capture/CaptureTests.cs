@@ -257,6 +257,20 @@ public sealed class CaptureTests(WebhooksHost host) : IClassFixture<WebhooksHost
     }
 
     [Fact]
+    public async Task AttemptStatus_WithTheAttemptIdInItsSignedQuery_CarriesItToTheOrchestrator()
+    {
+        var callSid = Sids.Call();
+        var attemptId = Guid.NewGuid();
+
+        // Signed over the full URL with its query, as Twilio signs it.
+        var response = await host.Twilio.PostAsync($"/twilio/voice/attempt-status?attempt={attemptId}", ("CallSid", callSid), ("CallStatus", "ringing"));
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        var status = Assert.Single(await host.Events.WaitForAsync<CallbackAttemptStatusReported>(e => e.CallSid == callSid));
+        Assert.Equal(attemptId, status.AttemptId);
+    }
+
+    [Fact]
     public async Task Connect_BridgesTheCsrToTheCustomerFromTheShopLine()
     {
         var response = await host.Twilio.PostAsync("/twilio/voice/connect?customer=%2B13125551234&callerId=%2B13125550000",

@@ -92,7 +92,8 @@ public sealed partial class CallCapture(Outbox outbox, FrontDoorTwiml frontDoor,
         return outbox.EnqueueAsync(s.Connection, s.Tx, new CallbackAttemptStatusReported(
             CorrelationIds.For(s.CallSid), s.CallSid, s.Request["ParentCallSid"], s.Request.Required("CallStatus"),
             s.Request.OptionalInt("SequenceNumber"), s.Request.OptionalInt("CallDuration"), s.Request["AnsweredBy"],
-            OptionalE164(s.Request["From"]), frontDoor.IsAfterHours(s.Request.ReceivedAt), s.Request.OccurredAt), s.Ct);
+            OptionalE164(s.Request["From"]), frontDoor.IsAfterHours(s.Request.ReceivedAt), s.Request.OccurredAt,
+            Guid.TryParse(s.Request.QueryValue("attempt"), out var attemptId) ? attemptId : null), s.Ct);
     }
 
     /// <summary>A recorded click-to-call's recording is ready (other statuses are kept raw only).</summary>

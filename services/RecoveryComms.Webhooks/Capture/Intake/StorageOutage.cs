@@ -42,6 +42,21 @@ public sealed partial class StorageOutage(ILogger<StorageOutage> logger)
         }
     }
 
+    /// <summary>
+    /// Webhooks this replica sent to the spool queue since the PostgreSQL outage in progress began; 0 once PostgreSQL
+    /// answers (the spool's consumer then replays them within seconds). Exported as <c>recoverycomms_spool_messages</c>.
+    /// </summary>
+    public int SpooledInOutage
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _postgresSince is null ? 0 : _spooled;
+            }
+        }
+    }
+
     /// <summary>A webhook could not be stored because PostgreSQL is unavailable; true when this starts the outage.</summary>
     public bool StoreFailed(Exception e, string route)
     {
