@@ -19,7 +19,7 @@ internal static class FaultSuite
         ("duplicate-storm", StormScenario.DuplicateStormAsync, null),
         ("frozen-replica", ReplicaScenarios.FrozenReplicaAsync, null),
         ("stop-vs-send", StopVsSendScenario.RunAsync, null),
-        ("twilio-faults", null, "not written: the sandbox cannot yet be switched to slow (5 s), 500, 429, 21610 or 21211 answers, and an unknown call-create outcome is settled from Twilio's call list, which the sandbox gains on branch `attempts` (issue 14, item 2); checking click-to-call against a sandbox without it would count the wrong thing. Left for a change after that merge."),
+        ("twilio-faults", null, "not written in the time this change had: the dev sandbox cannot yet be switched to slow (5 s), 500, 429, 21610 or 21211 answers at run time (the test sandbox's FailNext/AcceptThenStallNext are in-process only), and the click-to-call checks need the attempts work (call lookup in Twilio's list) that merged into main during this change. Left for a follow-up rather than faked."),
     ];
 
     public static async Task<int> RunAsync(Func<string, string, string> opt)
