@@ -15,6 +15,10 @@
 #   ./infra/dev.sh bench intake|timers      the orchestrator's load tests of docs/benchmarks.md
 #   ./infra/dev.sh bench console           the console in Chromium: queue page load, missed calls arriving live
 #   ./infra/dev.sh replay-errors           move the messages parked in *_error queues back to their queues
+#   ./infra/dev.sh faults [scenario ...]   the fault suite (docs/reliability.md): 2 replicas of each service, PostgreSQL,
+#                                          RabbitMQ and replicas stopped, killed and frozen; one pass/fail line each, the
+#                                          results written into docs/reliability.md. RC_FAULT_PG_SECONDS (300), RC_FAULT_TRIALS
+#                                          (stop-vs-send, 200); RC_PG_PORT/RC_RABBITMQ_PORT to run beside another checkout
 #
 # Every setting comes from the environment first (names in ../shared/docs/api-contract.md), so the
 # same command runs against a real Twilio account, broker or database.
@@ -149,13 +153,17 @@ start_postgres() {
     as_user "$PG_USER" "$PG_BIN/pg_ctl" -D "$PG_DATA" reload >/dev/null
   else
     log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
-    as_user "$PG_USER" "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_DATA/server.log" -w -t 60 \
-      -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DATA -c unix_socket_permissions=0700 -c max_connections=300 -c fsync=on -c password_encryption=scram-sha-256" \
-      start >/dev/null || { tail -n 20 "$PG_DATA/server.log" >&2; die "PostgreSQL did not start"; }
+    pg_ctl_start || { tail -n 20 "$PG_DATA/server.log" >&2; die "PostgreSQL did not start"; }
     PG_STARTED=1
   fi
   setup_roles
   create_database recoverycomms
+}
+
+pg_ctl_start() {
+  as_user "$PG_USER" "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_DATA/server.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DATA -c unix_socket_permissions=0700 -c max_connections=300 -c fsync=on -c password_encryption=scram-sha-256" \
+    start >/dev/null
 }
 
 # recoverycomms_owner runs the migrations and owns the schemas; recoverycomms_service, a member of the group
@@ -331,10 +339,22 @@ PIDS=()
 # What `up` keeps running, by name (webhooks-1 … consent-3, proxy, sandbox): its pid, and the command that starts it again.
 declare -A SUPERVISED=() STARTS=()
 RUN="$DEV/run"
+SUPERVISOR=""
 cleanup() {
   local pid name
+  # Note: the supervisor runs in a background subshell and restarts processes there, so this shell knows a restarted
+  # process by its pid file only: the supervisor is stopped first (nothing restarts any more), then every pid file's process.
+  if [ -n "$SUPERVISOR" ]; then kill "$SUPERVISOR" 2>/dev/null || true; wait "$SUPERVISOR" 2>/dev/null || true; fi
+  for name in "${!SUPERVISED[@]}"; do
+    [ -s "$RUN/$name.pid" ] && SUPERVISED[$name]=$(cat "$RUN/$name.pid")
+    kill -CONT "${SUPERVISED[$name]}" 2>/dev/null || true   # a frozen replica (the fault suite) cannot handle SIGTERM
+  done
   for pid in "${PIDS[@]}" "${SUPERVISED[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}" "${SUPERVISED[@]}"; do wait "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}" "${SUPERVISED[@]}"; do
+    wait "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+  done
   for name in "${!SUPERVISED[@]}"; do rm -f "$RUN/$name.pid"; done
   if [ "$INFRA_STARTED" = 1 ]; then log "stopping what this run started"; stop_rabbitmq; stop_postgres; fi
 }
@@ -350,18 +370,21 @@ start_replica() { # Webhooks|Orchestrator|Consent i
     cd "$ROOT/services/RecoveryComms.$svc"
     export RecoveryComms__Instance=$name
     if [ "$svc" = Webhooks ] && [ "$REPLICAS" != 1 ]; then export Webhooks__JournalPath="$DEV/journal/$name.jsonl"; fi
+    [ -z "$SERVICE_LOGS" ] || exec >>"$SERVICE_LOGS/$name.log" 2>&1
     exec dotnet "bin/Release/net10.0/RecoveryComms.$svc.dll" --urls "http://127.0.0.1:$port"
   ) &
   supervised "$name" "start_replica $svc $i" $!
 }
 
+SERVICE_LOGS=""   # a folder: each process's output goes to <name>.log there (the fault suite), not to the terminal
 start_proxy() {
-  ( cd "$ROOT/tools/RecoveryComms.Proxy" && exec dotnet bin/Release/net10.0/RecoveryComms.Proxy.dll --replicas "$REPLICAS" ) &
+  ( [ -z "$SERVICE_LOGS" ] || exec >>"$SERVICE_LOGS/proxy.log" 2>&1; cd "$ROOT/tools/RecoveryComms.Proxy" && exec dotnet bin/Release/net10.0/RecoveryComms.Proxy.dll --replicas "$REPLICAS" ) &
   supervised proxy start_proxy $!
 }
 
 start_sandbox() {
-  dotnet "$ROOT/tools/RecoveryComms.DevTools/bin/Release/net10.0/RecoveryComms.DevTools.dll" sandbox --port "$SANDBOX_PORT" &
+  ( [ -z "$SERVICE_LOGS" ] || exec >>"$SERVICE_LOGS/sandbox.log" 2>&1
+    exec dotnet "$ROOT/tools/RecoveryComms.DevTools/bin/Release/net10.0/RecoveryComms.DevTools.dll" sandbox --port "$SANDBOX_PORT" ) &
   supervised sandbox start_sandbox $!
 }
 
@@ -371,15 +394,22 @@ supervised() { # name start-command pid
 }
 
 # Polls every second: a process that exited is started again at once while the others keep serving, so a replica is
-# back within about a second plus its start-up, and its readiness probe puts it back behind the proxy. Ends on Ctrl-C only.
+# back within about a second plus its start-up, and its readiness probe puts it back behind the proxy. It runs in the
+# background (start_supervisor) until cleanup stops it: `up` waits for it, the fault suite runs its scenarios meanwhile.
+start_supervisor() {
+  supervise &
+  SUPERVISOR=$!
+}
 supervise() {
+  trap - EXIT INT TERM
   local name pid status
   while true; do
     for name in "${!SUPERVISED[@]}"; do
       pid=${SUPERVISED[$name]}
       kill -0 "$pid" 2>/dev/null && continue
       status=0; wait "$pid" 2>/dev/null || status=$?
-      log "$name (pid $pid) exited with status $status; starting it again"
+      # Note: a process the calling shell started is not this subshell's child, so its status is unknown here (127).
+      if [ "$status" = 127 ]; then log "$name (pid $pid) exited; starting it again"; else log "$name (pid $pid) exited with status $status; starting it again"; fi
       ${STARTS[$name]}
     done
     sleep 1
@@ -448,7 +478,8 @@ EOF
     wait -n "${SUPERVISED[@]}" || true
     log "a process ended; stopping"
   else
-    supervise
+    start_supervisor
+    wait "$SUPERVISOR" || true
   fi
 }
 
@@ -595,12 +626,129 @@ bench_console() {
     --bootstrap-key "$Auth__BootstrapAdminKey" "$@"
 }
 
+# The fault suite (docs/reliability.md, "Fault suite"): a database and a vhost of its own, 2 replicas of each service behind
+# the proxy with short loop clocks, then the scenario driver (tests/RecoveryComms.LoadTest/Faults), which asks for each fault
+# through the hook below and counts from PostgreSQL and the public APIs. Everything it started is stopped when it ends.
+FAULTS_DB=recoverycomms_faults
+FAULTS_VHOST=recoverycomms_faults
+cmd_faults() {
+  local started load commit status=0
+  started=$(date +%s)
+  load=$(uptime)
+  REPLICAS=2
+  trap 'faults_cleanup' EXIT
+  trap 'exit 130' INT TERM
+  if [ "${RC_EXTERNAL_INFRA:-0}" = 1 ]; then
+    # Note: someone else's servers are not stopped here: the scenarios that stop PostgreSQL or RabbitMQ are skipped.
+    external_infra
+    export RC_FAULT_INFRA=external
+  else
+    infra_up
+    export RC_FAULT_INFRA=own
+    psql_admin -c "DROP DATABASE IF EXISTS $FAULTS_DB WITH (FORCE)" >/dev/null
+    create_database "$FAULTS_DB"
+    export ConnectionStrings__Postgres; ConnectionStrings__Postgres=$(pg_connection recoverycomms_service "$FAULTS_DB")
+    export ConnectionStrings__PostgresMigrations; ConnectionStrings__PostgresMigrations=$(pg_connection recoverycomms_owner "$FAULTS_DB")
+    rmq rabbitmqctl -q delete_vhost "$FAULTS_VHOST" >/dev/null 2>&1 || true
+    rmq rabbitmqctl -q add_vhost "$FAULTS_VHOST" >/dev/null
+    rmq rabbitmqctl -q set_permissions -p "$FAULTS_VHOST" guest '.*' '.*' '.*' >/dev/null
+    export RabbitMq__VirtualHost=$FAULTS_VHOST
+  fi
+  export_settings
+  # Short loop clocks, so the timers are due within a scenario; a shop open every hour, so no item waits for the morning.
+  export Recovery__FirstAttemptTarget=${Recovery__FirstAttemptTarget:-00:00:20} Recovery__Sla=${Recovery__Sla:-00:00:45}
+  # Note: 20 s, not less: the SMS gate holds its locks while Twilio answers, up to the REST client's 15 s (docs/reliability.md).
+  export Postgres__IdleInTransactionTimeout=${Postgres__IdleInTransactionTimeout:-00:00:20}
+  local day
+  for day in Monday Tuesday Wednesday Thursday Friday Saturday Sunday; do export "Business__OpenHours__$day=00:00-23:59"; done
+  export Logging__LogLevel__Default=${Logging__LogLevel__Default:-Warning}
+  # The loop's one SMS may be sent (stop-vs-send), from the demo shop line, to the sandbox, to a caller whose missed call
+  # is their consent (implied; a shop decides that with its counsel: docs/consent.md).
+  export Messaging__A2PRegistered=true Messaging__From=${Messaging__From:-$Business__ShopLines__0} Consent__ImpliedConsentAllowsRecoveryText=true
+  export Twilio__AccountSid=$DEV_ACCOUNT_SID Twilio__AuthToken=$DEV_AUTH_TOKEN Twilio__ApiBaseUrl=http://127.0.0.1:$SANDBOX_PORT
+  log "building (Release)"
+  dotnet build "$ROOT/RecoveryComms.sln" -c Release -v q -nologo >/dev/null
+  SERVICE_LOGS="$DEV/faults/logs"
+  rm -rf "$DEV/faults" "$DEV/journal"
+  mkdir -p "$RUN" "$DEV/journal" "$SERVICE_LOGS"
+  start_sandbox
+  local svc i
+  for i in 1 2; do for svc in Webhooks Orchestrator Consent; do start_replica "$svc" "$i"; done; done
+  for i in 1 2; do wait_ready $((5080 + 100 * i)) $((5081 + 100 * i)) $((5082 + 100 * i)); done
+  start_proxy
+  wait_ready 5080 5081 5082
+  start_supervisor
+  log "2 replicas of each service behind the proxy; their output in .dev/faults/logs; running the scenarios"
+  printf '#!/bin/sh\nexec "%s" fault-hook "$@"\n' "$ROOT/infra/dev.sh" > "$DEV/faults/hook"
+  chmod 0755 "$DEV/faults/hook"
+  commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+  [ -z "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ] || commit="$commit (with uncommitted changes)"
+  RC_FAULT_HOOK="$DEV/faults/hook" dotnet "$ROOT/tests/RecoveryComms.LoadTest/bin/Release/net10.0/RecoveryComms.LoadTest.dll" --scenario faults \
+    --only "$(IFS=,; echo "$*")" --url http://127.0.0.1:5080 --token "$DEV_AUTH_TOKEN" --public-base "$Twilio__PublicBaseUrl" \
+    --orchestrator-url http://127.0.0.1:5081 --bootstrap-key "$Auth__BootstrapAdminKey" --sandbox-url "http://127.0.0.1:$SANDBOX_PORT" \
+    --postgres "$ConnectionStrings__PostgresMigrations" --pg-seconds "${RC_FAULT_PG_SECONDS:-300}" --trials "${RC_FAULT_TRIALS:-200}" \
+    --run-dir "$RUN" --report "$ROOT/docs/reliability.md" --load "$load" --commit "$commit" --started "$started" || status=$?
+  return "$status"
+}
+
+# Stops the stack, then (our own servers only, PostgreSQL restarted if a scenario left it down) drops the suite's database and vhost.
+faults_cleanup() {
+  local rc=$? infra=$INFRA_STARTED
+  INFRA_STARTED=0
+  cleanup
+  if [ "${RC_FAULT_INFRA:-}" = own ]; then
+    fault_hook pg-start >/dev/null 2>&1 || true
+    fault_hook rmq-start >/dev/null 2>&1 || true
+    psql_admin -c "DROP DATABASE IF EXISTS $FAULTS_DB WITH (FORCE)" >/dev/null 2>&1 || true
+    rmq rabbitmqctl -q delete_vhost "$FAULTS_VHOST" >/dev/null 2>&1 || true
+  fi
+  if [ "$infra" = 1 ]; then log "stopping what this run started"; stop_rabbitmq; stop_postgres; fi
+  exit "$rc"
+}
+
+# What the driver asks for: pg-stop|pg-start|pg-idle-tx|rmq-stop|rmq-start|error-queues|kill|freeze|thaw <service> <i>. Exit 3: not
+# possible here (someone else's servers).
+fault_hook() {
+  local action=${1:-} pid
+  RUN="$DEV/run"
+  case $action in
+    pg-stop | pg-start | pg-idle-tx | rmq-stop | rmq-start | error-queues)
+      [ "${RC_FAULT_INFRA:-}" = own ] || { echo "$action: PostgreSQL and RabbitMQ are not this run's (RC_EXTERNAL_INFRA=1)" >&2; return 3; } ;;
+  esac
+  case $action in
+    pg-stop | pg-start)
+      PG_BIN=$(dirname "$(ls /usr/lib/postgresql/*/bin/pg_ctl | sort -V | tail -n 1)")
+      PG_DATA=$(data_dir pg "$PG_USER")
+      if [ "$action" = pg-stop ]; then
+        as_user "$PG_USER" "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null
+      elif ! as_user "$PG_USER" "$PG_BIN/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then
+        pg_ctl_start
+      fi ;;
+    pg-idle-tx) # the services' sessions in the suite's database that sit idle inside a transaction (a frozen replica's claim)
+      PG_BIN=$(dirname "$(ls /usr/lib/postgresql/*/bin/pg_ctl | sort -V | tail -n 1)")
+      PG_DATA=$(data_dir pg "$PG_USER")
+      psql_admin -c "SELECT count(*) FROM pg_stat_activity WHERE datname = '$FAULTS_DB' AND usename = 'recoverycomms_service' AND state LIKE 'idle in transaction%'" ;;
+    rmq-stop) RMQ_DATA=$(data_dir rabbitmq "$RMQ_USER"); rmq rabbitmqctl -q stop_app >/dev/null ;;
+    rmq-start) RMQ_DATA=$(data_dir rabbitmq "$RMQ_USER"); rmq rabbitmqctl -q start_app >/dev/null ;;
+    error-queues)
+      RMQ_DATA=$(data_dir rabbitmq "$RMQ_USER")
+      rmq rabbitmqctl -q list_queues -p "${RabbitMq__VirtualHost:-/}" --no-table-headers name messages | awk '$1 ~ /_error$/ { s += $2 } END { print s + 0 }' ;;
+    kill | freeze | thaw)
+      [ -s "$RUN/$2-$3.pid" ] || { echo "no pid file $RUN/$2-$3.pid" >&2; return 2; }
+      pid=$(cat "$RUN/$2-$3.pid")
+      case $action in kill) kill -9 "$pid" ;; freeze) kill -STOP "$pid" ;; thaw) kill -CONT "$pid" ;; esac ;;
+    *) echo "fault-hook: unknown action '$action'" >&2; return 2 ;;
+  esac
+}
+
 case "${1:-}" in
   up) shift; cmd_up "$@" ;;
+  faults) shift; cmd_faults "$@" ;;
+  fault-hook) shift; fault_hook "$@" ;;
   test) shift; cmd_test "$@" ;;
   infra) shift; cmd_infra "$@" ;;
   simulate) shift; cmd_simulate "$@" ;;
   replay-errors) shift; cmd_replay_errors "$@" ;;
   bench) shift; cmd_bench "$@" ;;
-  *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

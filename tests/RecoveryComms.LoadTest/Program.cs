@@ -27,6 +27,8 @@ switch (Opt("scenario", "webhooks"))
         return await OrchestratorLoad.RunTimersAsync(Opt);
     case "console":
         return await ConsoleLoad.RunAsync(Opt);
+    case "faults":
+        return await RecoveryComms.LoadTest.Faults.FaultSuite.RunAsync(Opt);
 }
 
 var url = Opt("url", "http://127.0.0.1:5080");

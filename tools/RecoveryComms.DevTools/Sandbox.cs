@@ -10,6 +10,19 @@ internal static class Sandbox
     {
         var port = int.Parse(options.Get("port", "5090"), CultureInfo.InvariantCulture);
         using var sandbox = TwilioApiSandbox.Start(port);
+        // Fault suite (tests/RecoveryComms.LoadTest/Faults, stop-vs-send): every message accepted, with the exact time it
+        // was accepted (Twilio's own list has whole seconds only), so a text can be placed before or after a STOP's answer.
+        sandbox.Server.Given(WireMock.RequestBuilders.Request.Create().WithPath("/__sandbox/messages").UsingGet())
+            .RespondWith(WireMock.ResponseBuilders.Response.Create().WithCallback(_ => new WireMock.ResponseMessage
+            {
+                StatusCode = 200,
+                Headers = new Dictionary<string, WireMock.Types.WireMockList<string>> { ["Content-Type"] = new("application/json") },
+                BodyData = new WireMock.Util.BodyData
+                {
+                    BodyAsString = System.Text.Json.JsonSerializer.Serialize(sandbox.Messages.Select(m => new { to = m.To, body = m.Body, acceptedAt = m.DateCreated })),
+                    DetectedBodyType = WireMock.Types.BodyType.String,
+                },
+            }));
         sandbox.Server.LogEntriesChanged += (_, change) =>
         {
             foreach (var entry in change.NewItems?.OfType<WireMock.Logging.ILogEntry>() ?? [])
