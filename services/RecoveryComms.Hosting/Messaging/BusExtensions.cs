@@ -142,7 +142,7 @@ public static class BusExtensions
     {
         rabbit.UseMessageRetry(retry =>
         {
-            retry.Ignore<Exception>(e => MessageFailures.IsTransient(e) || e is OperationCanceledException);
+            retry.Ignore<Exception>(e => MessageFailures.IsTransient(e) || MessageFailures.IsShutdown(e));
             retry.Intervals(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
         });
         rabbit.UseMessageRetry(retry =>

@@ -22,6 +22,12 @@ public static class MessageFailures
     /// <summary>idle_in_transaction_session_timeout ended the session; Npgsql's PostgresErrorCodes has no name for it.</summary>
     public const string IdleInTransactionSessionTimeout = "25P03";
 
+    /// <summary>
+    /// The consumer was cut short because its service is stopping: its token was cancelled, or the host's service
+    /// provider is already disposed. Never poison: the delivery goes back to its queue for another replica or the restart.
+    /// </summary>
+    public static bool IsShutdown(Exception exception) => exception is OperationCanceledException or ObjectDisposedException;
+
     /// <summary>A failure reported by another service (a request's fault), judged by the same rules, by its type's name.</summary>
     public static bool IsTransient(ExceptionInfo remote) => remote switch
     {

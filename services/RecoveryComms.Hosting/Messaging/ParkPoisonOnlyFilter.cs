@@ -19,7 +19,7 @@ public sealed partial class ParkPoisonOnlyFilter(MessagingMetrics metrics, ILogg
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
         var queue = context.InputAddress.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "?";
-        if (context.Exception is OperationCanceledException || MessageFailures.IsTransient(context.Exception))
+        if (MessageFailures.IsShutdown(context.Exception) || MessageFailures.IsTransient(context.Exception))
         {
             metrics.Returned(queue);
             LogReturned(queue, context.GetMessageId(), context.Exception.GetType().Name);

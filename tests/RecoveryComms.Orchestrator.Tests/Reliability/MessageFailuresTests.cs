@@ -68,6 +68,14 @@ public sealed class MessageFailuresTests
         public string[] FaultMessageTypes => [];
     }
 
+    [Fact]
+    public void IsShutdown_CancelledOrDisposedHost_GoesBackToTheQueue()
+    {
+        Assert.True(MessageFailures.IsShutdown(new OperationCanceledException()));
+        Assert.True(MessageFailures.IsShutdown(new ObjectDisposedException("IServiceProvider")));
+        Assert.False(MessageFailures.IsShutdown(new InvalidOperationException("a bug")));
+    }
+
     [Theory]
     [MemberData(nameof(Transient))]
     public void IsTransient_DependencyUnavailable_Waits(Exception e) => Assert.True(MessageFailures.IsTransient(e));
