@@ -25,10 +25,12 @@ public sealed class MetricsTests(WebhooksHost host) : IClassFixture<WebhooksHost
         host.RabbitMq.Cut();
         try
         {
-            // An event that has waited 90 s for a broker that is away: the relay cannot publish it.
+            // An event that has waited 90 s for a broker that is away: the relay cannot publish it. Note: a readable
+            // event (a harmless replay request) the relay can only publish; an unreadable one it moved to the dead
+            // letters at once, broker or not, and the gauge read 0 in one CI run.
             await host.ScalarAsync<long>("""
                 INSERT INTO webhooks.outbox (message_id, message_type, payload, created_at)
-                VALUES (gen_random_uuid(), 'RecoveryComms.Contracts.Capture.NoSuchEvent', '{}'::jsonb, now() - interval '90 seconds')
+                VALUES (gen_random_uuid(), 'RecoveryComms.Contracts.Operations.ParkedMessagesReplayRequested', '{}'::jsonb, now() - interval '90 seconds')
                 RETURNING id
                 """);
 
@@ -40,7 +42,7 @@ public sealed class MetricsTests(WebhooksHost host) : IClassFixture<WebhooksHost
             host.RabbitMq.Restore();
         }
 
-        // Once the broker is back the relay moves on (this unreadable row to the dead letters) and the age is 0 again.
+        // Once the broker is back the relay publishes it and the age is 0 again.
         await Eventually.ValueAsync(() => Task.FromResult(MeterReading.Observe(host.Services, "recoverycomms.outbox.oldest_unpublished")),
             ages => ages.Count == 1 && ages[0] == 0, TimeSpan.FromSeconds(30), "the outbox drains");
     }
