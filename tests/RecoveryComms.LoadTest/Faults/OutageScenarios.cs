@@ -26,13 +26,7 @@ internal static class OutageScenarios
 
         await ctx.HookAsync("pg-start");
         var down = Stopwatch.GetElapsedTime(stopped);
-        var allIn = await ctx.UntilItemsAsync(phones, TimeSpan.FromMinutes(2));
-        // Note: a duplicate would come later than the first item: a few seconds more before the count that decides.
-        await Task.Delay(TimeSpan.FromSeconds(5));
-        var (items, _) = await ctx.ItemsAsync(phones);
-        var parked = await ctx.ErrorQueueMessagesAsync();
-        var answered = codes.Count(c => c is >= 200 and < 300);
-        var one = items.Values.Count(n => n == 1);
+        var (allIn, items, parked, answered, one) = await OutcomeAsync(ctx, phones, codes);
         return new FaultResult("postgres-outage", answered == Calls && one == Calls && allIn is not null && parked == 0,
             string.Create(Inv, $"{Calls} missed calls sent at once as signed `dial-complete` (no-answer) webhooks through the proxy; PostgreSQL stopped (`pg_ctl stop -m fast`) 0.3 s after the first, for {ctx.PgSeconds} s (`RC_FAULT_PG_SECONDS`), then started."),
             "the webhooks' status codes; each caller's recovery items in `orchestrator.recovery_items` within 2 minutes of the restart (and 5 s later); messages in every `*_error` queue (rabbitmqctl).",
@@ -44,6 +38,20 @@ internal static class OutageScenarios
                 new("messages in `*_error` queues", parked.ToString(Inv)),
             ],
             watch.Elapsed);
+    }
+
+    /// <summary>
+    /// What both outages count once the dependency is back: how long until every caller had an item, the items per
+    /// caller a few seconds later, the parked messages, the webhooks answered 2xx and the callers with exactly one item.
+    /// </summary>
+    private static async Task<(TimeSpan? AllIn, Dictionary<string, int> Items, long Parked, int Answered, int One)> OutcomeAsync(
+        FaultContext ctx, IReadOnlyCollection<string> phones, int[] codes)
+    {
+        var allIn = await ctx.UntilItemsAsync(phones, TimeSpan.FromMinutes(2));
+        // Note: a duplicate would come later than the first item: a few seconds more before the count that decides.
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        var (items, _) = await ctx.ItemsAsync(phones);
+        return (allIn, items, await ctx.ErrorQueueMessagesAsync(), codes.Count(c => c is >= 200 and < 300), items.Values.Count(n => n == 1));
     }
 
     public static async Task<FaultResult> RabbitMqOutageAsync(FaultContext ctx)
@@ -79,13 +87,7 @@ internal static class OutageScenarios
 
         var codes = await Task.WhenAll(sends);
         var down = await faults;
-        var back = Stopwatch.GetTimestamp();
-        var allIn = await ctx.UntilItemsAsync(phones, TimeSpan.FromMinutes(2));
-        await Task.Delay(TimeSpan.FromSeconds(5));
-        var (items, _) = await ctx.ItemsAsync(phones);
-        var parked = await ctx.ErrorQueueMessagesAsync();
-        var answered = codes.Count(c => c is >= 200 and < 300);
-        var one = items.Values.Count(n => n == 1);
+        var (allIn, items, parked, answered, one) = await OutcomeAsync(ctx, phones, codes);
         return new FaultResult("rabbitmq-outage", answered == total && one == total && allIn is not null && parked == 0,
             string.Create(Inv, $"missed calls as signed webhooks at {Rate}/s for {(before + outage + after).TotalSeconds:0} s ({total}, each a new caller); RabbitMQ stopped (`rabbitmqctl stop_app`) {before.TotalSeconds:0} s in, for {outage.TotalSeconds:0} s, then started (`start_app`)."),
             "the webhooks' status codes; each caller's recovery items within 2 minutes of the broker's return (and 5 s later); messages in every `*_error` queue.",
@@ -93,7 +95,7 @@ internal static class OutageScenarios
                 new("webhooks answered 2xx", $"{answered} of {total}{Others(codes)}"),
                 new("RabbitMQ down", FaultContext.Seconds(down)),
                 new("callers with exactly one item", $"{one} of {total} (none: {items.Values.Count(n => n == 0)}, more than one: {items.Values.Count(n => n > 1)})"),
-                new("broker back → every caller has an item", FaultContext.Seconds(allIn is null ? null : Stopwatch.GetElapsedTime(back))),
+                new("broker back → every caller has an item", FaultContext.Seconds(allIn)),
                 new("messages in `*_error` queues", parked.ToString(Inv)),
             ],
             watch.Elapsed);
