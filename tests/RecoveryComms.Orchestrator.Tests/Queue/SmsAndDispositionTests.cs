@@ -189,7 +189,9 @@ public sealed class SmsAndDispositionTests(LoopHost host) : IClassFixture<LoopHo
 
         var consent = await Eventually.ValueAsync(
             async () => await LoopHost.ReadAsync<JsonElement>(await host.Consent.SendAsync(LoopHost.As(manager.ApiKey, HttpMethod.Get, $"/api/consent/{Uri.EscapeDataString(phone)}"))),
-            c => c.ToString().Contains("do_not_contact", StringComparison.Ordinal), TimeSpan.FromSeconds(20), "the ledger has the do-not-contact");
+            // Note: the answer names do_not_contact before the disposition's row arrives (seen once in CI): wait for the row, by who.
+            c => c.ToString().Contains("do_not_contact", StringComparison.Ordinal) && c.ToString().Contains(csr.Name, StringComparison.Ordinal),
+            TimeSpan.FromSeconds(20), "the ledger has the CSR's do-not-contact");
         Assert.Contains(csr.Name, consent.ToString(), StringComparison.Ordinal);
         await host.MissAsync(phone);
         var next = await host.ItemOfAsync(csr, phone);
