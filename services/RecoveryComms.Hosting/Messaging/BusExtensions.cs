@@ -36,7 +36,6 @@ public sealed class RabbitMqOptions
     /// there (<see cref="BusExtensions"/>). Note: below RabbitMQ's consumer_timeout (30 minutes by default), which
     /// would otherwise close the channel under a delivery held longer. Tests shorten it.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:29:00")]
     public TimeSpan RetryWindow { get; set; } = TimeSpan.FromMinutes(20);
 
     /// <summary>
@@ -47,8 +46,21 @@ public sealed class RabbitMqOptions
     /// </summary>
     public bool QuorumQueues { get; set; } = true;
 
+    /// <summary>
+    /// Refuses a retry window outside 1 s to 29 min or a cap outside 100 ms to 5 min. Note: checked by hand, not with
+    /// [Range(typeof(TimeSpan))]: RangeAttribute converts its bounds lazily and not thread-safely, and hosts starting
+    /// in parallel threw InvalidCastException from it in a CI run.
+    /// </summary>
+    public void ValidateRetry()
+    {
+        if (RetryWindow < TimeSpan.FromSeconds(1) || RetryWindow > TimeSpan.FromMinutes(29)
+            || RetryCap < TimeSpan.FromMilliseconds(100) || RetryCap > TimeSpan.FromMinutes(5))
+        {
+            throw new InvalidOperationException("RabbitMq:RetryWindow must be 00:00:01 to 00:29:00 and RabbitMq:RetryCap 00:00:00.100 to 00:05:00.");
+        }
+    }
+
     /// <summary>The longest pause between two in-memory tries of a waiting message.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
     public TimeSpan RetryCap { get; set; } = TimeSpan.FromSeconds(30);
 }
 
@@ -66,6 +78,7 @@ public static class BusExtensions
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(consumers);
+        options.ValidateRetry();
         services.AddMassTransit(bus =>
         {
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter($"{options.EndpointPrefix}{service}-", includeNamespace: false));
