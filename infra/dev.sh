@@ -16,9 +16,10 @@
 #   ./infra/dev.sh bench console           the console in Chromium: queue page load, missed calls arriving live
 #   ./infra/dev.sh replay-errors           move the messages parked in *_error queues back to their queues
 #   ./infra/dev.sh faults [scenario ...]   the fault suite (docs/reliability.md): 2 replicas of each service, PostgreSQL,
-#                                          RabbitMQ and replicas stopped, killed and frozen; one pass/fail line each, the
-#                                          results written into docs/reliability.md. RC_FAULT_PG_SECONDS (300), RC_FAULT_TRIALS
-#                                          (stop-vs-send, 200); RC_PG_PORT/RC_RABBITMQ_PORT to run beside another checkout
+#                                          RabbitMQ and replicas stopped, killed and frozen, Twilio faulted in the sandbox; one
+#                                          pass/fail line each; a run of every scenario is written into docs/reliability.md.
+#                                          RC_FAULT_PG_SECONDS (300), RC_FAULT_TRIALS (stop-vs-send, 1000);
+#                                          RC_PG_PORT/RC_RABBITMQ_PORT to run beside another checkout
 #
 # Every setting comes from the environment first (names in ../shared/docs/api-contract.md), so the
 # same command runs against a real Twilio account, broker or database.
@@ -657,6 +658,8 @@ cmd_faults() {
   export_settings
   # Short loop clocks, so the timers are due within a scenario; a shop open every hour, so no item waits for the morning.
   export Recovery__FirstAttemptTarget=${Recovery__FirstAttemptTarget:-00:00:20} Recovery__Sla=${Recovery__Sla:-00:00:45}
+  # A click-to-call whose create answer was lost is looked up at Twilio after 20 s (not 45): above the 15 s request timeout.
+  export Recovery__AttemptSettleAfter=${Recovery__AttemptSettleAfter:-00:00:20}
   # Note: 20 s, not less: the SMS gate holds its locks while Twilio answers, up to the REST client's 15 s (docs/reliability.md).
   export Postgres__IdleInTransactionTimeout=${Postgres__IdleInTransactionTimeout:-00:00:20}
   local day
@@ -686,7 +689,7 @@ cmd_faults() {
   RC_FAULT_HOOK="$DEV/faults/hook" dotnet "$ROOT/tests/RecoveryComms.LoadTest/bin/Release/net10.0/RecoveryComms.LoadTest.dll" --scenario faults \
     --only "$(IFS=,; echo "$*")" --url http://127.0.0.1:5080 --token "$DEV_AUTH_TOKEN" --public-base "$Twilio__PublicBaseUrl" \
     --orchestrator-url http://127.0.0.1:5081 --bootstrap-key "$Auth__BootstrapAdminKey" --sandbox-url "http://127.0.0.1:$SANDBOX_PORT" \
-    --postgres "$ConnectionStrings__PostgresMigrations" --pg-seconds "${RC_FAULT_PG_SECONDS:-300}" --trials "${RC_FAULT_TRIALS:-200}" \
+    --postgres "$ConnectionStrings__PostgresMigrations" --pg-seconds "${RC_FAULT_PG_SECONDS:-300}" --trials "${RC_FAULT_TRIALS:-1000}" \
     --run-dir "$RUN" --report "$ROOT/docs/reliability.md" --load "$load" --commit "$commit" --started "$started" || status=$?
   return "$status"
 }

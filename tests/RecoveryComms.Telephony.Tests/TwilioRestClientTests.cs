@@ -416,6 +416,65 @@ public sealed class TwilioRestClientTests : IDisposable
         Assert.All(audio.Chunk(SilentMp3.FrameBytes), frame => Assert.Equal(new byte[] { 0xFF, 0xF3, 0x18, 0xC0 }, frame[..4]));
     }
 
+    // The fault suite's twilio-faults scenario sets these on the dev sandbox for one number at a time; here each is met
+    // by the client the services use, so its retry rules (only what Twilio cannot have done) hold for what the suite counts.
+    [Theory]
+    [InlineData(SandboxFault.ServerError, 1, 0)]
+    [InlineData(SandboxFault.CreatedThenServerError, 1, 1)]
+    [InlineData(SandboxFault.TooManyRequests, 1, 0)]
+    [InlineData(SandboxFault.Unsubscribed, 1, 0)]
+    [InlineData(SandboxFault.InvalidTo, 1, 0)]
+    [InlineData(SandboxFault.Slow, 1, 1)]
+    public async Task CreateMessageAsync_FaultOnTheNumber_TriedOnce_AndCreatedOnlyWhenTwilioActed(SandboxFault fault, int tries, int created)
+    {
+        _twilio.SetFault("Messages.json", "+15552223333", fault, TimeSpan.FromMilliseconds(200));
+
+        var error = await Record.ExceptionAsync(() => Client.CreateMessageAsync(new CreateMessageRequest("+15552223333", "hi", From: "+15550001111"), CancellationToken.None));
+        await Client.CreateMessageAsync(new CreateMessageRequest("+15554445555", "other number", From: "+15550001111"), CancellationToken.None);
+
+        Assert.Equal(tries, _twilio.Creates("Messages.json").Count(e => e.RequestMessage.Body!.Contains("To=%2B15552223333", StringComparison.Ordinal)));
+        Assert.Equal(created, _twilio.Messages.Count(m => m.To == "+15552223333"));
+        Assert.Single(_twilio.Messages, m => m.To == "+15554445555");
+        switch (fault)
+        {
+            case SandboxFault.ServerError or SandboxFault.CreatedThenServerError:
+                Assert.Equal(500, Assert.IsType<TwilioOutcomeUnknownException>(error).HttpStatus);
+                break;
+            case SandboxFault.Slow:
+                Assert.Null(error);
+                break;
+            default:
+                Assert.Equal(fault switch { SandboxFault.TooManyRequests => 20429, SandboxFault.Unsubscribed => 21610, _ => 21211 },
+                    Assert.IsType<TwilioApiException>(error).Code);
+                break;
+        }
+    }
+
+    [Theory]
+    [InlineData(SandboxFault.ServerError, 1, 0)]
+    [InlineData(SandboxFault.CreatedThenServerError, 1, 1)]
+    [InlineData(SandboxFault.TooManyRequests, 4, 0)]
+    [InlineData(SandboxFault.InvalidTo, 1, 0)]
+    [InlineData(SandboxFault.Slow, 1, 1)]
+    public async Task CreateCallAsync_FaultOnTheNumber_RetriedOnlyOn429_AndCreatedOnlyWhenTwilioActed(SandboxFault fault, int tries, int created)
+    {
+        _twilio.SetFault("Calls.json", "+15552223333", fault, TimeSpan.FromMilliseconds(200));
+
+        var error = await Record.ExceptionAsync(() => Client.CreateCallAsync(
+            new CreateCallRequest("+15552223333", "+15550001111", new Uri("https://hooks.example/c")), CancellationToken.None));
+        _twilio.ClearFaults("+15552223333");
+        await Client.CreateCallAsync(new CreateCallRequest("+15552223333", "+15550001111", new Uri("https://hooks.example/c")), CancellationToken.None);
+
+        Assert.Equal(tries + 1, _twilio.Creates("Calls.json").Count);
+        Assert.Equal(created + 1, _twilio.Calls.Count);
+        Assert.Equal(fault switch
+        {
+            SandboxFault.Slow => null,
+            SandboxFault.ServerError or SandboxFault.CreatedThenServerError => typeof(TwilioOutcomeUnknownException),
+            _ => typeof(TwilioApiException),
+        }, error?.GetType());
+    }
+
     private async Task AcceptAsync(string to, string body, DateTimeOffset at)
     {
         _twilio.Clock = () => at;

@@ -15,6 +15,31 @@ namespace RecoveryComms.Testing;
 public sealed record SandboxCall(
     string Sid, string? ParentCallSid, string To, string From, string Status, string Direction, string? AnsweredBy, DateTimeOffset DateCreated);
 
+/// <summary>
+/// How the sandbox answers every create to one number while the fault is set (<see cref="TwilioApiSandbox.SetFault"/>):
+/// the fault suite's switch, so the running stack meets a slow, failing, rate-limiting or refusing Twilio.
+/// </summary>
+public enum SandboxFault
+{
+    /// <summary>Created at once, answered after the fault's delay (Twilio slow).</summary>
+    Slow,
+
+    /// <summary>Not created; 500 with Twilio's error JSON (Twilio failing before it acted).</summary>
+    ServerError,
+
+    /// <summary>Created, then answered 500 (Twilio failing after it acted: the case a retried create would double).</summary>
+    CreatedThenServerError,
+
+    /// <summary>Not created; 429, error 20429 (Twilio did not process the request).</summary>
+    TooManyRequests,
+
+    /// <summary>Not created; 400, error 21610 (the recipient replied STOP to the sender at the carrier).</summary>
+    Unsubscribed,
+
+    /// <summary>Not created; 400, error 21211 (invalid 'To' phone number).</summary>
+    InvalidTo,
+}
+
 /// <summary>A message the sandbox accepted, as Twilio would list it.</summary>
 public sealed record SandboxMessage(string Sid, string To, string From, string Body, DateTimeOffset DateCreated);
 
@@ -35,6 +60,7 @@ public sealed class TwilioApiSandbox : IDisposable
     private const string CallsPath = "/2010-04-01/Accounts/*/Calls.json";
     private readonly ConcurrentQueue<SandboxMessage> _messages = new();
     private readonly ConcurrentDictionary<string, SandboxCall> _calls = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Resource, string To), (SandboxFault Fault, TimeSpan Delay)> _faults = new();
     private int _sequence;
 
     private TwilioApiSandbox(WireMockServer server)
@@ -62,13 +88,14 @@ public sealed class TwilioApiSandbox : IDisposable
     public static TwilioApiSandbox Start(int? port = null) =>
         new(port is null ? WireMockServer.Start() : WireMockServer.Start(port.Value));
 
-    /// <summary>Back to answering every create with 201 (accepted messages are kept).</summary>
+    /// <summary>Back to answering every create with 201 (accepted messages are kept; faults are cleared).</summary>
     public void Reset()
     {
+        _faults.Clear();
         Server.Reset();
         Server.Given(Request.Create().WithPath(CallsPath).UsingPost())
             .AtPriority(100)
-            .RespondWith(Response.Create().WithCallback(PlaceCall));
+            .RespondWith(Response.Create().WithCallback(async request => await CreateAsync("Calls.json", request, PlaceCall)));
         Server.Given(Request.Create().WithPath(CallsPath).UsingGet())
             .AtPriority(100)
             .RespondWith(Response.Create().WithCallback(ListCalls));
@@ -77,13 +104,37 @@ public sealed class TwilioApiSandbox : IDisposable
             .RespondWith(Response.Create().WithCallback(FetchCall));
         Server.Given(Request.Create().WithPath(MessagesPath).UsingPost())
             .AtPriority(100)
-            .RespondWith(Response.Create().WithCallback(Accept));
+            .RespondWith(Response.Create().WithCallback(async request => await CreateAsync("Messages.json", request, Accept)));
         Server.Given(Request.Create().WithPath(MessagesPath).UsingGet())
             .AtPriority(100)
             .RespondWith(Response.Create().WithCallback(List));
         Server.Given(Request.Create().WithPath(new WireMock.Matchers.RegexMatcher("^/2010-04-01/Accounts/AC[0-9a-f]{32}/Recordings/RE[0-9a-f]{32}\\.mp3$")).UsingGet())
             .AtPriority(100)
             .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "audio/mpeg").WithBody(SilentMp3.Create()));
+    }
+
+    /// <summary>
+    /// From now on (until <see cref="ClearFaults"/> or <see cref="Reset"/>), every create on <paramref name="resource"/>
+    /// (<c>Calls.json</c> or <c>Messages.json</c>) to <paramref name="to"/> meets <paramref name="fault"/>;
+    /// <paramref name="delay"/> is how long a <see cref="SandboxFault.Slow"/> answer takes.
+    /// </summary>
+    public void SetFault(string resource, string to, SandboxFault fault, TimeSpan? delay = null)
+    {
+        if (resource is not ("Calls.json" or "Messages.json"))
+        {
+            throw new ArgumentException($"Faults are set on Calls.json or Messages.json, not {resource}.", nameof(resource));
+        }
+
+        _faults[(resource, to)] = (fault, delay ?? TimeSpan.FromSeconds(5));
+    }
+
+    /// <summary>Creates to <paramref name="to"/> (every number when null) are answered as usual again.</summary>
+    public void ClearFaults(string? to = null)
+    {
+        foreach (var key in _faults.Keys.Where(k => to is null || k.To == to))
+        {
+            _faults.TryRemove(key, out _);
+        }
     }
 
     /// <summary>From now on (until <see cref="Reset"/>), Twilio has no recording <paramref name="recordingSid"/> (404, Twilio's error JSON).</summary>
@@ -199,6 +250,39 @@ public sealed class TwilioApiSandbox : IDisposable
             given.RespondWith(response);
         }
     }
+
+    /// <summary>A create as the fault set for its number says (<see cref="SetFault"/>), else as Twilio does it.</summary>
+    private async Task<ResponseMessage> CreateAsync(string resource, IRequestMessage request, Func<IRequestMessage, ResponseMessage> create)
+    {
+        var to = QueryHelpers.ParseQuery(request.Body ?? "").TryGetValue("To", out var t) ? t.ToString() : "";
+        if (!_faults.TryGetValue((resource, to), out var fault))
+        {
+            return create(request);
+        }
+
+        switch (fault.Fault)
+        {
+            case SandboxFault.Slow:
+                // Note: created when the request arrives, as Twilio acts before its answer reaches a slow network.
+                var created = create(request);
+                await Task.Delay(fault.Delay);
+                return created;
+            case SandboxFault.CreatedThenServerError:
+                create(request);
+                return TwilioError(500, 20500, "Internal Server Error");
+            case SandboxFault.ServerError:
+                return TwilioError(500, 20500, "Internal Server Error");
+            case SandboxFault.TooManyRequests:
+                return TwilioError(429, 20429, "Too Many Requests");
+            case SandboxFault.Unsubscribed:
+                return TwilioError(400, 21610, "Attempt to send to unsubscribed recipient");
+            default:
+                return TwilioError(400, 21211, $"The 'To' number {to} is not a valid phone number.");
+        }
+    }
+
+    private static ResponseMessage TwilioError(int status, int code, string message) =>
+        Json(status, $"{{\"code\": {code}, \"message\": {System.Text.Json.JsonSerializer.Serialize(message)}, \"more_info\": \"https://www.twilio.com/docs/errors/{code}\", \"status\": {status}}}");
 
     private ResponseMessage Accept(IRequestMessage request)
     {

@@ -23,6 +23,7 @@ internal static class Sandbox
                     DetectedBodyType = WireMock.Types.BodyType.String,
                 },
             }));
+        MapFaultSwitch(sandbox);
         sandbox.Server.LogEntriesChanged += (_, change) =>
         {
             foreach (var entry in change.NewItems?.OfType<WireMock.Logging.ILogEntry>() ?? [])
@@ -43,4 +44,64 @@ internal static class Sandbox
         await stop.Task;
         return 0;
     }
+
+    /// <summary>
+    /// The fault suite's switch (tests/RecoveryComms.LoadTest/Faults, twilio-faults), on loopback only like the rest:
+    /// <c>POST /__sandbox/faults</c> with <c>{"resource": "Calls.json"|"Messages.json", "to": "+1…", "fault": "slow"|"500"|
+    /// "created-then-500"|"429"|"21610"|"21211", "delayMs": 5000}</c> sets how creates to that number are answered;
+    /// <c>DELETE /__sandbox/faults?to=+1…</c> (every number without <c>to</c>) clears it; <c>GET /__sandbox/creates</c>
+    /// lists every create received (resource, number, status answered), so a test counts the tries Twilio saw.
+    /// </summary>
+    private static void MapFaultSwitch(TwilioApiSandbox sandbox)
+    {
+        sandbox.Server.Given(WireMock.RequestBuilders.Request.Create().WithPath("/__sandbox/faults").UsingPost())
+            .RespondWith(WireMock.ResponseBuilders.Response.Create().WithCallback(request =>
+            {
+                try
+                {
+                    var body = System.Text.Json.JsonDocument.Parse(request.Body ?? "").RootElement;
+                    var fault = body.GetProperty("fault").GetString() switch
+                    {
+                        "slow" => SandboxFault.Slow,
+                        "500" => SandboxFault.ServerError,
+                        "created-then-500" => SandboxFault.CreatedThenServerError,
+                        "429" => SandboxFault.TooManyRequests,
+                        "21610" => SandboxFault.Unsubscribed,
+                        "21211" => SandboxFault.InvalidTo,
+                        var other => throw new ArgumentException($"unknown fault '{other}': slow, 500, created-then-500, 429, 21610 or 21211"),
+                    };
+                    var delay = body.TryGetProperty("delayMs", out var ms) ? TimeSpan.FromMilliseconds(ms.GetInt32()) : (TimeSpan?)null;
+                    sandbox.SetFault(body.GetProperty("resource").GetString() ?? "", body.GetProperty("to").GetString() ?? "", fault, delay);
+                    return Json(204, "");
+                }
+                catch (Exception e) when (e is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException or ArgumentException)
+                {
+                    return Json(400, System.Text.Json.JsonSerializer.Serialize(new { error = e.Message }));
+                }
+            }));
+        sandbox.Server.Given(WireMock.RequestBuilders.Request.Create().WithPath("/__sandbox/faults").UsingDelete())
+            .RespondWith(WireMock.ResponseBuilders.Response.Create().WithCallback(request =>
+            {
+                sandbox.ClearFaults(request.Query?.TryGetValue("to", out var to) == true ? to.ToString() : null);
+                return Json(204, "");
+            }));
+        sandbox.Server.Given(WireMock.RequestBuilders.Request.Create().WithPath("/__sandbox/creates").UsingGet())
+            .RespondWith(WireMock.ResponseBuilders.Response.Create().WithCallback(_ => Json(200, System.Text.Json.JsonSerializer.Serialize(
+                sandbox.Server.LogEntries
+                    .Where(e => e.RequestMessage.Method == "POST" && e.RequestMessage.Path.StartsWith("/2010-04-01/", StringComparison.Ordinal))
+                    .Select(e => new
+                    {
+                        resource = e.RequestMessage.Path[(e.RequestMessage.Path.LastIndexOf('/') + 1)..],
+                        to = System.Web.HttpUtility.ParseQueryString(e.RequestMessage.Body ?? "")["To"],
+                        status = e.ResponseMessage.StatusCode,
+                        at = e.RequestMessage.DateTime,
+                    })))));
+    }
+
+    private static WireMock.ResponseMessage Json(int status, string body) => new()
+    {
+        StatusCode = status,
+        Headers = new Dictionary<string, WireMock.Types.WireMockList<string>> { ["Content-Type"] = new("application/json") },
+        BodyData = body.Length == 0 ? null : new WireMock.Util.BodyData { BodyAsString = body, DetectedBodyType = WireMock.Types.BodyType.String },
+    };
 }

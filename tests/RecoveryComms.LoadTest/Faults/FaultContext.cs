@@ -40,7 +40,7 @@ internal sealed partial class FaultContext(Func<string, string, string> opt) : I
 
     public int PgSeconds { get; } = int.Parse(opt("pg-seconds", "300"), CultureInfo.InvariantCulture);
 
-    public int Trials { get; } = int.Parse(opt("trials", "200"), CultureInfo.InvariantCulture);
+    public int Trials { get; } = int.Parse(opt("trials", "1000"), CultureInfo.InvariantCulture);
 
     /// <summary>The orchestrator's idle-in-transaction bound the suite set (dev.sh exports it to the services and to us).</summary>
     public TimeSpan IdleTimeout { get; } = TimeSpan.Parse(Environment.GetEnvironmentVariable("Postgres__IdleInTransactionTimeout") ?? "00:01:00", CultureInfo.InvariantCulture);

@@ -82,7 +82,7 @@ internal static class StopVsSendScenario
         var pass = created is not null && consented && claims.All(c => c == 200) && stopOk == trials && before > 0 && after == 0 && twice == 0 && optedOut == trials;
         var inv = CultureInfo.InvariantCulture;
         return new FaultResult("stop-vs-send", pass,
-            string.Create(inv, $"{trials} trials (`RC_FAULT_TRIALS`; the issue asks 1,000), {Concurrency} at a time: a missed call makes an item (and the implied consent a text needs, `Consent__ImpliedConsentAllowsRecoveryText=true`), an admin claims it, then `POST /api/recoveries/{{id}}/sms` and a signed inbound `STOP` from the same number leave together, the STOP 0 to 300 ms after the send (20 ms steps), so either may win."),
+            string.Create(inv, $"{trials:N0} trials (`RC_FAULT_TRIALS`), {Concurrency} at a time: a missed call makes an item (and the implied consent a text needs, `Consent__ImpliedConsentAllowsRecoveryText=true`), an admin claims it, then `POST /api/recoveries/{{id}}/sms` and a signed inbound `STOP` from the same number leave together, the STOP 0 to 300 ms after the send (20 ms steps), so either may win."),
             "each STOP's status and the time its answer arrived; each send's status; every text the Twilio sandbox accepted for those numbers with the loop SMS's wording, and the exact time it was accepted (the sandbox's `/__sandbox/messages`).",
             [
                 new("callers with implied SMS consent (their missed call) before the race", consented ? $"{trials} of {trials}" : "not all within a minute"),
