@@ -36,6 +36,14 @@ internal sealed partial class FaultContext(Func<string, string, string> opt) : I
 
     public string BootstrapKey { get; } = opt("bootstrap-key", "dev-bootstrap-admin-key");
 
+    private string? _adminKey;
+
+    /// <summary>
+    /// The suite's admin key, made once with the bootstrap key: the bootstrap key is retired as soon as an admin
+    /// exists, so a second scenario could not make its own (401).
+    /// </summary>
+    public async Task<string> AdminKeyAsync() => _adminKey ??= await OrchestratorLoad.CsrKeyAsync(Http, OrchestratorUrl, BootstrapKey);
+
     public string SandboxUrl { get; } = opt("sandbox-url", "http://127.0.0.1:5090");
 
     public int PgSeconds { get; } = int.Parse(opt("pg-seconds", "300"), CultureInfo.InvariantCulture);

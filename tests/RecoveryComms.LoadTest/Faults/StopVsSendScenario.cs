@@ -16,7 +16,7 @@ internal static class StopVsSendScenario
     {
         var trials = ctx.Trials;
         var watch = Stopwatch.StartNew();
-        var key = await OrchestratorLoad.CsrKeyAsync(ctx.Http, ctx.OrchestratorUrl, ctx.BootstrapKey);
+        var key = await ctx.AdminKeyAsync();
         var phones = Enumerable.Range(0, trials).Select(_ => ctx.Phone()).ToList();
         await ForEachAsync(phones, async p => await ctx.MissedCallAsync(FaultContext.CallSid(), p));
         var created = await ctx.UntilItemsAsync(phones, TimeSpan.FromMinutes(2));

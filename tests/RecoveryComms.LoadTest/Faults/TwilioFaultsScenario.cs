@@ -23,7 +23,7 @@ internal static class TwilioFaultsScenario
     public static async Task<FaultResult> RunAsync(FaultContext ctx)
     {
         var watch = Stopwatch.StartNew();
-        var admin = await OrchestratorLoad.CsrKeyAsync(ctx.Http, ctx.OrchestratorUrl, ctx.BootstrapKey);
+        var admin = await ctx.AdminKeyAsync();
         try
         {
             var (smsPass, smsFigures) = await SmsAsync(ctx, admin);
