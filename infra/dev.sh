@@ -167,20 +167,31 @@ pg_ctl_start() {
     start >/dev/null
 }
 
-# recoverycomms_owner runs the migrations and owns the schemas; recoverycomms_service, a member of the group
-# recoverycomms_app, is what the services log in as: the migrations grant that group the rows' rights only.
+# recoverycomms_owner runs the migrations (`dotnet <service>.dll migrate`) and owns the schemas. Each service logs in
+# with a login of its own (recoverycomms_webhooks, _orchestrator, _consent), a member of its schema's group
+# (recoverycomms_<schema>_app): the migrations grant that group its own schema's rows only (docs/security.md). The
+# login every service shared before (recoverycomms_service) may no longer log in.
+SERVICES=(Webhooks Orchestrator Consent)
 setup_roles() {
-  local admin owner service
-  admin=$(secret postgres) owner=$(secret recoverycomms_owner) service=$(secret recoverycomms_service)
-  psql_admin -v admin="$admin" -v owner="$owner" -v service="$service" >/dev/null <<'SQL'
+  local admin owner webhooks orchestrator consent
+  admin=$(secret postgres) owner=$(secret recoverycomms_owner)
+  webhooks=$(secret recoverycomms_webhooks) orchestrator=$(secret recoverycomms_orchestrator) consent=$(secret recoverycomms_consent)
+  psql_admin -v admin="$admin" -v owner="$owner" -v webhooks="$webhooks" -v orchestrator="$orchestrator" -v consent="$consent" >/dev/null <<'SQL'
 SET client_min_messages = warning;
-SELECT 'CREATE ROLE recoverycomms_app NOLOGIN' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'recoverycomms_app') \gexec
-SELECT 'CREATE ROLE recoverycomms_owner LOGIN' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'recoverycomms_owner') \gexec
-SELECT 'CREATE ROLE recoverycomms_service LOGIN' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'recoverycomms_service') \gexec
+SELECT format('CREATE ROLE %I NOLOGIN', r) FROM unnest(ARRAY['recoverycomms_app', 'recoverycomms_webhooks_app', 'recoverycomms_orchestrator_app', 'recoverycomms_consent_app']) r
+ WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) \gexec
+SELECT format('CREATE ROLE %I LOGIN', r) FROM unnest(ARRAY['recoverycomms_owner', 'recoverycomms_webhooks', 'recoverycomms_orchestrator', 'recoverycomms_consent']) r
+ WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) \gexec
 ALTER ROLE postgres PASSWORD :'admin';
 ALTER ROLE recoverycomms_owner NOSUPERUSER NOCREATEROLE NOCREATEDB PASSWORD :'owner';
-ALTER ROLE recoverycomms_service NOSUPERUSER NOCREATEROLE NOCREATEDB INHERIT PASSWORD :'service';
-GRANT recoverycomms_app TO recoverycomms_service;
+ALTER ROLE recoverycomms_webhooks NOSUPERUSER NOCREATEROLE NOCREATEDB INHERIT PASSWORD :'webhooks';
+ALTER ROLE recoverycomms_orchestrator NOSUPERUSER NOCREATEROLE NOCREATEDB INHERIT PASSWORD :'orchestrator';
+ALTER ROLE recoverycomms_consent NOSUPERUSER NOCREATEROLE NOCREATEDB INHERIT PASSWORD :'consent';
+GRANT recoverycomms_webhooks_app TO recoverycomms_webhooks;
+GRANT recoverycomms_orchestrator_app TO recoverycomms_orchestrator;
+GRANT recoverycomms_consent_app TO recoverycomms_consent;
+SELECT 'ALTER ROLE recoverycomms_service NOLOGIN' WHERE EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'recoverycomms_service') \gexec
+SELECT 'REVOKE recoverycomms_app FROM recoverycomms_service' WHERE EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'recoverycomms_service') \gexec
 SQL
 }
 
@@ -291,12 +302,17 @@ export_broker_settings() {
   export RabbitMq__Username=${RabbitMq__Username:-guest} RabbitMq__Password=${RabbitMq__Password:-guest}
 }
 
+PG_DB=recoverycomms   # the database the services use; bench and faults set their own
+PG_EXTRA=""           # appended to each service's connection string (the bench's pool size)
 export_settings() {
-  if [ -z "${ConnectionStrings__Postgres:-}" ]; then
-    export ConnectionStrings__Postgres; ConnectionStrings__Postgres=$(pg_connection recoverycomms_service recoverycomms)
-    export ConnectionStrings__PostgresMigrations; ConnectionStrings__PostgresMigrations=$(pg_connection recoverycomms_owner recoverycomms)
+  # Note: the owner's connection string is for the migrate step alone (migrate_schemas); no service is given it.
+  if [ -z "${ConnectionStrings__PostgresMigrations:-}" ] || [ "${RC_EXTERNAL_INFRA:-0}" != 1 ]; then
+    export ConnectionStrings__PostgresMigrations; ConnectionStrings__PostgresMigrations=$(pg_connection recoverycomms_owner "$PG_DB")
   fi
   export_broker_settings
+  # Note: the dev stack runs with the public development secrets below; outside it a service refuses them
+  # (Hosting/DevelopmentSecrets.cs), so a copy of these settings in production fails at start, not in an attack.
+  export RecoveryComms__AllowDevelopmentSecrets=true
   export Twilio__PublicBaseUrl=${Twilio__PublicBaseUrl:-http://127.0.0.1:5080}
   export Auth__BootstrapAdminKey=${Auth__BootstrapAdminKey:-dev-bootstrap-admin-key}
   # The consent ledger's checkpoint signing key: kept out of the database by design (docs/consent.md).
@@ -323,14 +339,19 @@ infra_up() {
 # RC_EXTERNAL_INFRA=1 (up only): PostgreSQL and RabbitMQ are someone else's (a server, another checkout's dev.sh), so
 # nothing is installed, started or stopped here; the environment names them, and both must answer.
 external_infra() {
-  [ -n "${ConnectionStrings__Postgres:-}" ] \
-    || die "RC_EXTERNAL_INFRA=1 needs ConnectionStrings__Postgres (and ConnectionStrings__PostgresMigrations) in the environment"
+  [ -n "${ConnectionStrings__PostgresMigrations:-}" ] \
+    || die "RC_EXTERNAL_INFRA=1 needs ConnectionStrings__PostgresMigrations (the schemas' owner, for the migrate step) and each service's login: RC_POSTGRES_WEBHOOKS, RC_POSTGRES_ORCHESTRATOR, RC_POSTGRES_CONSENT (docs/security.md)"
+  local svc var
+  for svc in "${SERVICES[@]}"; do
+    var=RC_POSTGRES_${svc^^}
+    [ -n "${!var:-}" ] || die "RC_EXTERNAL_INFRA=1 needs $var: the $svc service's own login (docs/security.md)"
+  done
   export_broker_settings
   local host port
-  host=$(sed -n 's/.*\bHost=\([^;,:]*\).*/\1/Ip' <<<"$ConnectionStrings__Postgres")
-  port=$(sed -n 's/.*\bPort=\([0-9]*\).*/\1/Ip' <<<"$ConnectionStrings__Postgres")
+  host=$(sed -n 's/.*\bHost=\([^;,:]*\).*/\1/Ip' <<<"$ConnectionStrings__PostgresMigrations")
+  port=$(sed -n 's/.*\bPort=\([0-9]*\).*/\1/Ip' <<<"$ConnectionStrings__PostgresMigrations")
   host=${host:-127.0.0.1} port=${port:-5432}
-  answers "$host" "$port" || die "PostgreSQL does not answer on $host:$port (ConnectionStrings__Postgres)"
+  answers "$host" "$port" || die "PostgreSQL does not answer on $host:$port (ConnectionStrings__PostgresMigrations)"
   answers "$RabbitMq__Host" "$RabbitMq__Port" || die "RabbitMQ does not answer on $RabbitMq__Host:$RabbitMq__Port (RabbitMq__Host, RabbitMq__Port)"
   log "PostgreSQL $host:$port and RabbitMQ $RabbitMq__Host:$RabbitMq__Port from the environment (RC_EXTERNAL_INFRA=1; left as they are)"
 }
@@ -362,6 +383,33 @@ cleanup() {
 
 # Replica i of a service: its own port (the contract port + 100·i; the contract port itself when there is one replica), its
 # own instance name and, with replicas, its own webhook journal (a journal belongs to one process: docs/capture.md).
+# The connection string a service runs with: its own login (RC_POSTGRES_<SERVICE> when set), never the owner's.
+service_connection() { # Webhooks|Orchestrator|Consent
+  local var=RC_POSTGRES_${1^^}
+  if [ -n "${!var:-}" ]; then printf '%s' "${!var}"; return; fi
+  printf '%s%s' "$(pg_connection "recoverycomms_${1,,}" "$PG_DB")" "$PG_EXTRA"
+}
+
+# Replaces the calling subshell with a service (Release build; run from its folder, so it finds its appsettings).
+service_exec() { # Webhooks|Orchestrator|Consent dotnet-arguments...
+  local svc=$1; shift
+  cd "$ROOT/services/RecoveryComms.$svc"
+  export ConnectionStrings__Postgres; ConnectionStrings__Postgres=$(service_connection "$svc")
+  unset ConnectionStrings__PostgresMigrations
+  exec dotnet "bin/${BUILD_CONFIGURATION:-Release}/net10.0/RecoveryComms.$svc.dll" "$@"
+}
+
+# The migrate step: each service's migrations as the schemas' owner, before any service starts (docs/security.md).
+migrate_schemas() {
+  local svc
+  for svc in "${SERVICES[@]}"; do
+    if ! ( cd "$ROOT/services/RecoveryComms.$svc"
+      exec dotnet "bin/${BUILD_CONFIGURATION:-Release}/net10.0/RecoveryComms.$svc.dll" migrate --wait 60 ) 2>&1 | sed 's/^/[migrate] /' >&2; then
+      die "the $svc migrations failed (above)"
+    fi
+  done
+}
+
 start_replica() { # Webhooks|Orchestrator|Consent i
   local svc=$1 i=$2 name port
   name=${svc,,}-$i
@@ -372,7 +420,7 @@ start_replica() { # Webhooks|Orchestrator|Consent i
     export RecoveryComms__Instance=$name
     if [ "$svc" = Webhooks ] && [ "$REPLICAS" != 1 ]; then export Webhooks__JournalPath="$DEV/journal/$name.jsonl"; fi
     [ -z "$SERVICE_LOGS" ] || exec >>"$SERVICE_LOGS/$name.log" 2>&1
-    exec dotnet "bin/Release/net10.0/RecoveryComms.$svc.dll" --urls "http://127.0.0.1:$port"
+    service_exec "$svc" --urls "http://127.0.0.1:$port"
   ) &
   supervised "$name" "start_replica $svc $i" $!
 }
@@ -440,6 +488,7 @@ cmd_up() {
   export_settings
   log "building"
   dotnet build "$ROOT/RecoveryComms.sln" -c Release -v q -nologo >/dev/null
+  migrate_schemas
   mkdir -p "$RUN" "$DEV/journal"
   if [ -z "${Twilio__AccountSid:-}" ]; then
     log "no Twilio credentials: Twilio's REST API is the local sandbox at http://127.0.0.1:$SANDBOX_PORT"
@@ -493,6 +542,33 @@ cmd_test() {
   # The console's browser tests drive Debian's Chromium (Playwright's own browser download needs the internet).
   export RECOVERYCOMMS_CHROMIUM=${RECOVERYCOMMS_CHROMIUM:-$(command -v chromium)}
   dotnet test "$ROOT/RecoveryComms.sln" "$@"
+  migrate_check
+}
+
+# The deployed order, from the test build: a fresh database migrated by each service's `migrate` step as the owner,
+# then each service's own login refused outside its schema (docs/security.md). The tests cover the rules; this runs
+# the commands dev.sh and compose run.
+migrate_check() {
+  local db=recoverycomms_migrate_check svc other
+  log "migrate step: a fresh database, each service's migrations as the owner, each login kept to its own schema"
+  psql_admin -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
+  create_database "$db"
+  PG_DB=$db
+  export_settings
+  BUILD_CONFIGURATION=Debug migrate_schemas
+  for svc in webhooks orchestrator consent; do
+    for other in webhooks orchestrator consent; do
+      [ "$svc" != "$other" ] || continue
+      if PGPASSWORD=$(secret "recoverycomms_$svc") "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U "recoverycomms_$svc" -d "$db" -v ON_ERROR_STOP=1 -qAtc \
+          "DELETE FROM $other.outbox WHERE false" >/dev/null 2>&1; then
+        die "the $svc login may write the $other schema"
+      fi
+    done
+    PGPASSWORD=$(secret "recoverycomms_$svc") "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U "recoverycomms_$svc" -d "$db" -v ON_ERROR_STOP=1 -qAtc \
+      "DELETE FROM $svc.outbox WHERE false" >/dev/null || die "the $svc login may not write its own schema"
+  done
+  psql_admin -c "DROP DATABASE $db WITH (FORCE)" >/dev/null
+  log "migrate step: ok"
 }
 
 cmd_infra() {
@@ -543,9 +619,10 @@ cmd_bench() {
   export Twilio__AccountSid=$DEV_ACCOUNT_SID Twilio__AuthToken=$DEV_AUTH_TOKEN Twilio__ApiBaseUrl=http://127.0.0.1:$SANDBOX_PORT
   export Benchmark__BaselineEndpoint=true Logging__LogLevel__Default=Warning
   bench_database
-  export ConnectionStrings__Postgres; ConnectionStrings__Postgres="$(pg_connection recoverycomms_service recoverycomms_bench);Maximum Pool Size=64"
+  PG_EXTRA=";Maximum Pool Size=64"
   dotnet build "$ROOT/RecoveryComms.sln" -c Release -v q -nologo >/dev/null
-  ( cd "$ROOT/services/RecoveryComms.Webhooks" && exec dotnet bin/Release/net10.0/RecoveryComms.Webhooks.dll --urls http://127.0.0.1:5080 ) &
+  migrate_schemas
+  ( service_exec Webhooks --urls http://127.0.0.1:5080 ) &
   PIDS+=($!)
   for _ in $(seq 1 120); do curl -fs http://127.0.0.1:5080/health/ready >/dev/null 2>&1 && break; sleep 0.5; done
   dotnet "$ROOT/tests/RecoveryComms.LoadTest/bin/Release/net10.0/RecoveryComms.LoadTest.dll" \
@@ -557,6 +634,7 @@ cmd_bench() {
 bench_database() {
   psql_admin -c 'DROP DATABASE IF EXISTS recoverycomms_bench WITH (FORCE)' >/dev/null
   create_database recoverycomms_bench
+  PG_DB=recoverycomms_bench
   export ConnectionStrings__PostgresMigrations; ConnectionStrings__PostgresMigrations=$(pg_connection recoverycomms_owner recoverycomms_bench)
 }
 
@@ -566,7 +644,7 @@ start_bench_services() {
   export Consent__BaseUrl=http://127.0.0.1:$CONSENT_PORT
   for svc in Orchestrator:$ORCHESTRATOR_PORT Consent:$CONSENT_PORT; do
     port=${svc#*:}; svc=${svc%:*}
-    ( cd "$ROOT/services/RecoveryComms.$svc" && exec dotnet "bin/Release/net10.0/RecoveryComms.$svc.dll" --urls "http://127.0.0.1:$port" ) &
+    ( service_exec "$svc" --urls "http://127.0.0.1:$port" ) &
     PIDS+=($!)
     for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break; sleep 0.5; done
   done
@@ -579,8 +657,8 @@ bench_orchestrator() {
   export Twilio__AccountSid=$DEV_ACCOUNT_SID Twilio__AuthToken=$DEV_AUTH_TOKEN Twilio__ApiBaseUrl=http://127.0.0.1:$SANDBOX_PORT
   export Logging__LogLevel__Default=Warning
   bench_database
-  export ConnectionStrings__Postgres; ConnectionStrings__Postgres=$(pg_connection recoverycomms_service recoverycomms_bench)
   dotnet build "$ROOT/RecoveryComms.sln" -c Release -v q -nologo >/dev/null
+  migrate_schemas
   start_bench_services
   local pin=()
   command -v taskset >/dev/null 2>&1 && pin=(taskset -c 1)
@@ -593,8 +671,8 @@ bench_suppression() {
   export Twilio__AccountSid=$DEV_ACCOUNT_SID Twilio__AuthToken=$DEV_AUTH_TOKEN Twilio__ApiBaseUrl=http://127.0.0.1:$SANDBOX_PORT
   export Logging__LogLevel__Default=Warning
   bench_database
-  export ConnectionStrings__Postgres; ConnectionStrings__Postgres=$(pg_connection recoverycomms_service recoverycomms_bench)
   dotnet build "$ROOT/RecoveryComms.sln" -c Release -v q -nologo >/dev/null
+  migrate_schemas
   start_bench_services
   dotnet "$ROOT/tests/RecoveryComms.LoadTest/bin/Release/net10.0/RecoveryComms.LoadTest.dll" --scenario suppression \
     --orchestrator-url "http://127.0.0.1:$ORCHESTRATOR_PORT" --consent-url "http://127.0.0.1:$CONSENT_PORT" \
@@ -611,12 +689,12 @@ bench_console() {
   export Twilio__AccountSid=$DEV_ACCOUNT_SID Twilio__AuthToken=$DEV_AUTH_TOKEN Twilio__ApiBaseUrl=http://127.0.0.1:$SANDBOX_PORT
   export Twilio__PublicBaseUrl=http://127.0.0.1:$WEBHOOKS_PORT Logging__LogLevel__Default=Warning
   bench_database
-  export ConnectionStrings__Postgres; ConnectionStrings__Postgres=$(pg_connection recoverycomms_service recoverycomms_bench)
   local project
   for project in services/RecoveryComms.Webhooks services/RecoveryComms.Orchestrator services/RecoveryComms.Consent tests/RecoveryComms.LoadTest; do
     dotnet build "$ROOT/$project" -c Release -v q -nologo >/dev/null
   done
-  ( cd "$ROOT/services/RecoveryComms.Webhooks" && exec dotnet bin/Release/net10.0/RecoveryComms.Webhooks.dll --urls "http://127.0.0.1:$WEBHOOKS_PORT" ) &
+  migrate_schemas
+  ( service_exec Webhooks --urls "http://127.0.0.1:$WEBHOOKS_PORT" ) &
   PIDS+=($!)
   for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$WEBHOOKS_PORT/health/ready" >/dev/null 2>&1 && break; sleep 0.5; done
   start_bench_services
@@ -648,8 +726,7 @@ cmd_faults() {
     export RC_FAULT_INFRA=own
     psql_admin -c "DROP DATABASE IF EXISTS $FAULTS_DB WITH (FORCE)" >/dev/null
     create_database "$FAULTS_DB"
-    export ConnectionStrings__Postgres; ConnectionStrings__Postgres=$(pg_connection recoverycomms_service "$FAULTS_DB")
-    export ConnectionStrings__PostgresMigrations; ConnectionStrings__PostgresMigrations=$(pg_connection recoverycomms_owner "$FAULTS_DB")
+    PG_DB=$FAULTS_DB
     rmq rabbitmqctl -q delete_vhost "$FAULTS_VHOST" >/dev/null 2>&1 || true
     rmq rabbitmqctl -q add_vhost "$FAULTS_VHOST" >/dev/null
     rmq rabbitmqctl -q set_permissions -p "$FAULTS_VHOST" guest '.*' '.*' '.*' >/dev/null
@@ -671,6 +748,7 @@ cmd_faults() {
   export Twilio__AccountSid=$DEV_ACCOUNT_SID Twilio__AuthToken=$DEV_AUTH_TOKEN Twilio__ApiBaseUrl=http://127.0.0.1:$SANDBOX_PORT
   log "building (Release)"
   dotnet build "$ROOT/RecoveryComms.sln" -c Release -v q -nologo >/dev/null
+  migrate_schemas
   SERVICE_LOGS="$DEV/faults/logs"
   rm -rf "$DEV/faults" "$DEV/journal"
   mkdir -p "$RUN" "$DEV/journal" "$SERVICE_LOGS"
@@ -730,7 +808,7 @@ fault_hook() {
     pg-idle-tx) # the services' sessions in the suite's database that sit idle inside a transaction (a frozen replica's claim)
       PG_BIN=$(dirname "$(ls /usr/lib/postgresql/*/bin/pg_ctl | sort -V | tail -n 1)")
       PG_DATA=$(data_dir pg "$PG_USER")
-      psql_admin -c "SELECT count(*) FROM pg_stat_activity WHERE datname = '$FAULTS_DB' AND usename = 'recoverycomms_service' AND state LIKE 'idle in transaction%'" ;;
+      psql_admin -c "SELECT count(*) FROM pg_stat_activity WHERE datname = '$FAULTS_DB' AND usename IN ('recoverycomms_webhooks', 'recoverycomms_orchestrator', 'recoverycomms_consent') AND state LIKE 'idle in transaction%'" ;;
     rmq-stop) RMQ_DATA=$(data_dir rabbitmq "$RMQ_USER"); rmq rabbitmqctl -q stop_app >/dev/null ;;
     rmq-start) RMQ_DATA=$(data_dir rabbitmq "$RMQ_USER"); rmq rabbitmqctl -q start_app >/dev/null ;;
     error-queues)

@@ -11,6 +11,13 @@ using RecoveryComms.Hosting.Messaging;
 using RecoveryComms.Hosting.Observability;
 using RecoveryComms.Telephony;
 
+if (MigrateCommand.IsRequested(args))
+{
+    // `dotnet RecoveryComms.Consent.dll migrate`: the schema's migrations as its owner, then exit (docs/security.md).
+    Environment.ExitCode = await MigrateCommand.RunAsync(args, "consent", typeof(ConsentEntryPoint).Assembly);
+    return;
+}
+
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults("recoverycomms-consent");
 

@@ -23,6 +23,13 @@ using RecoveryComms.Telephony;
 // Dapper, so it is set before anything runs a query: set lazily, a query that ran first would cache its mapping without it.
 Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
 
+if (MigrateCommand.IsRequested(args))
+{
+    // `dotnet RecoveryComms.Orchestrator.dll migrate`: the schema's migrations as its owner, then exit (docs/security.md).
+    Environment.ExitCode = await MigrateCommand.RunAsync(args, "orchestrator", typeof(OrchestratorEntryPoint).Assembly);
+    return;
+}
+
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults("recoverycomms-orchestrator");
 

@@ -11,6 +11,13 @@ using RecoveryComms.Webhooks.Capture.Intake;
 using RecoveryComms.Webhooks.Capture.Messages;
 using RecoveryComms.Webhooks.FrontDoor;
 
+if (MigrateCommand.IsRequested(args))
+{
+    // `dotnet RecoveryComms.Webhooks.dll migrate`: the schema's migrations as its owner, then exit (docs/security.md).
+    Environment.ExitCode = await MigrateCommand.RunAsync(args, "webhooks", typeof(WebhookOptions).Assembly);
+    return;
+}
+
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults("recoverycomms-webhooks");
 

@@ -15,6 +15,10 @@ public static class TestHostSettings
         web.UseSetting("Logging:LogLevel:Default", "Error");
         web.UseSetting("Logging:LogLevel:MassTransit", "Error");
         web.UseSetting("ConnectionStrings:Postgres", connectionString);
+        // Note: a test host migrates its fresh database itself; deployed services never do (dotnet <service>.dll migrate).
+        web.UseSetting("Postgres:MigrateOnStart", "true");
+        // Note: test hosts log in as the test server's superuser and use public test secrets, in any environment.
+        web.UseSetting("RecoveryComms:AllowDevelopmentSecrets", "true");
         web.UseSetting("RabbitMq:Host", rabbit.Host);
         web.UseSetting("RabbitMq:Port", rabbit.Port.ToString(CultureInfo.InvariantCulture));
         web.UseSetting("RabbitMq:Username", credentials[0]);

@@ -113,13 +113,20 @@ public sealed class TestDatabase : IAsyncDisposable
     }
 
     /// <summary>
-    /// A login of its own in the group role <c>recoverycomms_app</c>, as <c>infra/dev.sh</c> runs the services: it
-    /// holds only what the migrations grant. Returns a connection string to this database as that login; the
-    /// login is dropped with the database. Pair it with <c>ConnectionStrings:PostgresMigrations</c> set to
-    /// <see cref="ConnectionString"/>, so the migrations run as the owner.
+    /// A login of its own in the group role of <paramref name="schema"/> (<c>recoverycomms_&lt;schema&gt;_app</c>), as
+    /// <c>infra/dev.sh</c> runs that schema's service: it holds only what the migrations grant that group. Returns a
+    /// connection string to this database as that login; the login is dropped with the database. Pair it with
+    /// <c>ConnectionStrings:PostgresMigrations</c> set to <see cref="ConnectionString"/>, so the migrations run as the owner.
     /// </summary>
-    public async Task<string> AppLoginAsync()
+    public async Task<string> AppLoginAsync(string schema)
     {
+        ArgumentException.ThrowIfNullOrEmpty(schema);
+        if (!schema.All(char.IsAsciiLetterLower))
+        {
+            throw new ArgumentException($"Not a schema of ours: {schema}", nameof(schema));
+        }
+
+        var group = $"recoverycomms_{schema}_app";
         var login = "rc_app_" + Guid.NewGuid().ToString("N")[..16];
         var password = Guid.NewGuid().ToString("N");
         await using var connection = new NpgsqlConnection(_admin);
@@ -128,16 +135,16 @@ public sealed class TestDatabase : IAsyncDisposable
         // may appear between the check and the CREATE: a duplicate is what we wanted anyway.
         try
         {
-            await using var group = new NpgsqlCommand(
-                "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'recoverycomms_app') THEN CREATE ROLE recoverycomms_app NOLOGIN; END IF; END $$",
+            await using var create = new NpgsqlCommand(
+                $"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{group}') THEN CREATE ROLE {group} NOLOGIN; END IF; END $$",
                 connection);
-            await group.ExecuteNonQueryAsync();
+            await create.ExecuteNonQueryAsync();
         }
         catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DuplicateObject or PostgresErrorCodes.UniqueViolation)
         {
         }
 
-        await using (var create = new NpgsqlCommand($"CREATE ROLE {login} LOGIN PASSWORD '{password}' IN ROLE recoverycomms_app", connection))
+        await using (var create = new NpgsqlCommand($"CREATE ROLE {login} LOGIN PASSWORD '{password}' IN ROLE {group}", connection))
         {
             await create.ExecuteNonQueryAsync();
         }

@@ -7,7 +7,14 @@ using Npgsql;
 namespace RecoveryComms.Hosting.Data;
 
 /// <summary>Which schema a service owns and where its numbered .sql migrations are embedded.</summary>
-public sealed record MigrationPlan(string Schema, Assembly Assembly, string ConnectionString);
+/// <param name="ConnectionString">The role that owns the schema; null in a service that only checks the schema is current.</param>
+public sealed record MigrationPlan(string Schema, Assembly Assembly, string? ConnectionString)
+{
+    /// <summary>The embedded scripts, as DbUp names them in the journal (<c>schema_versions.scriptname</c>).</summary>
+    public IReadOnlyList<string> Scripts { get; } = [.. Assembly.GetManifestResourceNames().Where(IsMigration).Order(StringComparer.Ordinal)];
+
+    internal static bool IsMigration(string name) => name.Contains(".Migrations.", StringComparison.Ordinal) && name.EndsWith(".sql", StringComparison.Ordinal);
+}
 
 public sealed class MigrationState
 {
@@ -23,10 +30,15 @@ public sealed class MigrationState
 /// <summary>Runs a service's forward-only migrations with DbUp, one replica at a time.</summary>
 public static class DatabaseMigrator
 {
-    public static async Task MigrateAsync(MigrationPlan plan, CancellationToken cancellationToken)
+    /// <summary>Applies what the journal lacks; returns how many scripts ran.</summary>
+    public static async Task<int> MigrateAsync(MigrationPlan plan, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        await using var connection = new NpgsqlConnection(plan.ConnectionString);
+        // Note: no pooling: the owner's connections close with the migrations instead of idling in a pool, so a
+        // process that migrated and then serves (tests, Postgres:MigrateOnStart) keeps no owner session open.
+        var connectionString = new NpgsqlConnectionStringBuilder(plan.ConnectionString
+            ?? throw new InvalidOperationException("No connection string for the migrations (ConnectionStrings:PostgresMigrations).")) { Pooling = false }.ConnectionString;
+        await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
 
         // Note: replicas (and parallel test hosts) start together; the advisory lock makes the second one wait
@@ -44,8 +56,8 @@ public static class DatabaseMigrator
                 await create.ExecuteNonQueryAsync(cancellationToken);
             }
 
-            var upgrader = DeployChanges.To.PostgresqlDatabase(plan.ConnectionString, plan.Schema)
-                .WithScriptsEmbeddedInAssembly(plan.Assembly, name => name.Contains(".Migrations.", StringComparison.Ordinal) && name.EndsWith(".sql", StringComparison.Ordinal))
+            var upgrader = DeployChanges.To.PostgresqlDatabase(connectionString, plan.Schema)
+                .WithScriptsEmbeddedInAssembly(plan.Assembly, MigrationPlan.IsMigration)
                 .JournalToPostgresqlTable(plan.Schema, "schema_versions")
                 .WithTransactionPerScript()
                 .LogToNowhere()
@@ -55,6 +67,8 @@ public static class DatabaseMigrator
             {
                 throw new InvalidOperationException($"Migration {result.ErrorScript?.Name} failed: {result.Error?.Message}", result.Error);
             }
+
+            return result.Scripts.Count();
         }
         finally
         {

@@ -8,21 +8,22 @@ namespace RecoveryComms.Hosting.Data;
 public static class PostgresExtensions
 {
     /// <summary>
-    /// Registers one <see cref="NpgsqlDataSource"/> from <c>ConnectionStrings:Postgres</c>, the migrations of
-    /// <paramref name="schema"/> (run in the background until they succeed, so a service starts even while
-    /// PostgreSQL is down) and a readiness check that is red until both answer.
+    /// Registers one <see cref="NpgsqlDataSource"/> from <c>ConnectionStrings:Postgres</c> and a readiness check that
+    /// is red until PostgreSQL answers and <paramref name="schema"/> carries every migration of this build.
     /// </summary>
     /// <remarks>
-    /// Least privilege: the migrations run with <c>ConnectionStrings:PostgresMigrations</c>, a role that owns the
-    /// schema, and grant the rows' rights to the group role <c>recoverycomms_app</c>; the service itself logs in
-    /// with <c>ConnectionStrings:Postgres</c> as a member of that group, so it can neither alter nor disable what
-    /// the migrations built (the consent ledger's append-only trigger above all). Without a migrations connection
-    /// string both use <c>ConnectionStrings:Postgres</c>, as before.
+    /// Least privilege (docs/security.md): the migrations are their own step, <c>dotnet &lt;service&gt;.dll migrate</c>
+    /// (<see cref="MigrateCommand"/>), run as the role that owns the schemas; each service logs in with a login of its
+    /// own in its schema's group (<c>recoverycomms_&lt;schema&gt;_app</c>), which may read and write its own schema's
+    /// rows and nothing else, and never holds the owner's credentials. Only with <c>Postgres:MigrateOnStart=true</c>
+    /// (tests, a laptop) does the service migrate itself, in the background until it succeeds, with
+    /// <c>ConnectionStrings:PostgresMigrations</c> (or <c>ConnectionStrings:Postgres</c> when that is not set).
     /// </remarks>
     public static IServiceCollection AddPostgres(this IServiceCollection services, IConfiguration configuration, string schema, System.Reflection.Assembly migrations)
     {
         var connectionString = configuration.GetConnectionString("Postgres")
             ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set.");
+        var migrateOnStart = configuration.GetValue<bool>("Postgres:MigrateOnStart");
         var migrationsConnectionString = configuration.GetConnectionString("PostgresMigrations") is { Length: > 0 } owner ? owner : connectionString;
         // Note: every statement here is a constant string, so server-side preparation pays off: measured in
         // docs/benchmarks.md. A connection string that sets these itself wins.
@@ -38,9 +39,17 @@ public static class PostgresExtensions
         services.AddSingleton(provider => new NpgsqlDataSourceBuilder(connectionString)
             .UseLoggerFactory(provider.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>())
             .Build());
-        services.AddSingleton(new MigrationPlan(schema, migrations, migrationsConnectionString));
+        services.AddSingleton(new MigrationPlan(schema, migrations, migrateOnStart ? migrationsConnectionString : null));
         services.AddSingleton<MigrationState>();
-        services.AddHostedService<MigrationHostedService>();
+        if (migrateOnStart)
+        {
+            services.AddHostedService<MigrationHostedService>();
+        }
+        else
+        {
+            services.AddHostedService<SchemaCheckHostedService>();
+        }
+
         services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"]);
         return services;
     }

@@ -19,7 +19,7 @@ public sealed class ConsentRetentionTests : IAsyncLifetime
     {
         _database = await TestDatabase.CreateAsync();
         await DatabaseMigrator.MigrateAsync(new MigrationPlan("consent", typeof(ConsentEntryPoint).Assembly, _database.ConnectionString), CancellationToken.None);
-        _app = NpgsqlDataSource.Create(await _database.AppLoginAsync());
+        _app = NpgsqlDataSource.Create(await _database.AppLoginAsync("consent"));
     }
 
     public async Task DisposeAsync()

@@ -12,7 +12,7 @@ public sealed class AppLoginConsentHost : ConsentHost
 
     protected override void ConfigureWebHost(IWebHostBuilder web)
     {
-        AppConnectionString = Database.AppLoginAsync().GetAwaiter().GetResult();
+        AppConnectionString = Database.AppLoginAsync("consent").GetAwaiter().GetResult();
         web.UseSetting("ConnectionStrings:PostgresMigrations", Database.ConnectionString);
         web.UseSetting("ConnectionStrings:Postgres", AppConnectionString);
     }

@@ -25,7 +25,7 @@ public sealed class CrmRetentionTests : IAsyncLifetime
     {
         _database = await TestDatabase.CreateAsync();
         await DatabaseMigrator.MigrateAsync(new MigrationPlan("orchestrator", typeof(OrchestratorEntryPoint).Assembly, _database.ConnectionString), CancellationToken.None);
-        _app = NpgsqlDataSource.Create(await _database.AppLoginAsync());
+        _app = NpgsqlDataSource.Create(await _database.AppLoginAsync("orchestrator"));
         _runner = new RetentionRunner(_app, new TestClock(Now), NullLogger<RetentionRunner>.Instance);
     }
 

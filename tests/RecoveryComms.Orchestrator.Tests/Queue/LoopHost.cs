@@ -58,6 +58,12 @@ public class LoopHost : IAsyncLifetime
     /// <summary>Extra settings of a test class (e.g. <c>Recovery:AutoSmsAfterFirstAttempt</c>).</summary>
     protected virtual IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>();
 
+    /// <summary>Settings for one service only (<c>orchestrator</c> or <c>consent</c>), applied after <see cref="Settings"/>.</summary>
+    protected virtual IReadOnlyDictionary<string, string> SettingsFor(string service) => new Dictionary<string, string>();
+
+    /// <summary>Runs once the database exists, before any service starts.</summary>
+    protected virtual Task PrepareDatabaseAsync() => Task.CompletedTask;
+
     /// <summary>
     /// Orchestrators listen on Kestrel at 127.0.0.1 on a free port (so a browser can reach them) instead of the in-memory
     /// TestServer. Off by default: the TestServer is faster and needs no port.
@@ -67,8 +73,9 @@ public class LoopHost : IAsyncLifetime
     public virtual async Task InitializeAsync()
     {
         Database = await TestDatabase.CreateAsync();
+        await PrepareDatabaseAsync();
         _rabbit = await TestInfrastructure.RabbitMqAsync();
-        _consent = new WebApplicationFactory<ConsentEntryPoint>().WithWebHostBuilder(Configure);
+        _consent = new WebApplicationFactory<ConsentEntryPoint>().WithWebHostBuilder(web => Configure(web, "consent"));
         Consent = _consent.CreateClient();
         Orchestrator = StartOrchestrator().CreateClient();
         foreach (var client in new[] { Orchestrator, Consent })
@@ -93,7 +100,7 @@ public class LoopHost : IAsyncLifetime
     {
         var factory = new WebApplicationFactory<OrchestratorEntryPoint>().WithWebHostBuilder(web =>
         {
-            Configure(web);
+            Configure(web, "orchestrator");
             web.ConfigureTestServices(services => services.AddHttpClient(RecoveryComms.Orchestrator.ConsentProxy.ConsentForwarding.HttpClientName)
                 .ConfigurePrimaryHttpMessageHandler(() => _consent!.Server.CreateHandler()));
             configure?.Invoke(web);
@@ -116,7 +123,7 @@ public class LoopHost : IAsyncLifetime
         await factory.DisposeAsync();
     }
 
-    private void Configure(IWebHostBuilder web)
+    private void Configure(IWebHostBuilder web, string service)
     {
         web.UseTestInfrastructure(Database.ConnectionString, _rabbit!, Prefix);
         web.UseSetting("Twilio:AccountSid", "AC00000000000000000000000000000001");
@@ -130,7 +137,7 @@ public class LoopHost : IAsyncLifetime
         web.UseSetting("Messaging:From", ShopLine);
         web.UseSetting("Recovery:ShopName", "Acme Plumbing");
         web.UseSetting("Recovery:ConsentTimeout", "00:00:10");
-        foreach (var (key, value) in Settings)
+        foreach (var (key, value) in Settings.Concat(SettingsFor(service)))
         {
             web.UseSetting(key, value);
         }

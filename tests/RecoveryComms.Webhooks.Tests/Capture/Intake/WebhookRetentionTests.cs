@@ -25,7 +25,7 @@ public sealed class RetentionDatabase : IAsyncLifetime
     {
         Database = await TestDatabase.CreateAsync();
         await DatabaseMigrator.MigrateAsync(new MigrationPlan("webhooks", typeof(WebhooksEntryPoint).Assembly, Database.ConnectionString), CancellationToken.None);
-        App = NpgsqlDataSource.Create(await Database.AppLoginAsync());
+        App = NpgsqlDataSource.Create(await Database.AppLoginAsync("webhooks"));
     }
 
     public RetentionRunner Runner() => new(App, TimeProvider.System, NullLogger<RetentionRunner>.Instance);
