@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using RecoveryComms.Hosting;
 
 namespace RecoveryComms.Consent;
 
@@ -29,7 +30,7 @@ public sealed class ConsentOptions
     public string? CheckpointKey { get; set; }
 
     /// <summary>How often the head is signed when it moved (default an hour). <c>POST /api/consent/checkpoints</c> signs at once.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "7.00:00:00")]
+    [TimeSpanRange("00:00:00.100", "7.00:00:00")]
     public TimeSpan CheckpointEvery { get; set; } = TimeSpan.FromHours(1);
 }
 

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using RecoveryComms.Hosting;
 
 namespace RecoveryComms.Orchestrator;
 
@@ -49,21 +50,21 @@ public sealed class RecoveryOptions : IValidatableObject
     /// leave it "Calling…" forever. The default is the 20 s ring timeout, Twilio's 5 s ring buffer, the 15 s Twilio
     /// request timeout and a margin for Twilio's call list to show the call.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
+    [TimeSpanRange("00:00:05", "01:00:00")]
     public TimeSpan AttemptSettleAfter { get; set; } = TimeSpan.FromSeconds(45);
 
     /// <summary>
     /// Twilio's <c>ValidityPeriod</c> for a staff alert's SMS: still queued at Twilio after this long, it is dropped
     /// unsent. It bounds how long the reconciler must wait before it may send again a text Twilio does not list.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
+    [TimeSpanRange("00:00:05", "01:00:00")]
     public TimeSpan StaffAlertSmsValidity { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>
     /// How long a staff alert's claimed SMS may go without an outcome before the reconciler settles it from Twilio's
     /// message list, sending it again only when Twilio lists nothing. Longer than <see cref="StaffAlertSmsValidity"/>.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:10", "01:00:00")]
+    [TimeSpanRange("00:00:10", "01:00:00")]
     public TimeSpan StaffAlertSmsLease { get; set; } = TimeSpan.FromMinutes(3);
 
     /// <summary>How long the orchestrator waits for the consent service's answers.</summary>

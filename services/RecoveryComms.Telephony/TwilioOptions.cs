@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace RecoveryComms.Telephony;
 
 /// <summary>The Twilio account and addresses, bound from the <c>Twilio</c> configuration section.</summary>
-public sealed class TwilioOptions
+public sealed class TwilioOptions : IValidatableObject
 {
     /// <summary>The configuration section name.</summary>
     public const string Section = "Twilio";
@@ -33,6 +33,17 @@ public sealed class TwilioOptions
     /// outcome (<see cref="Rest.TwilioOutcomeUnknownException"/>); the SMS send gate holds a number's lock for at
     /// most this long.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:02:00")]
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// The timeout's bounds, checked by hand: <c>[Range(typeof(TimeSpan), …)]</c> is not thread-safe on first use
+    /// (dotnet/runtime#1143), and hosts validate their options in parallel.
+    /// </summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (RequestTimeout < TimeSpan.FromMilliseconds(100) || RequestTimeout > TimeSpan.FromMinutes(2))
+        {
+            yield return new ValidationResult("Twilio:RequestTimeout must be between 00:00:00.100 and 00:02:00.", [nameof(RequestTimeout)]);
+        }
+    }
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using RecoveryComms.Hosting;
 
 namespace RecoveryComms.Webhooks;
 
@@ -71,10 +72,10 @@ public sealed class WebhookOptions
     public string? JournalPath { get; set; }
 
     /// <summary>How long a voice route waits for PostgreSQL before it spools the webhook instead (the caller waits meanwhile).</summary>
-    [Range(typeof(TimeSpan), "00:00:00.050", "00:00:05")]
+    [TimeSpanRange("00:00:00.050", "00:00:05")]
     public TimeSpan VoiceStoreTimeout { get; set; } = TimeSpan.FromMilliseconds(600);
 
     /// <summary>How long a voice route waits for the spool's confirm before it journals the webhook instead.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.050", "00:00:05")]
+    [TimeSpanRange("00:00:00.050", "00:00:05")]
     public TimeSpan VoiceSpoolTimeout { get; set; } = TimeSpan.FromMilliseconds(300);
 }

@@ -25,7 +25,7 @@ public sealed class RetentionOptions : IValidatableObject
     public static TimeSpan ShortestRawWebhooksAge { get; } = TimeSpan.FromDays(1);
 
     /// <summary>How often the prune runs (each replica; a step another replica is working is skipped).</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    [TimeSpanRange("00:00:01", "1.00:00:00")]
     public TimeSpan Every { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>Rows per statement: one short transaction each, so a backlog never takes a long lock.</summary>
@@ -33,27 +33,27 @@ public sealed class RetentionOptions : IValidatableObject
     public int BatchSize { get; set; } = 1000;
 
     /// <summary>The pause between two batches of one step, so a backlog drains without crowding out the service's own work.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    [TimeSpanRange("00:00:00", "00:01:00")]
     public TimeSpan BatchPause { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Raw Twilio webhooks (webhooks service), counted from when they were stored; never below <see cref="ShortestRawWebhooks"/>.</summary>
-    [Range(typeof(TimeSpan), ShortestRawWebhooks, "3650.00:00:00")]
+    [TimeSpanRange(ShortestRawWebhooks, "3650.00:00:00")]
     public TimeSpan RawWebhooks { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>Published outbox rows (every service), counted from their publication; unpublished rows are never pruned.</summary>
-    [Range(typeof(TimeSpan), "01:00:00", "3650.00:00:00")]
+    [TimeSpanRange("01:00:00", "3650.00:00:00")]
     public TimeSpan Outbox { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>Outbox dead letters (every service): evidence of an event that never left, kept long enough to be read.</summary>
-    [Range(typeof(TimeSpan), "1.00:00:00", "3650.00:00:00")]
+    [TimeSpanRange("1.00:00:00", "3650.00:00:00")]
     public TimeSpan OutboxDeadLetters { get; set; } = TimeSpan.FromDays(90);
 
     /// <summary>CRM delivery bodies (orchestrator): emptied this long after the delivery settled; the row stays as the log.</summary>
-    [Range(typeof(TimeSpan), "1.00:00:00", "3650.00:00:00")]
+    [TimeSpanRange("1.00:00:00", "3650.00:00:00")]
     public TimeSpan CrmBodies { get; set; } = TimeSpan.FromDays(30);
 
     /// <summary>CRM delivery rows (orchestrator): deleted this long after the delivery settled.</summary>
-    [Range(typeof(TimeSpan), "1.00:00:00", "3650.00:00:00")]
+    [TimeSpanRange("1.00:00:00", "3650.00:00:00")]
     public TimeSpan CrmDeliveries { get; set; } = TimeSpan.FromDays(180);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

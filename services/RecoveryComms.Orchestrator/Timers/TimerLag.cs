@@ -14,14 +14,14 @@ public sealed class TimerLagOptions
     public const string Section = "TimerLag";
 
     /// <summary>Readiness is Degraded (still 200) past this lag: timers fire late, a CSR's clock is off.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    [TimeSpanRange("00:00:01", "01:00:00")]
     public TimeSpan DegradedAfter { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// Readiness is Unhealthy (503) past this lag: this replica's timer loop is not keeping up or not running, and
     /// the 5-minute backup trigger is already late by more than its own length.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    [TimeSpanRange("00:00:01", "1.00:00:00")]
     public TimeSpan UnhealthyAfter { get; set; } = TimeSpan.FromMinutes(5);
 }
 
