@@ -226,6 +226,7 @@ public static class ApiKeyAuthenticationExtensions
             .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin).AddRequirements(fresh))
             .AddPolicy(Policies.UserAdmin, p => p.RequireRole(Roles.Admin, Roles.Bootstrap).AddRequirements(fresh));
         services.AddKeyEventSignatures(owner: acceptBootstrapKey);
+        services.AddKeyReplicaPolicies(owner: acceptBootstrapKey);
         return services;
     }
 }
