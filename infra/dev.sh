@@ -321,6 +321,14 @@ export_settings() {
     Consent__CheckpointKey=$(cat "$DEV/checkpoint.key")
     export Consent__CheckpointKey
   fi
+  # The pair that signs and checks the API key events (ECDSA P-256, docs/consent.md); start_replica gives the private
+  # key to the orchestrator only.
+  if [ -z "${Auth__KeyEventSigningKey:-}" ]; then
+    [ -s "$DEV/secrets/key-events.pem" ] || ( umask 077; mkdir -p "$DEV/secrets"
+      openssl ecparam -name prime256v1 -genkey -noout | openssl pkcs8 -topk8 -nocrypt > "$DEV/secrets/key-events.pem" )
+    export Auth__KeyEventSigningKey; Auth__KeyEventSigningKey=$(cat "$DEV/secrets/key-events.pem")
+  fi
+  export Auth__KeyEventPublicKey; Auth__KeyEventPublicKey=${Auth__KeyEventPublicKey:-$(printf '%s\n' "$Auth__KeyEventSigningKey" | openssl ec -pubout 2>/dev/null)}
   # A demo shop: one line, a two-phone ring group, Chicago hours. Set your own in the environment.
   export Business__ShopLines__0=${Business__ShopLines__0:-+15550001111}
   export Business__TimeZone=${Business__TimeZone:-America/Chicago}
@@ -396,6 +404,8 @@ service_exec() { # Webhooks|Orchestrator|Consent dotnet-arguments...
   cd "$ROOT/services/RecoveryComms.$svc"
   export ConnectionStrings__Postgres; ConnectionStrings__Postgres=$(service_connection "$svc")
   unset ConnectionStrings__PostgresMigrations
+  # Note: the key that signs key events is the orchestrator's alone (docs/consent.md).
+  [ "$svc" = Orchestrator ] || unset Auth__KeyEventSigningKey
   exec dotnet "bin/${BUILD_CONFIGURATION:-Release}/net10.0/RecoveryComms.$svc.dll" "$@"
 }
 

@@ -9,7 +9,7 @@ namespace RecoveryComms.LoadTest;
 
 /// <summary>
 /// Suppression checks (<c>GET /api/suppression</c>) at a fixed rate against the consent service, with a real
-/// CSR key made through the orchestrator's bootstrap key. Open loop: latency from each scheduled send time.
+/// service key (the route is the contract's "services") made through the orchestrator's bootstrap key. Open loop: latency from each scheduled send time.
 /// </summary>
 internal static class SuppressionLoad
 {
@@ -23,7 +23,7 @@ internal static class SuppressionLoad
 
         using var create = new HttpRequestMessage(HttpMethod.Post, orchestratorUrl + "/api/users")
         {
-            Content = JsonContent.Create(new { name = "load test", role = "csr" }),
+            Content = JsonContent.Create(new { name = "load test", role = "service" }),
         };
         create.Headers.Authorization = new AuthenticationHeaderValue("Bearer", opt("bootstrap-key", "dev-bootstrap-admin-key"));
         using var created = await http.SendAsync(create);

@@ -9,4 +9,8 @@ namespace RecoveryComms.Contracts.Identity;
 /// </summary>
 /// <param name="OccurredAt">The owner's database time when it read the revocations (the snapshot's time).</param>
 /// <param name="RecentRevocations">Every key revoked in the day before <paramref name="OccurredAt"/> (by its revocation time).</param>
-public sealed record ApiKeyHeartbeat(DateTimeOffset OccurredAt, IReadOnlyList<ApiKeyRevoked> RecentRevocations);
+/// <param name="Signature">
+/// The owner's ECDSA P-256 signature over the time and every revocation (a new optional last field). A replica
+/// stores no unsigned or wrongly signed heartbeat, and never stores a time later than its own clock.
+/// </param>
+public sealed record ApiKeyHeartbeat(DateTimeOffset OccurredAt, IReadOnlyList<ApiKeyRevoked> RecentRevocations, string? Signature = null);

@@ -4,4 +4,8 @@ namespace RecoveryComms.Contracts.Identity;
 /// <param name="KeyId">The key's id.</param>
 /// <param name="UserId">Its user.</param>
 /// <param name="OccurredAt">When it was revoked.</param>
-public sealed record ApiKeyRevoked(Guid KeyId, Guid UserId, DateTimeOffset OccurredAt);
+/// <param name="Signature">
+/// The owner's ECDSA P-256 signature over the other fields (a new optional last field). Inside an
+/// <see cref="ApiKeyHeartbeat"/> it is left out: the heartbeat's signature covers its revocations.
+/// </param>
+public sealed record ApiKeyRevoked(Guid KeyId, Guid UserId, DateTimeOffset OccurredAt, string? Signature = null);

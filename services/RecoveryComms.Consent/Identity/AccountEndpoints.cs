@@ -24,7 +24,9 @@ public static class AccountEndpoints
     {
         endpoints.MapPost("/api/accounts", SaveAsync).RequireAuthorization(Policies.AccountWriter);
         endpoints.MapPost("/api/accounts/import", ImportAsync).RequireAuthorization(Policies.AccountWriter).DisableAntiforgery();
-        endpoints.MapGet("/api/contacts/resolve", ResolveAsync).RequireAuthorization();
+        // Note: the contract's "services": a number's account and every phone of it are no staff key's business
+        // (the orchestrator asks over the bus, ResolveContact), so only a service credential reads them here.
+        endpoints.MapGet("/api/contacts/resolve", ResolveAsync).RequireAuthorization(Policies.Service);
         return endpoints;
     }
 

@@ -20,12 +20,14 @@ public static class AdminEndpoints
 {
     public static IEndpointRouteBuilder MapSuppressionAdminEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/api/quiet-hours", ListAsync).RequireAuthorization();
+        endpoints.MapGet("/api/quiet-hours", ListAsync).RequireAuthorization(Policies.ComplianceOrAdmin);
         endpoints.MapPut("/api/quiet-hours/{region}", SetAsync).RequireAuthorization(Policies.ComplianceOrAdmin);
         // Note: csr and admin may set a flag; clearing one (which lets texts and calls reach the number again) takes a
-        // manager or compliance, checked in the handler.
+        // manager or compliance, checked in the handler. A stale key replica refuses it (a CSR's key revoked during a
+        // broker outage must not keep writing ledger rows).
         endpoints.MapPost("/api/numbers/{phone}/flags", FlagAsync)
-            .RequireAuthorization(policy => policy.RequireRole(Roles.Csr, Roles.Manager, Roles.Compliance, Roles.Admin));
+            .RequireAuthorization(policy => policy.RequireRole(Roles.Csr, Roles.Manager, Roles.Compliance, Roles.Admin)
+                .AddRequirements(new KeyReplicaFreshnessRequirement()));
         return endpoints;
     }
 

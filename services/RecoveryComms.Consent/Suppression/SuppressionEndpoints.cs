@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.AspNetCore.Http.HttpResults;
 using RecoveryComms.Contracts.Consent;
 using RecoveryComms.Hosting;
+using RecoveryComms.Hosting.Auth;
 
 namespace RecoveryComms.Consent.Suppression;
 
@@ -11,7 +12,9 @@ public static class SuppressionEndpoints
 {
     public static IEndpointRouteBuilder MapSuppressionEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/api/suppression", CheckAsync).RequireAuthorization();
+        // Note: the contract's "services": a number's opt-out, do-not-contact and flags are answered to a service
+        // credential only (the send gate and the orchestrator use the bus twin, CheckSuppression), never to a staff key.
+        endpoints.MapGet("/api/suppression", CheckAsync).RequireAuthorization(Policies.Service);
         return endpoints;
     }
 

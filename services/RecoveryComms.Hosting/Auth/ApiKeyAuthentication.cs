@@ -225,6 +225,8 @@ public static class ApiKeyAuthenticationExtensions
             .AddPolicy(Policies.CallbackWriter, p => p.RequireRole(Roles.Csr, Roles.Manager, Roles.Admin, Roles.Integration))
             .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin).AddRequirements(fresh))
             .AddPolicy(Policies.UserAdmin, p => p.RequireRole(Roles.Admin, Roles.Bootstrap).AddRequirements(fresh));
+        services.AddKeyEventSignatures(owner: acceptBootstrapKey);
+        services.AddKeyReplicaPolicies(owner: acceptBootstrapKey);
         return services;
     }
 }

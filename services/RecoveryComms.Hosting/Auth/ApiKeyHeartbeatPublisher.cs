@@ -14,7 +14,7 @@ namespace RecoveryComms.Hosting.Auth;
 /// routes (<see cref="KeyReplicaFreshnessHandler"/>).
 /// </summary>
 internal sealed partial class ApiKeyHeartbeatPublisher(
-    NpgsqlDataSource dataSource, IBus bus, KeyReplicaSchema keys, MigrationState migrations, ILogger<ApiKeyHeartbeatPublisher> logger) : BackgroundService
+    NpgsqlDataSource dataSource, IBus bus, KeyReplicaSchema keys, KeyEventSigner signer, MigrationState migrations, ILogger<ApiKeyHeartbeatPublisher> logger) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
@@ -82,7 +82,7 @@ internal sealed partial class ApiKeyHeartbeatPublisher(
             revocations.Add(new ApiKeyRevoked(reader.GetGuid(0), reader.GetGuid(1), reader.GetFieldValue<DateTimeOffset>(2)));
         }
 
-        return new ApiKeyHeartbeat(at, revocations);
+        return signer.Sign(new ApiKeyHeartbeat(at, revocations));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing the API key heartbeat failed ({ErrorType}: {Error}); other services refuse privileged routes until it works again")]

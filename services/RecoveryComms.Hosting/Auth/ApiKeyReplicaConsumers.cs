@@ -9,13 +9,19 @@ public sealed record ApiKeyReplica(string Schema);
 
 /// <summary>
 /// Stores an issued key's hash and role. Idempotent: a repeated event upserts the same row, and a key that
-/// was already revoked stays revoked even if its issue event arrives late.
+/// was already revoked stays revoked even if its issue event arrives late. An event without the owner's signature
+/// is parked, never stored (<see cref="KeyEventVerifier"/>).
 /// </summary>
-public sealed class ApiKeyIssuedConsumer(NpgsqlDataSource dataSource, ApiKeyReplica replica) : IConsumer<ApiKeyIssued>
+public sealed class ApiKeyIssuedConsumer(NpgsqlDataSource dataSource, ApiKeyReplica replica, KeyEventVerifier verifier) : IConsumer<ApiKeyIssued>
 {
     public async Task Consume(ConsumeContext<ApiKeyIssued> context)
     {
         var issued = context.Message;
+        if (!verifier.IsValid(issued))
+        {
+            throw new UntrustedKeyEventException($"ApiKeyIssued for key {issued.KeyId} does not carry the key owner's signature: not stored");
+        }
+
         await using var command = dataSource.CreateCommand(
             $"""
             INSERT INTO {replica.Schema}.api_keys (key_id, user_id, user_name, role, key_hash, issued_at)
@@ -36,11 +42,17 @@ public sealed class ApiKeyIssuedConsumer(NpgsqlDataSource dataSource, ApiKeyRepl
 /// Marks a key revoked; arrives before its issue event → a revoked placeholder that the late issue cannot revive.
 /// Also consumes the owner's <see cref="ApiKeyHeartbeat"/> (the same work: revocations, plus the time that makes
 /// this replica fresh), in one transaction, so a stored heartbeat always means its revocations are stored too.
+/// Both must carry the owner's signature, and a heartbeat's time is never stored later than this database's clock.
 /// </summary>
-public sealed class ApiKeyRevokedConsumer(NpgsqlDataSource dataSource, ApiKeyReplica replica) : IConsumer<ApiKeyRevoked>, IConsumer<ApiKeyHeartbeat>
+public sealed class ApiKeyRevokedConsumer(NpgsqlDataSource dataSource, ApiKeyReplica replica, KeyEventVerifier verifier) : IConsumer<ApiKeyRevoked>, IConsumer<ApiKeyHeartbeat>
 {
     public async Task Consume(ConsumeContext<ApiKeyRevoked> context)
     {
+        if (!verifier.IsValid(context.Message))
+        {
+            throw new UntrustedKeyEventException($"ApiKeyRevoked for key {context.Message.KeyId} does not carry the key owner's signature: not applied");
+        }
+
         await using var connection = await dataSource.OpenConnectionAsync(context.CancellationToken);
         await RevokeAsync(connection, null, context.Message, context.CancellationToken);
     }
@@ -48,6 +60,11 @@ public sealed class ApiKeyRevokedConsumer(NpgsqlDataSource dataSource, ApiKeyRep
     public async Task Consume(ConsumeContext<ApiKeyHeartbeat> context)
     {
         var heartbeat = context.Message;
+        if (!verifier.IsValid(heartbeat))
+        {
+            throw new UntrustedKeyEventException("ApiKeyHeartbeat does not carry the key owner's signature: not stored");
+        }
+
         await using var connection = await dataSource.OpenConnectionAsync(context.CancellationToken);
         await using var tx = await connection.BeginTransactionAsync(context.CancellationToken);
         foreach (var revoked in heartbeat.RecentRevocations)
@@ -55,9 +72,11 @@ public sealed class ApiKeyRevokedConsumer(NpgsqlDataSource dataSource, ApiKeyRep
             await RevokeAsync(connection, tx, revoked, context.CancellationToken);
         }
 
+        // Note: clamped to this database's clock, the one the freshness check reads: a heartbeat dated in the future
+        // would otherwise keep this replica "fresh" (GREATEST keeps the newest) long after the owner fell silent.
         await using (var beat = new NpgsqlCommand(
             $"""
-            INSERT INTO {replica.Schema}.api_key_heartbeat (id, published_at) VALUES (1, @at)
+            INSERT INTO {replica.Schema}.api_key_heartbeat (id, published_at) VALUES (1, LEAST(@at, now()))
             ON CONFLICT (id) DO UPDATE SET published_at = GREATEST({replica.Schema}.api_key_heartbeat.published_at, EXCLUDED.published_at)
             """, connection, tx))
         {

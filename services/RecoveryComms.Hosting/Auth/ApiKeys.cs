@@ -17,7 +17,16 @@ public static class Roles
     /// <summary>The bootstrap key's role: it may create users and nothing else.</summary>
     public const string Bootstrap = "bootstrap";
 
+    /// <summary>
+    /// A service credential: another system calling a service-to-service route (the consent service's
+    /// <c>GET /api/suppression</c> and <c>GET /api/contacts/resolve</c>, the contract's "services"). Not a staff role.
+    /// </summary>
+    public const string Service = "service";
+
     public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { Csr, Manager, Compliance, Admin, Integration };
+
+    /// <summary>What an admin may give a new user: the staff roles of <see cref="All"/> and <see cref="Service"/>.</summary>
+    public static readonly IReadOnlySet<string> Issuable = new HashSet<string>(All, StringComparer.Ordinal) { Service };
 }
 
 /// <summary>Authorization policy names: "csr+" in the contract means a CSR, a manager or an admin.</summary>
@@ -40,6 +49,9 @@ public static class Policies
     /// <summary>Creating callbacks: staff, or a CRM or answering service.</summary>
     public const string CallbackWriter = "callback-writer";
     public const string Admin = "admin";
+
+    /// <summary>The contract's "services": a <see cref="Roles.Service"/> key only (no staff key), on a fresh replica.</summary>
+    public const string Service = "service";
 
     /// <summary>Creating users: an admin, or the bootstrap key before there is one.</summary>
     public const string UserAdmin = "user-admin";

@@ -40,9 +40,9 @@ public static class UserEndpoints
             errors["name"] = ["A name of 1 to 200 characters is required."];
         }
 
-        if (request.Role is null || !Roles.All.Contains(request.Role))
+        if (request.Role is null || !Roles.Issuable.Contains(request.Role))
         {
-            errors["role"] = ["The role must be one of csr, manager, compliance, admin, integration."];
+            errors["role"] = ["The role must be one of csr, manager, compliance, admin, integration, service."];
         }
 
         string? phone = null;

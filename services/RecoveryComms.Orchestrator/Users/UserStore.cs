@@ -12,9 +12,10 @@ public sealed record IssuedKey(Guid KeyId, string ApiKey);
 
 /// <summary>
 /// <c>orchestrator.users</c> and <c>orchestrator.api_keys</c>. Every issue and revocation is published through
-/// the outbox in the same transaction, so the other services' copies can never miss one.
+/// the outbox in the same transaction, so the other services' copies can never miss one, and signed with the key
+/// only the orchestrator holds, so they act on no event anyone else published (<see cref="KeyEventSigner"/>).
 /// </summary>
-public sealed class UserStore(NpgsqlDataSource dataSource, Outbox outbox, ApiKeyCache keyCache, TimeProvider time)
+public sealed class UserStore(NpgsqlDataSource dataSource, Outbox outbox, ApiKeyCache keyCache, KeyEventSigner signer, TimeProvider time)
 {
     private const string InsertUserSql = """
         INSERT INTO orchestrator.users (id, name, role, phone, created_at, created_by)
@@ -92,7 +93,7 @@ public sealed class UserStore(NpgsqlDataSource dataSource, Outbox outbox, ApiKey
         var revoked = (await connection.QueryAsync<(Guid KeyId, string KeyHash)>(new CommandDefinition(RevokeKeysSql, new { UserId = userId, KeyId = keyId, At = now }, tx, cancellationToken: ct))).AsList();
         foreach (var (id, _) in revoked)
         {
-            await outbox.EnqueueAsync(connection, tx, new ApiKeyRevoked(id, userId, now), ct);
+            await outbox.EnqueueAsync(connection, tx, signer.Sign(new ApiKeyRevoked(id, userId, now)), ct);
         }
 
         return revoked;
@@ -118,7 +119,7 @@ public sealed class UserStore(NpgsqlDataSource dataSource, Outbox outbox, ApiKey
         {
             KeyId = keyId, UserId = user.Id, UserName = user.Name, user.Role, KeyHash = hash, IssuedAt = now,
         }, tx, cancellationToken: ct));
-        await outbox.EnqueueAsync(connection, tx, new ApiKeyIssued(keyId, user.Id, user.Name, user.Role, hash, now), ct);
+        await outbox.EnqueueAsync(connection, tx, signer.Sign(new ApiKeyIssued(keyId, user.Id, user.Name, user.Role, hash, now)), ct);
         return new IssuedKey(keyId, apiKey);
     }
 }

@@ -109,15 +109,15 @@ public sealed class SuppressionTests(ConsentHost host) : IClassFixture<ConsentHo
     }
 
     [Fact]
-    public async Task Api_AnswersAnyKey_RefusesNone_AndChecksItsInput()
+    public async Task Api_AnswersAServiceKey_AndChecksItsInput()
     {
-        var csr = await host.KeyAsync("csr");
+        var service = await host.KeyAsync("service");
         var phone = Numbers.Chicago();
         await ExpressAsync(phone);
 
-        var ok = await (await host.SendAsync(csr, HttpMethod.Get, $"/api/suppression?phone={Uri.EscapeDataString(phone)}&channel=sms")).Content.ReadFromJsonAsync<JsonElement>();
+        var ok = await (await host.SendAsync(service, HttpMethod.Get, $"/api/suppression?phone={Uri.EscapeDataString(phone)}&channel=sms")).Content.ReadFromJsonAsync<JsonElement>();
         var anonymous = await host.SendAsync(null, HttpMethod.Get, $"/api/suppression?phone={Uri.EscapeDataString(phone)}&channel=sms");
-        var badChannel = await host.SendAsync(csr, HttpMethod.Get, $"/api/suppression?phone={Uri.EscapeDataString(phone)}&channel=fax");
+        var badChannel = await host.SendAsync(service, HttpMethod.Get, $"/api/suppression?phone={Uri.EscapeDataString(phone)}&channel=fax");
 
         Assert.True(ok.GetProperty("allowed").GetBoolean());
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);

@@ -42,7 +42,7 @@ public sealed class KeyReplicaFreshnessTests(FreshnessHost host) : IClassFixture
         await host.Consent.SendAsync(ServicesHost.As(key, HttpMethod.Get, "/api/consent/verify"));
 
     [Fact]
-    public async Task ConsentService_WhenTheKeyOwnerFallsSilent_RefusesPrivilegedRoutesUntilItHearsFromItAgain()
+    public async Task ConsentService_WhenTheKeyOwnerFallsSilent_RefusesEveryRouteUntilItHearsFromItAgain()
     {
         var created = await host.Orchestrator.SendAsync(ServicesHost.As(await host.CreatorKeyAsync(), HttpMethod.Post, "/api/users",
             JsonContent.Create(new { name = "Compliance", role = "compliance" })));
@@ -54,11 +54,15 @@ public sealed class KeyReplicaFreshnessTests(FreshnessHost host) : IClassFixture
         var stale = await Eventually.ValueAsync(() => VerifyAsync(compliance), r => r.StatusCode != HttpStatusCode.OK,
             TimeSpan.FromSeconds(20), "the consent service notices the silence");
         var everyday = await host.Consent.SendAsync(ServicesHost.As(compliance, HttpMethod.Get, "/api/me"));
+        var flags = await host.Consent.SendAsync(ServicesHost.As(compliance, HttpMethod.Post, "/api/numbers/%2B13125550142/flags",
+            JsonContent.Create(new { spam = true, note = "stale replica" })));
         host.OrchestratorBroker.Restore();
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, stale.StatusCode);
         Assert.Equal("https://recoverycomms.dev/problems/key-replica-stale", (await stale.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("type").GetString());
-        Assert.Equal(HttpStatusCode.OK, everyday.StatusCode);
+        // Note: every consent route fails closed while stale, the everyday ones too (a key revoked meanwhile looks live).
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, everyday.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, flags.StatusCode);
         await Eventually.ValueAsync(async () => (await VerifyAsync(compliance)).StatusCode, s => s == HttpStatusCode.OK,
             TimeSpan.FromSeconds(60), "the heartbeat is heard again once the broker is back");
     }

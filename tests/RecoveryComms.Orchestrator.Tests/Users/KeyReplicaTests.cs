@@ -2,15 +2,26 @@ using Dapper;
 using MassTransit;
 using Npgsql;
 using RecoveryComms.Contracts.Identity;
+using RecoveryComms.Hosting.Auth;
 using RecoveryComms.Hosting.Messaging;
 using RecoveryComms.Testing;
 
 namespace RecoveryComms.Orchestrator.Tests.Users;
 
 // The consent service's copy of the keys must survive what a broker does: the same event twice, and events
-// out of order.
+// out of order. Each event is signed as the owner signs it (the hosts run in Development, with the dev key).
 public sealed class KeyReplicaTests(ServicesHost host) : IClassFixture<ServicesHost>
 {
+    private static readonly KeyEventSigner Owner = KeyEventSigner.WithKey(KeyEventSignatures.DevelopmentPrivateKey);
+
+    private static object Signed(object message) => message switch
+    {
+        ApiKeyIssued issued => Owner.Sign(issued),
+        ApiKeyRevoked revoked => Owner.Sign(revoked),
+        ApiKeyHeartbeat heartbeat => Owner.Sign(heartbeat),
+        _ => message,
+    };
+
     private async Task PublishAsync(params object[] messages)
     {
         var rabbit = await TestInfrastructure.RabbitMqAsync();
@@ -22,7 +33,7 @@ public sealed class KeyReplicaTests(ServicesHost host) : IClassFixture<ServicesH
         await bus.StartAsync();
         try
         {
-            foreach (var message in messages)
+            foreach (var message in messages.Select(Signed))
             {
                 await bus.Publish(message, message.GetType(), context => context.MessageId = Guid.NewGuid());
             }
@@ -70,7 +81,7 @@ public sealed class KeyReplicaTests(ServicesHost host) : IClassFixture<ServicesH
     }
 
     [Fact]
-    public async Task ApiKeyHeartbeat_AppliesTheRevocationsItCarries_AndIsStored()
+    public async Task ApiKeyHeartbeat_AppliesTheRevocationsItCarries_AndStoresNoTimeLaterThanItsOwnClock()
     {
         var keyId = Guid.NewGuid();
         var userId = Guid.NewGuid();
@@ -82,6 +93,7 @@ public sealed class KeyReplicaTests(ServicesHost host) : IClassFixture<ServicesH
 
         Assert.Equal((1L, true), await Eventually.ValueAsync(() => ReplicaAsync(keyId), r => r.Revoked, TimeSpan.FromSeconds(10)));
         await using var connection = new NpgsqlConnection(host.Database.ConnectionString);
-        Assert.Equal(at.ToUnixTimeMilliseconds(), await connection.QuerySingleAsync<long>("SELECT floor(extract(epoch FROM published_at) * 1000)::bigint FROM consent.api_key_heartbeat"));
+        // Note: the orchestrator's own heartbeats arrive too, so only the bound is asserted: the future time was clamped.
+        Assert.True(await connection.QuerySingleAsync<bool>("SELECT published_at <= now() FROM consent.api_key_heartbeat"));
     }
 }
