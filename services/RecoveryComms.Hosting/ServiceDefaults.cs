@@ -55,6 +55,8 @@ public static class ServiceDefaults
                 .AddHttpClientInstrumentation()
                 .AddNpgsql()
                 .AddSource(TracingSources)
+                // Before the exporter: spans carry route templates, never a phone number from a request path.
+                .AddProcessor(new Observability.RouteTemplateSpans())
                 .AddOtlpExporter());
         }
 
