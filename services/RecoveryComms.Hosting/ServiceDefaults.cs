@@ -56,6 +56,8 @@ public static class ServiceDefaults
                 .AddHttpClientInstrumentation()
                 .AddNpgsql()
                 .AddSource(TracingSources)
+                // Before the exporter: spans carry route templates, never a phone number from a request path.
+                .AddProcessor(new Observability.RouteTemplateSpans())
                 .AddOtlpExporter());
         }
 

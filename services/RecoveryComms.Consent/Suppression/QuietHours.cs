@@ -22,11 +22,12 @@ public enum QuietHoursVerdict
 }
 
 /// <summary>
-/// Whether a recipient may be texted at an instant, in the recipient's local time. The zones come from the account
-/// when it names one, else from the number: libphonenumber's time-zone mapper, and when that has none (it answers
-/// <c>Etc/Unknown</c> for Guam's +1 671, for instance) every zone of the number's region in the TZDB (GU →
-/// Pacific/Guam). The recipient must be inside the window in every one of them (the most restrictive wins); when
-/// nothing names a zone the answer is <see cref="QuietHoursVerdict.ZoneUnknown"/>, never the shop's own zone.
+/// Whether a recipient may be texted at an instant, in the recipient's local time. The zones are the number's
+/// (libphonenumber's time-zone mapper, and when that has none (it answers <c>Etc/Unknown</c> for Guam's +1 671, for
+/// instance) every zone of the number's region in the TZDB: GU → Pacific/Guam) plus the account's when it names one.
+/// The recipient must be inside the window in every one of them (the most restrictive wins, always: an account's
+/// zone can only narrow the window); when nothing names a zone the answer is <see cref="QuietHoursVerdict.ZoneUnknown"/>,
+/// never the shop's own zone.
 /// The window is the stricter of the default and the recipient's state row in <c>consent.quiet_hours</c>, and
 /// never wider than the federal 08:00–21:00 whatever the table says.
 /// </summary>
@@ -152,7 +153,11 @@ public sealed class QuietHours(NpgsqlDataSource dataSource, TimeProvider time)
         }
 
         var instant = Instant.FromDateTimeOffset(at);
-        var zones = accountZone is not null && DateTimeZoneProviders.Tzdb.GetZoneOrNull(accountZone) is not null ? [accountZone] : facts.Zones;
+        // Note: the account's zone joins the number's zones, never replaces them: whoever can write an account (an
+        // integration key, a CSV import) must not be able to move a Guam number into New York's afternoon.
+        var zones = accountZone is not null && DateTimeZoneProviders.Tzdb.GetZoneOrNull(accountZone) is not null && !facts.Zones.Contains(accountZone, StringComparer.Ordinal)
+            ? [.. facts.Zones, accountZone]
+            : facts.Zones;
         if (zones.Count == 0)
         {
             return QuietHoursVerdict.ZoneUnknown;

@@ -81,6 +81,10 @@ public static class BusExtensions
         options.ValidateRetry();
         services.AddMassTransit(bus =>
         {
+            // Note: MassTransit 8.4+ reports usage telemetry to its vendor's host by default (a POST some time after the
+            // bus starts, and a logged stack trace where there is no internet). A self-hosted system talks only to the
+            // addresses it is configured with; OutboundConnectionTests fails if any service host reaches further.
+            bus.DisableUsageTelemetry();
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter($"{options.EndpointPrefix}{service}-", includeNamespace: false));
             consumers(bus);
             bus.AddConfigureEndpointsCallback((context, _, endpoint) =>

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Net;
 
 namespace RecoveryComms.Orchestrator.Integrations;
 
@@ -34,6 +35,30 @@ public sealed class CrmWebhookOptions
     /// <summary>How often the dispatcher looks for due retries; new deliveries wake it at once by NOTIFY.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Networks a CRM may be on although they are not public (a CRM on the shop's own network): CIDR (<c>10.20.0.0/16</c>)
+    /// or single addresses (<c>192.168.1.10</c>). Empty by default: loopback, link-local, private and reserved ranges
+    /// are refused (<see cref="CrmDestinations"/>).
+    /// </summary>
+    public string[] AllowedNetworks { get; set; } = [];
+
+    /// <summary>A network of <see cref="AllowedNetworks"/>; a bare address is its own /32 or /128. Null when it is neither.</summary>
+    public static IPNetwork? ParseNetwork(string? text)
+    {
+        var trimmed = text?.Trim();
+        if (string.IsNullOrEmpty(trimmed))
+        {
+            return null;
+        }
+
+        if (!trimmed.Contains('/', StringComparison.Ordinal) && IPAddress.TryParse(trimmed, out var address))
+        {
+            return new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
+        }
+
+        return IPNetwork.TryParse(trimmed, out var network) ? network : null;
+    }
 }
 
 /// <summary>When a failed delivery is tried again: exponential backoff with jitter, never past its expiry.</summary>

@@ -32,13 +32,17 @@ public static class IntegrationEndpoints
 
     /// <summary>Subscribes a CRM URL to events and returns the signing secret: the only time it is ever shown.</summary>
     private static async Task<Results<Created<CreatedWebhook>, ValidationProblem>> CreateAsync(
-        CreateWebhookRequest request, WebhookStore store, ClaimsPrincipal caller, TimeProvider time, CancellationToken ct)
+        CreateWebhookRequest request, WebhookStore store, CrmDestinations destinations, ClaimsPrincipal caller, TimeProvider time, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         var url = request.Url?.Trim();
         if (!IsDeliverable(url))
         {
             errors["url"] = [$"An absolute http or https URL of at most {MaxUrlLength} characters, without user name or password, is required."];
+        }
+        else if (await destinations.RefusalAsync(new Uri(url!), ct) is { } refusal)
+        {
+            errors["url"] = [char.ToUpperInvariant(refusal[0]) + refusal[1..] + "."];
         }
 
         var events = request.Events?.Where(name => name is not null).Select(name => name!.Trim()).Distinct(StringComparer.Ordinal).ToArray() ?? [];

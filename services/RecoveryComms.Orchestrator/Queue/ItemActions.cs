@@ -92,7 +92,44 @@ public sealed class ItemActions(
         return (null, TimelineKinds.Escalated, $"{manager.Name} escalated it.");
     }, null, ct);
 
-    public Task<ActionResult<Guid>> LimboAsync(Guid id, LimboRequest request, Actor actor, bool isManager, CancellationToken ct) => ChangeAsync(id, actor, item =>
+    /// <summary>The longest limbo note: it is shown in the timeline and the live queue, not a document store.</summary>
+    public const int MaxLimboNoteLength = 500;
+
+    public Task<ActionResult<Guid>> LimboAsync(Guid id, LimboRequest request, Actor actor, bool isManager, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (LimboNoteProblem(request.Note) is { } problem)
+        {
+            return Task.FromResult(Act.No<Guid>(400, "invalid-note", problem));
+        }
+
+        return ParkAsync(id, request, actor, isManager, ct);
+    }
+
+    /// <summary>
+    /// Why a limbo note is refused, or null. Note: control characters other than a line break (and bidirectional
+    /// overrides) are refused rather than stripped: they can hide or reorder what a manager reads in the timeline, or
+    /// break the CSV and the terminal a note is later read in, and a silent rewrite would change what the CSR wrote.
+    /// </summary>
+    internal static string? LimboNoteProblem(string? note)
+    {
+        if (note is null)
+        {
+            return null;
+        }
+
+        var text = note.Replace("\r\n", "\n", StringComparison.Ordinal).Trim();
+        if (text.Length > MaxLimboNoteLength)
+        {
+            return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"The note is {text.Length} characters; at most {MaxLimboNoteLength}.");
+        }
+
+        return text.Any(c => (char.IsControl(c) && c != '\n') || c is (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069'))
+            ? "The note may contain line breaks but no other control characters."
+            : null;
+    }
+
+    private Task<ActionResult<Guid>> ParkAsync(Guid id, LimboRequest request, Actor actor, bool isManager, CancellationToken ct) => ChangeAsync(id, actor, item =>
     {
         if (!item.IsOpen)
         {
@@ -117,7 +154,7 @@ public sealed class ItemActions(
         item.Status = ItemStatuses.Limbo;
         item.NextCheckAt = next.UtcDateTime;
         item.EodFlaggedAt = null;
-        return (null, TimelineKinds.Limbo, $"Parked until {next:u}{(string.IsNullOrWhiteSpace(request.Note) ? "" : ": " + request.Note.Trim())}.");
+        return (null, TimelineKinds.Limbo, $"Parked until {next:u}{(string.IsNullOrWhiteSpace(request.Note) ? "" : ": " + request.Note.Replace("\r\n", "\n", StringComparison.Ordinal).Trim())}.");
     }, async (c, tx, item) => await TimerStore.ArmAsync(c, tx, TimerKinds.LimboCheck, item.Id, new DateTimeOffset(item.NextCheckAt!.Value, TimeSpan.Zero), ct), ct);
 
     /// <summary>The CSR left a voicemail on the latest attempt: at most one per loop.</summary>

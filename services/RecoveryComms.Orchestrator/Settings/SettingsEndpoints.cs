@@ -13,8 +13,10 @@ public static class SettingsEndpoints
 {
     public static IEndpointRouteBuilder MapSettingsEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        // CSRs read them too: the talk tracks and the SMS template are theirs to use.
-        endpoints.MapGet("/api/settings", (ShopSettings settings) => TypedResults.Ok(settings.Current.ToDocument()))
+        // CSRs read them too: the talk tracks and the SMS template are theirs to use; the ring group's numbers (staff
+        // phones) only masked.
+        endpoints.MapGet("/api/settings", (ShopSettings settings, ClaimsPrincipal user) =>
+                TypedResults.Ok(ShopSettings.ForReader(settings.Current.ToDocument(), ItemActions.IsManager(user))))
             .RequireAuthorization(Policies.CsrOrAbove);
         endpoints.MapPut("/api/settings", SaveAsync).RequireAuthorization(Policies.ManagerOrAdmin);
         endpoints.MapGet("/api/settings/history", async (int? limit, SettingsStore store, CancellationToken ct) =>
@@ -26,7 +28,8 @@ public static class SettingsEndpoints
     private static async Task<Results<Ok<ShopSettingsDocument>, ValidationProblem, ProblemHttpResult>> SaveAsync(
         ShopSettingsDocument? document, SettingsStore store, IConfiguration configuration, ClaimsPrincipal user, CancellationToken ct)
     {
-        var (errors, normalized) = ShopSettings.Validate(document, configuration["Phones:DefaultRegion"] ?? "US");
+        var (errors, normalized) = ShopSettings.Validate(document, configuration["Phones:DefaultRegion"] ?? "US",
+            configuration.GetSection("Recovery:RingGroupCountries").Get<string[]>());
         if (normalized is null)
         {
             return TypedResults.ValidationProblem(errors, type: Problems.TypeBase + "validation");

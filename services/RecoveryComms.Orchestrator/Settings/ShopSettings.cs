@@ -138,8 +138,16 @@ public sealed class ShopSettings
     /// Checks a document a manager wants to save; errors are keyed by the document's camelCase field names.
     /// Returns the document to store (numbers in E.164, all seven days, days in lower case) when there are none.
     /// </summary>
-    public static (Dictionary<string, string[]> Errors, ShopSettingsDocument? Normalized) Validate(ShopSettingsDocument? document, string defaultRegion)
+    /// <param name="document">The document a manager saves.</param>
+    /// <param name="defaultRegion">Region for numbers written without a country code.</param>
+    /// <param name="ringGroupCountries">
+    /// The countries (ISO 3166 codes) a ring-group number may be in; null means the shop's own (<paramref name="defaultRegion"/>).
+    /// </param>
+    public static (Dictionary<string, string[]> Errors, ShopSettingsDocument? Normalized) Validate(
+        ShopSettingsDocument? document, string defaultRegion, IReadOnlyCollection<string>? ringGroupCountries = null)
     {
+        ArgumentNullException.ThrowIfNull(defaultRegion);
+        IReadOnlyCollection<string> countries = ringGroupCountries is { Count: > 0 } ? ringGroupCountries : [defaultRegion];
         var errors = new Dictionary<string, List<string>>();
         void Add(string field, string message)
         {
@@ -216,6 +224,14 @@ public sealed class ShopSettings
                 if (Phone.TryNormalize(number, defaultRegion, out var e164) && IsChargedToCaller(e164))
                 {
                     Add("ringGroup", $"'{number}' is a premium-rate or shared-cost number; the ring group rings staff phones.");
+                }
+                else if (Phone.TryNormalize(number, defaultRegion, out e164) && CountryOf(e164) is var country
+                    && !countries.Contains(country, StringComparer.OrdinalIgnoreCase))
+                {
+                    // Note: every incoming call rings each of these numbers, billed to the shop; a manager (or a stolen
+                    // manager key) must not be able to forward the shop's calls abroad. Configuration widens the list.
+                    Add("ringGroup", $"'{number}' is a number in {country}; the ring group takes numbers in {string.Join(", ", countries)} "
+                        + "(Recovery:RingGroupCountries allows more).");
                 }
                 else if (Phone.TryNormalize(number, defaultRegion, out e164))
                 {
@@ -343,6 +359,25 @@ public sealed class ShopSettings
     private const int MaxRingGroup = 10;
     private static readonly TimeSpan MaxFirstAttemptTarget = TimeSpan.FromHours(4);
     private static readonly TimeSpan MaxSpan = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// The country of an E.164 number: libphonenumber's region for a valid number (CA, GU and PR are not US), else the
+    /// main region of its country code (a +1 555 test number is US).
+    /// </summary>
+    internal static string CountryOf(string e164)
+    {
+        var util = PhoneNumbers.PhoneNumberUtil.GetInstance();
+        var number = util.Parse(e164, null);
+        var region = util.GetRegionCodeForNumber(number);
+        return region is { Length: 2 } && region != "ZZ" ? region : util.GetRegionCodeForCountryCode(number.CountryCode);
+    }
+
+    /// <summary>What a reader of the settings sees: CSRs get the ring group's numbers masked (the last four digits).</summary>
+    public static ShopSettingsDocument ForReader(ShopSettingsDocument document, bool seesPhoneNumbers)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        return seesPhoneNumbers ? document : document with { RingGroup = [.. (document.RingGroup ?? []).Select(Phone.Mask)] };
+    }
 
     /// <summary>Premium-rate and shared-cost numbers: a ring group pointed at one would bill every incoming call.</summary>
     private static bool IsChargedToCaller(string e164)

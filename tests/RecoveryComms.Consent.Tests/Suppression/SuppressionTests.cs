@@ -81,15 +81,22 @@ public sealed class SuppressionTests(ConsentHost host) : IClassFixture<ConsentHo
         Assert.Equal(open, within);
     }
 
+    // Note: this test used to say the account's zone overrides the number's (08:30 in New York opened a Chicago number
+    // at 07:30 Chicago time); it now joins them, so it can only narrow the window (issue 15).
     [Fact]
-    public async Task QuietHours_AccountTimeZone_OverridesTheNumbersZone()
+    public async Task QuietHours_AccountTimeZone_NarrowsTheWindow_NeverWidensIt()
     {
         var quietHours = host.Services.GetRequiredService<QuietHours>();
         var chicagoNumber = "+13125550142";
-        var at = DateTimeOffset.Parse("2026-07-15T12:30:00Z", System.Globalization.CultureInfo.InvariantCulture);
+        // 07:30 in Chicago (closed), 08:30 in New York (open).
+        var morning = DateTimeOffset.Parse("2026-07-15T12:30:00Z", System.Globalization.CultureInfo.InvariantCulture);
+        // 20:30 in Chicago (open), 21:30 in New York (closed).
+        var evening = DateTimeOffset.Parse("2026-07-16T01:30:00Z", System.Globalization.CultureInfo.InvariantCulture);
 
-        Assert.True(await quietHours.IsWithinAsync(chicagoNumber, "America/New_York", at, default));
-        Assert.False(await quietHours.IsWithinAsync(chicagoNumber, null, at, default));
+        Assert.False(await quietHours.IsWithinAsync(chicagoNumber, "America/New_York", morning, default));
+        Assert.False(await quietHours.IsWithinAsync(chicagoNumber, null, morning, default));
+        Assert.False(await quietHours.IsWithinAsync(chicagoNumber, "America/New_York", evening, default));
+        Assert.True(await quietHours.IsWithinAsync(chicagoNumber, null, evening, default));
     }
 
     [Fact]

@@ -35,6 +35,9 @@ public sealed class CrmHost : ServicesHost
         // Retries become due when the test moves the clock; a short poll lets the dispatcher notice at once.
         web.UseSetting("Integrations:Webhooks:PollInterval", "00:00:00.050");
         web.UseSetting("Integrations:Webhooks:RequestTimeout", RequestTimeout.ToString());
+        // The stand-in CRM (and the "down" one) listen on loopback, which deliveries refuse unless allowed.
+        web.UseSetting("Integrations:Webhooks:AllowedNetworks:0", "127.0.0.0/8");
+        web.UseSetting("Integrations:Webhooks:AllowedNetworks:1", "::1");
         web.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
     }
 

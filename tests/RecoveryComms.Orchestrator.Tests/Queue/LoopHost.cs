@@ -137,12 +137,24 @@ public class LoopHost : IAsyncLifetime
         web.UseSetting("Messaging:From", ShopLine);
         web.UseSetting("Recovery:ShopName", "Acme Plumbing");
         web.UseSetting("Recovery:ConsentTimeout", "00:00:10");
+        // QueueApiTests' CRM (WireMock) listens on loopback, which CRM deliveries refuse unless allowed.
+        web.UseSetting("Integrations:Webhooks:AllowedNetworks:0", "127.0.0.0/8");
+        web.UseSetting("Integrations:Webhooks:AllowedNetworks:1", "::1");
         foreach (var (key, value) in Settings.Concat(SettingsFor(service)))
         {
             web.UseSetting(key, value);
         }
 
-        web.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
+        web.ConfigureTestServices(services =>
+        {
+            services.AddSingleton<TimeProvider>(Clock);
+            ConfigureTestServices(services);
+        });
+    }
+
+    /// <summary>What a test class adds to every host's services (the orchestrators' and the consent service's).</summary>
+    protected virtual void ConfigureTestServices(IServiceCollection services)
+    {
     }
 
     public Task PublishAsync<T>(T message)

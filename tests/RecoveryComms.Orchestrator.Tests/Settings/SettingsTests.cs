@@ -146,6 +146,8 @@ public sealed class SettingsTests(SettingsHost host) : IClassFixture<SettingsHos
         { "ringGroup", "ringGroup", "[\"+13125550100\",\"call the office\"]" },
         { "ringGroup empty", "ringGroup", "[]" },
         { "ringGroup premium rate", "ringGroup", "[\"+19005550123\"]" },
+        { "ringGroup abroad", "ringGroup", "[\"+13125550100\",\"+447700900123\"]" },
+        { "ringGroup in another NANP country", "ringGroup", "[\"+16718341234\"]" },
         { "ringGroup over ten", "ringGroup", "[" + string.Join(",", Enumerable.Range(10, 11).Select(n => $"\"+131255501{n}\"")) + "]" },
         { "sla absurd", "sla", "\"10675199.00:00:00\"" },
         { "firstAttemptTarget over four hours", "firstAttemptTarget", "\"05:00:00\"" },
@@ -190,6 +192,21 @@ public sealed class SettingsTests(SettingsHost host) : IClassFixture<SettingsHos
         Assert.NotEmpty(messages.EnumerateArray());
         Assert.Single(errors.EnumerateObject());
         Assert.Equal(version, (await CurrentAsync(manager))["version"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task Get_AsCsr_MasksTheRingGroupsNumbers_AManagerSeesThem()
+    {
+        var manager = await ManagerAsync();
+        var csr = await host.UserAsync("csr");
+        await SaveAsync(manager, d => d["ringGroup"] = new JsonArray("+13125550166", "+13125550167"));
+
+        var forCsr = await CurrentAsync(csr);
+        var forManager = await CurrentAsync(manager);
+
+        Assert.Equal(["***0166", "***0167"], forCsr["ringGroup"]!.AsArray().Select(n => n!.GetValue<string>()));
+        Assert.DoesNotContain("3125550166", forCsr.ToJsonString(), StringComparison.Ordinal);
+        Assert.Equal(["+13125550166", "+13125550167"], forManager["ringGroup"]!.AsArray().Select(n => n!.GetValue<string>()));
     }
 
     [Fact]
