@@ -26,6 +26,7 @@ public sealed partial class ItemFeed(NpgsqlDataSource dataSource, MigrationState
     private readonly Channel<Work> _work = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
     private long _dropped;
     private int _keyCheckQueued;
+    private bool _keyCheckFailing;
 
     /// <summary>Clients connected to this replica's feed now.</summary>
     public int Subscribers
@@ -197,6 +198,7 @@ public sealed partial class ItemFeed(NpgsqlDataSource dataSource, MigrationState
                 {
                     Volatile.Write(ref _keyCheckQueued, 0);
                     await CheckKeysAsync(ct);
+                    _keyCheckFailing = false;
                     continue;
                 }
 
@@ -213,6 +215,16 @@ public sealed partial class ItemFeed(NpgsqlDataSource dataSource, MigrationState
                     Send(new SseItem<string>(JsonSerializer.Serialize(alert, Json), "alert"), onlyTo: userId);
                 }
             }
+            catch (Exception e) when (e is not OperationCanceledException && work.Kind == WorkKind.Keys)
+            {
+                // Note: the streams stay open (nothing reaches them while the database is away anyway); logged when the
+                // failures start, not four times a second.
+                if (!_keyCheckFailing)
+                {
+                    _keyCheckFailing = true;
+                    LogKeyCheckFailed(e);
+                }
+            }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 LogReadFailed(e, work.Kind, work.ItemId);
@@ -223,23 +235,24 @@ public sealed partial class ItemFeed(NpgsqlDataSource dataSource, MigrationState
     /// <summary>Ends every stream whose key is no longer live (revoked, or rotated away). A failed check leaves the streams as they are and is tried again.</summary>
     private async Task CheckKeysAsync(CancellationToken ct)
     {
-        string[] hashes;
+        HashSet<string> hashes;
         lock (_gate)
         {
-            hashes = _subscribers.Select(s => s.KeyHash).Distinct(StringComparer.Ordinal).ToArray();
+            hashes = _subscribers.Select(s => s.KeyHash).ToHashSet(StringComparer.Ordinal);
         }
 
-        if (hashes.Length == 0)
+        if (hashes.Count == 0)
         {
             return;
         }
 
         await using var c = await dataSource.OpenConnectionAsync(ct);
-        var live = (await UserStore.LiveKeyHashesAsync(c, hashes, ct)).ToHashSet(StringComparer.Ordinal);
+        var live = (await UserStore.LiveKeyHashesAsync(c, [.. hashes], ct)).ToHashSet(StringComparer.Ordinal);
         var closed = 0;
         lock (_gate)
         {
-            foreach (var subscriber in _subscribers.Where(s => !s.Closed && hashes.Contains(s.KeyHash, StringComparer.Ordinal) && !live.Contains(s.KeyHash)))
+            // Note: only the keys that were asked about; a stream that connected during the query waits for the next check.
+            foreach (var subscriber in _subscribers.Where(s => !s.Closed && hashes.Contains(s.KeyHash) && !live.Contains(s.KeyHash)))
             {
                 subscriber.Close();
                 closed++;
@@ -285,6 +298,9 @@ public sealed partial class ItemFeed(NpgsqlDataSource dataSource, MigrationState
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reading {Kind} {ItemId} for the stream failed")]
     private partial void LogReadFailed(Exception e, WorkKind kind, Guid itemId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Checking the live feeds' keys failed; the streams stay open and the check is retried")]
+    private partial void LogKeyCheckFailed(Exception e);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Closed {Count} live feeds whose key is revoked")]
     private partial void LogClosed(int count);
