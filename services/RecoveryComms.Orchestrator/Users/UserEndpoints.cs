@@ -69,7 +69,7 @@ public static class UserEndpoints
             // Another bootstrap request created an admin while this one was being let in.
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, type: RecoveryComms.Hosting.Problems.TypeBase + BootstrapKey.RetiredProblem,
                 title: "The bootstrap key is retired",
-                detail: "An admin exists, so the bootstrap key is refused: use an admin's API key, and remove Auth:BootstrapAdminKey from the configuration.");
+                detail: "An admin has been created, so the bootstrap key is refused for good: use an admin's API key, and remove Auth:BootstrapAdminKey from the configuration.");
         }
 
         return TypedResults.Created($"/api/users/{user.Id}", new CreatedUser(user.Id, user.Name, user.Role, user.Phone, key.KeyId, key.ApiKey));
