@@ -41,6 +41,9 @@ public sealed class ApiKeyAuthenticationHandler(
     public const string SchemeName = "ApiKey";
     public const string BootstrapClaim = "rc:bootstrap";
 
+    /// <summary>The SHA-256 of the key the request came with (what <c>api_keys.key_hash</c> holds), so a long-lived answer such as the live feed can check the key again.</summary>
+    public const string KeyHashClaim = "rc:key-hash";
+
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var header = Request.Headers.Authorization.ToString();
@@ -58,31 +61,36 @@ public sealed class ApiKeyAuthenticationHandler(
         if (Options.AcceptBootstrapKey && !string.IsNullOrEmpty(Options.BootstrapAdminKey)
             && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(Options.BootstrapAdminKey)))
         {
-            // Note: the bootstrap key only opens an empty system. Once an admin holds a live key it is refused, so
-            // a leaked bootstrap key (it sits in configuration and cannot be revoked) cannot mint admins.
-            if (await BootstrapKey.AdminExistsAsync(dataSource, Options.Schema, Context.RequestAborted))
+            // Note: the bootstrap key only opens an empty system. Once an admin has been created it is refused for
+            // good (even when no admin holds a live key any more), so a leaked bootstrap key (it sits in
+            // configuration and cannot be revoked) cannot mint admins. Requests let in here at the same moment take
+            // turns in UserStore.CreateAsync.
+            if (await BootstrapKey.RetiredAsync(dataSource, Options.Schema, Context.RequestAborted))
             {
                 Context.Items[BootstrapKey.RetiredItem] = true;
-                return AuthenticateResult.Fail("the bootstrap key is retired: an active admin exists");
+                return AuthenticateResult.Fail("the bootstrap key is retired: an admin has been created");
             }
 
-            return Success(Guid.Empty, "bootstrap", Roles.Bootstrap, bootstrap: true);
+            return Success(Guid.Empty, "bootstrap", Roles.Bootstrap, bootstrap: true, keyHash: null);
         }
 
         var hash = ApiKeys.Hash(key);
         if (!cache.TryGet(hash, out var holder))
         {
+            // Note: the generation is taken before the read, so a revocation that commits (and forgets the key)
+            // while the read is under way keeps what the read saw out of the cache.
+            var generation = cache.Generation;
             await using var command = dataSource.CreateCommand(
                 $"SELECT user_id, user_name, role FROM {Options.Schema}.api_keys WHERE key_hash = @hash AND revoked_at IS NULL");
             command.Parameters.AddWithValue("hash", hash);
             await using var reader = await command.ExecuteReaderAsync(Context.RequestAborted);
             holder = await reader.ReadAsync(Context.RequestAborted) ? new KeyHolder(reader.GetGuid(0), reader.GetString(1), reader.GetString(2)) : null;
-            cache.Set(hash, holder);
+            cache.Set(hash, holder, generation);
         }
 
         return holder is null
             ? AuthenticateResult.Fail("unknown or revoked API key")
-            : Success(holder.UserId, holder.Name, holder.Role, bootstrap: false);
+            : Success(holder.UserId, holder.Name, holder.Role, bootstrap: false, keyHash: hash);
     }
 
     // Note: the authorization middleware answers 401 and 403 before the status-code-pages middleware can see
@@ -93,7 +101,7 @@ public sealed class ApiKeyAuthenticationHandler(
         if (Context.Items.ContainsKey(BootstrapKey.RetiredItem))
         {
             await WriteProblemAsync(StatusCodes.Status401Unauthorized, BootstrapKey.RetiredProblem, "The bootstrap key is retired",
-                "An active admin exists, so the bootstrap key is refused: use an admin's API key, and remove Auth:BootstrapAdminKey from the configuration.");
+                "An admin has been created, so the bootstrap key is refused for good: use an admin's API key, and remove Auth:BootstrapAdminKey from the configuration.");
             return;
         }
 
@@ -121,7 +129,7 @@ public sealed class ApiKeyAuthenticationHandler(
         }
     }
 
-    private static AuthenticateResult Success(Guid userId, string name, string role, bool bootstrap)
+    private static AuthenticateResult Success(Guid userId, string name, string role, bool bootstrap, string? keyHash)
     {
         var claims = new List<Claim>
         {
@@ -132,6 +140,11 @@ public sealed class ApiKeyAuthenticationHandler(
         if (bootstrap)
         {
             claims.Add(new Claim(BootstrapClaim, "true"));
+        }
+
+        if (keyHash is not null)
+        {
+            claims.Add(new Claim(KeyHashClaim, keyHash));
         }
 
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
@@ -145,11 +158,22 @@ public sealed record KeyHolder(Guid UserId, string Name, string Role);
 /// Remembers key lookups for a quarter of a second: a busy service stops asking PostgreSQL for the same key on
 /// every request, and a revocation still takes effect well within the one second the contract allows.
 /// </summary>
+/// <remarks>
+/// A lookup that read the key before a revocation committed must not cache it after the revocation's
+/// <see cref="Forget"/>: the reader takes <see cref="Generation"/> before its read and passes it to <see cref="Set"/>,
+/// which stores nothing once any key was forgotten since. Forgetting is rare (a revocation), so the lookups it turns
+/// away only read again.
+/// </remarks>
 public sealed class ApiKeyCache(TimeProvider time)
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromMilliseconds(250);
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (KeyHolder? Holder, long Expires)> _entries = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+    private long _generation;
+
+    /// <summary>How many times a key was forgotten: taken before a lookup's read, handed to <see cref="Set"/>.</summary>
+    public long Generation => Interlocked.Read(ref _generation);
 
     public bool TryGet(string hash, out KeyHolder? holder)
     {
@@ -163,17 +187,35 @@ public sealed class ApiKeyCache(TimeProvider time)
         return false;
     }
 
-    /// <summary>Forgets a key at once (the orchestrator, on revoking it).</summary>
-    public void Forget(string hash) => _entries.TryRemove(hash, out _);
-
-    public void Set(string hash, KeyHolder? holder)
+    /// <summary>Forgets a key at once (the orchestrator, after its revocation committed), and turns away every lookup read before now.</summary>
+    public void Forget(string hash)
     {
-        if (_entries.Count > 10_000)
+        lock (_gate)
         {
-            _entries.Clear();
+            Interlocked.Increment(ref _generation);
+            _entries.TryRemove(hash, out _);
         }
+    }
 
-        _entries[hash] = (holder, time.GetTimestamp() + (long)(Lifetime.TotalSeconds * time.TimestampFrequency));
+    /// <summary>Caches what a lookup read, unless a key was forgotten since it took <paramref name="generation"/>; false then.</summary>
+    public bool Set(string hash, KeyHolder? holder, long generation)
+    {
+        // Note: under the same lock as Forget, so a forget cannot fall between the check and the write.
+        lock (_gate)
+        {
+            if (Interlocked.Read(ref _generation) != generation)
+            {
+                return false;
+            }
+
+            if (_entries.Count > 10_000)
+            {
+                _entries.Clear();
+            }
+
+            _entries[hash] = (holder, time.GetTimestamp() + (long)(Lifetime.TotalSeconds * time.TimestampFrequency));
+            return true;
+        }
     }
 }
 

@@ -5,7 +5,7 @@ using RecoveryComms.Hosting.Data;
 
 namespace RecoveryComms.Hosting.Auth;
 
-/// <summary><c>Auth:BootstrapAdminKey</c> opens an empty system and is retired by the first admin.</summary>
+/// <summary><c>Auth:BootstrapAdminKey</c> opens an empty system and is retired for good by the first admin.</summary>
 public static class BootstrapKey
 {
     /// <summary>The problem type (after <see cref="Problems.TypeBase"/>) of a 401 for a retired bootstrap key.</summary>
@@ -13,12 +13,16 @@ public static class BootstrapKey
 
     internal const string RetiredItem = "rc:bootstrap-retired";
 
-    /// <summary>True when a user with the admin role holds a key that is not revoked.</summary>
-    public static async Task<bool> AdminExistsAsync(NpgsqlDataSource dataSource, string schema, CancellationToken cancellationToken)
+    /// <summary>
+    /// True once an admin has existed: <c>bootstrap_key_retired</c> holds its row from the first admin on (written with
+    /// the admin, never removed), so revoking every admin's key does not bring the bootstrap key back. An admin holding
+    /// a live key retires it too, for a schema migrated before that table.
+    /// </summary>
+    public static async Task<bool> RetiredAsync(NpgsqlDataSource dataSource, string schema, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         await using var command = dataSource.CreateCommand(
-            $"SELECT EXISTS (SELECT 1 FROM {schema}.api_keys WHERE role = @admin AND revoked_at IS NULL)");
+            $"SELECT EXISTS (SELECT 1 FROM {schema}.bootstrap_key_retired) OR EXISTS (SELECT 1 FROM {schema}.api_keys WHERE role = @admin AND revoked_at IS NULL)");
         command.Parameters.AddWithValue("admin", Roles.Admin);
         return await command.ExecuteScalarAsync(cancellationToken) is true;
     }
@@ -38,7 +42,7 @@ internal sealed partial class BootstrapKeyWarning(
 
         try
         {
-            if (await BootstrapKey.AdminExistsAsync(dataSource, keys.Schema, stoppingToken))
+            if (await BootstrapKey.RetiredAsync(dataSource, keys.Schema, stoppingToken))
             {
                 LogRetired();
             }
@@ -52,6 +56,6 @@ internal sealed partial class BootstrapKeyWarning(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Auth:BootstrapAdminKey is configured: it may create users until an admin exists, and is refused after that. Remove it from the configuration once an admin exists.")]
     private partial void LogConfigured();
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Auth:BootstrapAdminKey is still configured although an active admin exists: the key is refused. Remove it from the configuration.")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Auth:BootstrapAdminKey is still configured although an admin has been created: the key is refused. Remove it from the configuration.")]
     private partial void LogRetired();
 }

@@ -21,6 +21,37 @@ public sealed class StaffAlerts(Outbox outbox, IOptions<RecoveryOptions> options
 {
     public const string AlertChannel = "orchestrator_alerts";
 
+    // Note: the feed sends what the row says, never what a NOTIFY said: anyone who may NOTIFY can only point at an alert.
+    private const string FeedSql = """
+        SELECT a.item_id AS ItemId, a.trigger AS Trigger, a.user_id AS UserId, coalesce(u.name, '') AS UserName, coalesce(a.detail, '') AS Text
+        FROM orchestrator.staff_alerts a LEFT JOIN orchestrator.users u ON u.id = a.user_id
+        WHERE a.item_id = @ItemId AND a.trigger = @Trigger
+        """;
+
+    /// <summary>What the live feed's <c>alert</c> event carries to the one user it is for.</summary>
+    public sealed record FeedAlert(Guid ItemId, string Trigger, Guid? UserId, string UserName, string Text);
+
+    /// <summary>The stored alert a NOTIFY named; null when there is none.</summary>
+    public static Task<FeedAlert?> ReadForFeedAsync(NpgsqlConnection c, Guid itemId, string trigger, CancellationToken ct) =>
+        c.QuerySingleOrDefaultAsync<FeedAlert?>(new CommandDefinition(FeedSql, new { ItemId = itemId, Trigger = trigger }, cancellationToken: ct));
+
+    /// <summary>A NOTIFY on <see cref="AlertChannel"/> carries the alert's key only (<c>&lt;item id&gt;:&lt;trigger&gt;</c>).</summary>
+    public static string Notification(Guid itemId, string trigger) => $"{itemId:D}:{trigger}";
+
+    public static bool TryParseNotification(string payload, out Guid itemId, out string trigger)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        trigger = "";
+        if (payload.Length < 38 || payload[36] != ':' || !Guid.TryParseExact(payload[..36], "D", out itemId))
+        {
+            itemId = Guid.Empty;
+            return false;
+        }
+
+        trigger = payload[37..];
+        return true;
+    }
+
     public async Task RaiseAsync(NpgsqlConnection c, NpgsqlTransaction tx, RecoveryItem item, string trigger, Guid? userId, string text, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(item);
@@ -46,11 +77,8 @@ public sealed class StaffAlerts(Outbox outbox, IOptions<RecoveryOptions> options
             return;
         }
 
-        await c.ExecuteAsync(new CommandDefinition("SELECT pg_notify(@Channel, @Payload)", new
-        {
-            Channel = AlertChannel,
-            Payload = System.Text.Json.JsonSerializer.Serialize(new { itemId = item.Id, trigger, userId, userName = name, text }),
-        }, tx, cancellationToken: ct));
+        await c.ExecuteAsync(new CommandDefinition("SELECT pg_notify(@Channel, @Payload)", new { Channel = AlertChannel, Payload = Notification(item.Id, trigger) },
+            tx, cancellationToken: ct));
         if (options.Value.AlertStaffBySms)
         {
             await outbox.EnqueueAsync(c, tx, new StaffAlertRaised(item.Id, item.Id, trigger, userId.Value, name, text, time.GetUtcNow()), ct);

@@ -1,25 +1,32 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
+using System.Security.Claims;
 using System.Text.Json;
 using System.Threading.Channels;
 using Npgsql;
 using RecoveryComms.Hosting.Auth;
 using RecoveryComms.Hosting.Data;
 using RecoveryComms.Orchestrator.Alerts;
+using RecoveryComms.Orchestrator.Users;
 
 namespace RecoveryComms.Orchestrator.Queue;
 
 /// <summary>
 /// The live console feed. Every item change NOTIFYs <c>orchestrator_items</c> at commit (see
 /// <see cref="RecoveryItemStore"/>); each replica LISTENs, reads the item once and fans it out to its own SSE
-/// clients, so a CSR connected to any replica sees every change within moments. Staff alerts come the same way.
+/// clients, so a CSR connected to any replica sees every change within moments. A staff alert NOTIFYs
+/// <c>orchestrator_alerts</c> with the alert's key only: the feed reads the stored row and sends it to its own
+/// user's streams alone. A stream ends once its key is revoked (see <see cref="CheckKeysAsync"/>).
 /// </summary>
 public sealed partial class ItemFeed(NpgsqlDataSource dataSource, MigrationState migrations, ILogger<ItemFeed> logger) : BackgroundService
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly Lock _gate = new();
-    private readonly List<Channel<SseItem<string>>> _subscribers = [];
+    private readonly List<Subscriber> _subscribers = [];
+    private readonly Channel<Work> _work = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
     private long _dropped;
+    private int _keyCheckQueued;
+    private bool _keyCheckFailing;
 
     /// <summary>Clients connected to this replica's feed now.</summary>
     public int Subscribers
@@ -37,55 +44,78 @@ public sealed partial class ItemFeed(NpgsqlDataSource dataSource, MigrationState
     public long Dropped => Interlocked.Read(ref _dropped);
 
     /// <summary>
-    /// One client's feed until it disconnects. A client more than 1,000 events behind loses the oldest of them (it is not
-    /// disconnected, so it does not know to reload: a known gap, see docs/console.md).
+    /// One client's feed until it disconnects or its key (by its SHA-256, <paramref name="keyHash"/>) is revoked. A
+    /// client more than 1,000 events behind loses the oldest of them (it is not disconnected, so it does not know to
+    /// reload: a known gap, see docs/console.md).
     /// </summary>
-    public async IAsyncEnumerable<SseItem<string>> SubscribeAsync([EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<SseItem<string>> SubscribeAsync(Guid userId, string keyHash, [EnumeratorCancellation] CancellationToken ct)
     {
-        var channel = Channel.CreateBounded<SseItem<string>>(
-            new BoundedChannelOptions(1000) { FullMode = BoundedChannelFullMode.DropOldest }, _ => Interlocked.Increment(ref _dropped));
+        var subscriber = new Subscriber(userId, keyHash, Channel.CreateBounded<SseItem<string>>(
+            new BoundedChannelOptions(1000) { FullMode = BoundedChannelFullMode.DropOldest }, _ => Interlocked.Increment(ref _dropped)));
         lock (_gate)
         {
-            _subscribers.Add(channel);
+            _subscribers.Add(subscriber);
         }
 
         try
         {
             yield return new SseItem<string>("{}", "ready");
-            while (true)
+            while (!subscriber.Closed)
             {
                 using var ping = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 ping.CancelAfter(TimeSpan.FromSeconds(20));
-                SseItem<string> next;
+                SseItem<string>? next;
                 try
                 {
-                    next = await channel.Reader.ReadAsync(ping.Token);
+                    next = await subscriber.Events.Reader.ReadAsync(ping.Token);
                 }
                 catch (OperationCanceledException) when (!ct.IsCancellationRequested)
                 {
                     next = new SseItem<string>("{}", "ping");
                 }
+                catch (ChannelClosedException)
+                {
+                    next = null;
+                }
 
-                yield return next;
+                // Note: checked again after the wait: events queued before the key was found revoked are not sent either.
+                if (next is null || subscriber.Closed)
+                {
+                    break;
+                }
+
+                yield return next.Value;
             }
         }
         finally
         {
             lock (_gate)
             {
-                _subscribers.Remove(channel);
+                _subscribers.Remove(subscriber);
             }
         }
     }
 
-    private void Broadcast(SseItem<string> item)
+    private void Send(SseItem<string> item, Guid? onlyTo = null)
     {
         lock (_gate)
         {
             foreach (var subscriber in _subscribers)
             {
-                subscriber.Writer.TryWrite(item);
+                if (!subscriber.Closed && (onlyTo is null || subscriber.UserId == onlyTo))
+                {
+                    subscriber.Events.Writer.TryWrite(item);
+                }
             }
+        }
+    }
+
+    /// <summary>Queues one check of every connected key, unless one is queued and not yet started.</summary>
+    private void QueueKeyCheck()
+    {
+        if (Interlocked.Exchange(ref _keyCheckQueued, 1) == 0)
+        {
+            _work.Writer.TryWrite(new Work(WorkKind.Keys, Guid.Empty, null));
         }
     }
 
@@ -96,8 +126,8 @@ public sealed partial class ItemFeed(NpgsqlDataSource dataSource, MigrationState
             await Task.Delay(TimeSpan.FromMilliseconds(100), stoppingToken);
         }
 
-        var changed = Channel.CreateUnbounded<Guid>();
-        _ = Task.Run(() => PublishAsync(changed.Reader, stoppingToken), stoppingToken);
+        _ = Task.Run(() => WorkAsync(stoppingToken), stoppingToken);
+        _ = Task.Run(() => CheckKeysPeriodicallyAsync(stoppingToken), stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -105,16 +135,24 @@ public sealed partial class ItemFeed(NpgsqlDataSource dataSource, MigrationState
                 await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
                 connection.Notification += (_, e) =>
                 {
+                    // Note: one connection hears all three channels in commit order, and one loop works through them in
+                    // that order, so an item change committed after a revocation is sent only once the revoked key's
+                    // streams are closed.
                     if (e.Channel == RecoveryItemStore.ChangedChannel && Guid.TryParse(e.Payload, out var id))
                     {
-                        changed.Writer.TryWrite(id);
+                        _work.Writer.TryWrite(new Work(WorkKind.Item, id, null));
                     }
-                    else if (e.Channel == StaffAlerts.AlertChannel)
+                    else if (e.Channel == StaffAlerts.AlertChannel && StaffAlerts.TryParseNotification(e.Payload, out var itemId, out var trigger))
                     {
-                        Broadcast(new SseItem<string>(e.Payload, "alert"));
+                        _work.Writer.TryWrite(new Work(WorkKind.Alert, itemId, trigger));
+                    }
+                    else if (e.Channel == UserStore.KeysChannel)
+                    {
+                        QueueKeyCheck();
                     }
                 };
-                await using (var listen = new NpgsqlCommand($"LISTEN {RecoveryItemStore.ChangedChannel}; LISTEN {StaffAlerts.AlertChannel}", connection))
+                await using (var listen = new NpgsqlCommand(
+                    $"LISTEN {RecoveryItemStore.ChangedChannel}; LISTEN {StaffAlerts.AlertChannel}; LISTEN {UserStore.KeysChannel}", connection))
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }
@@ -132,37 +170,152 @@ public sealed partial class ItemFeed(NpgsqlDataSource dataSource, MigrationState
         }
     }
 
-    private async Task PublishAsync(ChannelReader<Guid> changed, CancellationToken ct)
+    /// <summary>
+    /// A revocation NOTIFY can be missed (the listening connection was being re-opened) or come from a revocation
+    /// made outside <see cref="UserStore"/>: every connected key is checked once per <see cref="ApiKeyCache.Lifetime"/>
+    /// as well, the same bound as a request's.
+    /// </summary>
+    private async Task CheckKeysPeriodicallyAsync(CancellationToken ct)
     {
-        await foreach (var id in changed.ReadAllAsync(ct))
+        // Note: infrastructure time, like the heartbeat: tests that drive business time must not stop it.
+        using var timer = new PeriodicTimer(ApiKeyCache.Lifetime, TimeProvider.System);
+        while (await timer.WaitForNextTickAsync(ct))
+        {
+            if (Subscribers > 0)
+            {
+                QueueKeyCheck();
+            }
+        }
+    }
+
+    private async Task WorkAsync(CancellationToken ct)
+    {
+        await foreach (var work in _work.Reader.ReadAllAsync(ct))
         {
             try
             {
-                await using var c = await dataSource.OpenConnectionAsync(ct);
-                if (await ItemQueries.GetAsync(c, null, id, ct) is { } item)
+                if (work.Kind == WorkKind.Keys)
                 {
-                    Broadcast(new SseItem<string>(JsonSerializer.Serialize(item, Json), "item") { EventId = $"{item.Id}:{item.Version}" });
+                    Volatile.Write(ref _keyCheckQueued, 0);
+                    await CheckKeysAsync(ct);
+                    _keyCheckFailing = false;
+                    continue;
+                }
+
+                await using var c = await dataSource.OpenConnectionAsync(ct);
+                if (work.Kind == WorkKind.Item)
+                {
+                    if (await ItemQueries.GetAsync(c, null, work.ItemId, ct) is { } item)
+                    {
+                        Send(new SseItem<string>(JsonSerializer.Serialize(item, Json), "item") { EventId = $"{item.Id}:{item.Version}" });
+                    }
+                }
+                else if (await StaffAlerts.ReadForFeedAsync(c, work.ItemId, work.Trigger!, ct) is { UserId: { } userId } alert)
+                {
+                    Send(new SseItem<string>(JsonSerializer.Serialize(alert, Json), "alert"), onlyTo: userId);
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException && work.Kind == WorkKind.Keys)
+            {
+                // Note: the streams stay open (nothing reaches them while the database is away anyway); logged when the
+                // failures start, not four times a second.
+                if (!_keyCheckFailing)
+                {
+                    _keyCheckFailing = true;
+                    LogKeyCheckFailed(e);
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                LogReadFailed(e, id);
+                LogReadFailed(e, work.Kind, work.ItemId);
             }
+        }
+    }
+
+    /// <summary>Ends every stream whose key is no longer live (revoked, or rotated away). A failed check leaves the streams as they are and is tried again.</summary>
+    private async Task CheckKeysAsync(CancellationToken ct)
+    {
+        HashSet<string> hashes;
+        lock (_gate)
+        {
+            hashes = _subscribers.Select(s => s.KeyHash).ToHashSet(StringComparer.Ordinal);
+        }
+
+        if (hashes.Count == 0)
+        {
+            return;
+        }
+
+        await using var c = await dataSource.OpenConnectionAsync(ct);
+        var live = (await UserStore.LiveKeyHashesAsync(c, [.. hashes], ct)).ToHashSet(StringComparer.Ordinal);
+        var closed = 0;
+        lock (_gate)
+        {
+            // Note: only the keys that were asked about; a stream that connected during the query waits for the next check.
+            foreach (var subscriber in _subscribers.Where(s => !s.Closed && hashes.Contains(s.KeyHash) && !live.Contains(s.KeyHash)))
+            {
+                subscriber.Close();
+                closed++;
+            }
+        }
+
+        if (closed > 0)
+        {
+            LogClosed(closed);
+        }
+    }
+
+    private enum WorkKind
+    {
+        Item,
+        Alert,
+        Keys,
+    }
+
+    private readonly record struct Work(WorkKind Kind, Guid ItemId, string? Trigger);
+
+    private sealed class Subscriber(Guid userId, string keyHash, Channel<SseItem<string>> events)
+    {
+        private volatile bool _closed;
+
+        public Guid UserId { get; } = userId;
+
+        public string KeyHash { get; } = keyHash;
+
+        public Channel<SseItem<string>> Events { get; } = events;
+
+        public bool Closed => _closed;
+
+        public void Close()
+        {
+            _closed = true;
+            Events.Writer.TryComplete();
         }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Listening for item changes failed; reconnecting")]
     private partial void LogListenFailed(Exception e);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading changed item {ItemId} for the stream failed")]
-    private partial void LogReadFailed(Exception e, Guid itemId);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading {Kind} {ItemId} for the stream failed")]
+    private partial void LogReadFailed(Exception e, WorkKind kind, Guid itemId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Checking the live feeds' keys failed; the streams stay open and the check is retried")]
+    private partial void LogKeyCheckFailed(Exception e);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Closed {Count} live feeds whose key is revoked")]
+    private partial void LogClosed(int count);
 }
 
 public static class StreamEndpoints
 {
     public static IEndpointRouteBuilder MapStreamEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/api/stream", (ItemFeed stream, CancellationToken ct) => TypedResults.ServerSentEvents(stream.SubscribeAsync(ct)))
+        // Note: a key without a hash claim (none reaches here: the bootstrap key is not csr+) gets an empty hash, which
+        // is never live, so its stream would end at the first key check.
+        endpoints.MapGet("/api/stream", (ItemFeed stream, ClaimsPrincipal user, CancellationToken ct) =>
+                TypedResults.ServerSentEvents(stream.SubscribeAsync(
+                    Guid.TryParse(user.FindFirstValue(ClaimTypes.NameIdentifier), out var id) ? id : Guid.Empty,
+                    user.FindFirstValue(ApiKeyAuthenticationHandler.KeyHashClaim) ?? "", ct)))
             .RequireAuthorization(Policies.CsrOrAbove);
         return endpoints;
     }

@@ -30,7 +30,7 @@ public static class UserEndpoints
     }
 
     /// <summary>Creates a user and returns its API key: the only time the key is ever shown.</summary>
-    private static async Task<Results<Created<CreatedUser>, ValidationProblem>> CreateAsync(
+    private static async Task<Results<Created<CreatedUser>, ValidationProblem, ProblemHttpResult>> CreateAsync(
         CreateUserRequest request, UserStore store, ClaimsPrincipal caller, IConfiguration configuration, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
@@ -63,7 +63,15 @@ public static class UserEndpoints
             return TypedResults.ValidationProblem(errors, type: RecoveryComms.Hosting.Problems.TypeBase + "validation");
         }
 
-        var (user, key) = await store.CreateAsync(name!, request.Role!, phone, caller.Identity?.Name ?? "unknown", ct);
+        var byBootstrapKey = caller.HasClaim(ApiKeyAuthenticationHandler.BootstrapClaim, "true");
+        if (await store.CreateAsync(name!, request.Role!, phone, caller.Identity?.Name ?? "unknown", byBootstrapKey, ct) is not (var user, var key))
+        {
+            // Another bootstrap request created an admin while this one was being let in.
+            return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, type: RecoveryComms.Hosting.Problems.TypeBase + BootstrapKey.RetiredProblem,
+                title: "The bootstrap key is retired",
+                detail: "An admin has been created, so the bootstrap key is refused for good: use an admin's API key, and remove Auth:BootstrapAdminKey from the configuration.");
+        }
+
         return TypedResults.Created($"/api/users/{user.Id}", new CreatedUser(user.Id, user.Name, user.Role, user.Phone, key.KeyId, key.ApiKey));
     }
 

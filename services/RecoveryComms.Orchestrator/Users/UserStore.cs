@@ -17,6 +17,26 @@ public sealed record IssuedKey(Guid KeyId, string ApiKey);
 /// </summary>
 public sealed class UserStore(NpgsqlDataSource dataSource, Outbox outbox, ApiKeyCache keyCache, KeyEventSigner signer, TimeProvider time)
 {
+    /// <summary>NOTIFYd (no payload) by every revocation at its commit: the live feed checks its streams' keys.</summary>
+    public const string KeysChannel = "orchestrator_keys";
+
+    private const string NotifyKeysSql = $"SELECT pg_notify('{KeysChannel}', '')";
+
+    private const string LiveKeysSql = """
+        SELECT key_hash FROM orchestrator.api_keys WHERE key_hash = ANY(@Hashes) AND revoked_at IS NULL
+        """;
+
+    // Note: every user the bootstrap key creates is created under this lock, so two of its requests at once take
+    // turns: the second sees the retirement the first committed.
+    private const string BootstrapLockSql = "SELECT pg_advisory_xact_lock(hashtext('orchestrator.bootstrap_key'))";
+
+    private const string BootstrapRetiredSql = "SELECT EXISTS (SELECT 1 FROM orchestrator.bootstrap_key_retired)";
+
+    private const string RetireBootstrapSql = """
+        INSERT INTO orchestrator.bootstrap_key_retired (id, retired_at, first_admin_id) VALUES (1, @At, @UserId)
+        ON CONFLICT (id) DO NOTHING
+        """;
+
     private const string InsertUserSql = """
         INSERT INTO orchestrator.users (id, name, role, phone, created_at, created_by)
         VALUES (@Id, @Name, @Role, @Phone, @CreatedAt, @CreatedBy)
@@ -41,16 +61,38 @@ public sealed class UserStore(NpgsqlDataSource dataSource, Outbox outbox, ApiKey
         SELECT id, name, role, phone, created_at AS CreatedAt FROM orchestrator.users ORDER BY name, id
         """;
 
-    public async Task<(User User, IssuedKey Key)> CreateAsync(string name, string role, string? phone, string createdBy, CancellationToken ct)
+    /// <summary>
+    /// Creates a user and its first key. For the bootstrap key (<paramref name="byBootstrapKey"/>) null once the
+    /// bootstrap key is retired. Creating an admin retires the bootstrap key for good, whoever creates it.
+    /// </summary>
+    public async Task<(User User, IssuedKey Key)?> CreateAsync(string name, string role, string? phone, string createdBy, bool byBootstrapKey, CancellationToken ct)
     {
         var user = new User(Guid.NewGuid(), name, role, phone, time.GetUtcNow().UtcDateTime);
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
+        if (byBootstrapKey)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(BootstrapLockSql, transaction: tx, cancellationToken: ct));
+            if (await connection.ExecuteScalarAsync<bool>(new CommandDefinition(BootstrapRetiredSql, transaction: tx, cancellationToken: ct)))
+            {
+                return null;
+            }
+        }
+
         await connection.ExecuteAsync(new CommandDefinition(InsertUserSql, new { user.Id, user.Name, user.Role, user.Phone, user.CreatedAt, CreatedBy = createdBy }, tx, cancellationToken: ct));
         var key = await IssueAsync(connection, tx, user, ct);
+        if (role == Roles.Admin)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(RetireBootstrapSql, new { At = time.GetUtcNow(), UserId = user.Id }, tx, cancellationToken: ct));
+        }
+
         await tx.CommitAsync(ct);
         return (user, key);
     }
+
+    /// <summary>Which of <paramref name="hashes"/> belong to keys that are not revoked.</summary>
+    public static async Task<IReadOnlyList<string>> LiveKeyHashesAsync(NpgsqlConnection connection, string[] hashes, CancellationToken ct) =>
+        (await connection.QueryAsync<string>(new CommandDefinition(LiveKeysSql, new { Hashes = hashes }, cancellationToken: ct))).AsList();
 
     public async Task<IReadOnlyList<User>> ListAsync(CancellationToken ct)
     {
@@ -94,6 +136,11 @@ public sealed class UserStore(NpgsqlDataSource dataSource, Outbox outbox, ApiKey
         foreach (var (id, _) in revoked)
         {
             await outbox.EnqueueAsync(connection, tx, signer.Sign(new ApiKeyRevoked(id, userId, now)), ct);
+        }
+
+        if (revoked.Count > 0)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(NotifyKeysSql, transaction: tx, cancellationToken: ct));
         }
 
         return revoked;

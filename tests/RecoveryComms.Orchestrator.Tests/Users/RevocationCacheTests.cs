@@ -56,4 +56,61 @@ public sealed class RevocationCacheTests(FrozenKeyCacheHost host) : IClassFixtur
         Assert.Equal(HttpStatusCode.NoContent, revoked.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
     }
+
+    [Fact]
+    public async Task Revoke_WhileARequestsReadOfTheLiveKeyIsCachedAfterTheForget_TheKeyIsRefusedOnceTheRevocationCommits()
+    {
+        var admin = await host.CreatorKeyAsync();
+        var created = await host.Orchestrator.SendAsync(ServicesHost.As(admin, HttpMethod.Post, "/api/users", JsonContent.Create(new { name = "Raced csr", role = "csr" })));
+        var csr = (await created.Content.ReadFromJsonAsync<Created>())!;
+        var hash = ApiKeys.Hash(csr.ApiKey);
+        // The racy order, driven: the request's key lookup reads the live row (its statement's snapshot is taken),
+        // then waits on that very row, in a filter of a view standing in for the table, until this test lets go of an
+        // advisory lock; meanwhile the revocation commits and forgets the key; only then does the request cache what
+        // it read. (The view's filter runs after the cheaper revoked_at IS NULL, on the row the snapshot shows.)
+        var gate = Random.Shared.Next();
+        await using var holder = new NpgsqlConnection(host.Database.ConnectionString);
+        await holder.OpenAsync();
+        await using (var tx = await holder.BeginTransactionAsync())
+        {
+            await holder.ExecuteAsync($"""
+                CREATE FUNCTION orchestrator.hold_key_read(hash text) RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
+                BEGIN
+                    IF hash = '{hash}' AND current_query() LIKE 'SELECT user_id, user_name, role FROM%' THEN
+                        PERFORM pg_advisory_lock({gate}); PERFORM pg_advisory_unlock({gate});
+                    END IF;
+                    RETURN true;
+                END $$;
+                ALTER TABLE orchestrator.api_keys RENAME TO api_keys_held;
+                CREATE VIEW orchestrator.api_keys AS SELECT * FROM orchestrator.api_keys_held WHERE orchestrator.hold_key_read(key_hash);
+                """, transaction: tx);
+            await tx.CommitAsync();
+        }
+
+        try
+        {
+            await holder.ExecuteAsync("SELECT pg_advisory_lock(@gate)", new { gate });
+            var during = host.Orchestrator.SendAsync(ServicesHost.As(csr.ApiKey, HttpMethod.Get, "/api/me"));
+            await RecoveryComms.Testing.Eventually.ValueAsync(
+                () => holder.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = @gate::oid)", new { gate = (long)(uint)gate }),
+                waiting => waiting, TimeSpan.FromSeconds(10), "the key lookup waits after its read");
+            var revoked = await host.Orchestrator.SendAsync(ServicesHost.As(admin, HttpMethod.Delete, $"/api/users/{csr.Id}/keys/{csr.KeyId}"));
+            await holder.ExecuteAsync("SELECT pg_advisory_unlock(@gate)", new { gate });
+            var answered = await during;
+            var after = await host.Orchestrator.SendAsync(ServicesHost.As(csr.ApiKey, HttpMethod.Get, "/api/me"));
+
+            Assert.Equal(HttpStatusCode.NoContent, revoked.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
+        }
+        finally
+        {
+            await using var tx = await holder.BeginTransactionAsync();
+            await holder.ExecuteAsync("""
+                DROP VIEW orchestrator.api_keys;
+                ALTER TABLE orchestrator.api_keys_held RENAME TO api_keys;
+                """, transaction: tx);
+            await tx.CommitAsync();
+        }
+    }
 }

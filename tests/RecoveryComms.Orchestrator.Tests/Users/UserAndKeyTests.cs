@@ -121,6 +121,13 @@ public sealed class UserAndKeyTests(ServicesHost host) : IClassFixture<ServicesH
     {
         var admin = await CreateUserAsync("admin");
         var manager = await CreateUserAsync("manager", key: admin.ApiKey);
+        await Eventually.ValueAsync(() => WhoAmIAsync(host.Consent, manager.ApiKey), status => status == HttpStatusCode.OK, TimeSpan.FromSeconds(10));
+        // The order that made this test flaky, every time: the consent service learns the new key while the old key's
+        // revocation (ApiKeyRevoked, and the heartbeats repeating it) waits on the old key's row, held here.
+        await using var holder = new NpgsqlConnection(host.Database.ConnectionString);
+        await holder.OpenAsync();
+        await using var hold = await holder.BeginTransactionAsync();
+        await holder.ExecuteAsync("SELECT 1 FROM consent.api_keys WHERE key_id = @KeyId FOR UPDATE", new { manager.KeyId }, hold);
 
         var rotate = await host.Orchestrator.SendAsync(ServicesHost.As(admin.ApiKey, HttpMethod.Post, $"/api/users/{manager.Id}/keys"));
         var fresh = (await rotate.Content.ReadFromJsonAsync<NewKey>())!;
@@ -129,7 +136,13 @@ public sealed class UserAndKeyTests(ServicesHost host) : IClassFixture<ServicesH
         Assert.Equal(HttpStatusCode.Unauthorized, await WhoAmIAsync(host.Orchestrator, manager.ApiKey));
         Assert.Equal(HttpStatusCode.OK, await WhoAmIAsync(host.Orchestrator, fresh.ApiKey));
         await Eventually.ValueAsync(() => WhoAmIAsync(host.Consent, fresh.ApiKey), status => status == HttpStatusCode.OK, TimeSpan.FromSeconds(10));
-        Assert.Equal(HttpStatusCode.Unauthorized, await WhoAmIAsync(host.Consent, manager.ApiKey));
+        await hold.RollbackAsync();
+        // Note: knowing the new key says nothing about the old one (ApiKeyIssued and ApiKeyRevoked travel on different
+        // queues): wait for the revocation itself (docs/consent.md, "A revoked key at the consent service").
+        await Eventually.ValueAsync(() => RevokedInConsentReplicaAsync(manager.KeyId), revoked => revoked,
+            TimeSpan.FromSeconds(15), "the consent service's replica records the old key's revocation");
+        await Eventually.ValueAsync(() => WhoAmIAsync(host.Consent, manager.ApiKey), status => status == HttpStatusCode.Unauthorized,
+            TimeSpan.FromSeconds(15), "the consent service refuses the old key");
     }
 
     [Fact]
