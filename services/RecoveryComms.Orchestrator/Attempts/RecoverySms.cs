@@ -38,7 +38,10 @@ public sealed partial class RecoverySms(
     /// <summary>Numbers whose preview answer is kept at most (expired ones are dropped first, then all).</summary>
     private const int MaxPreviewDecisions = 10_000;
 
-    private readonly ConcurrentDictionary<string, (SuppressionDecision Decision, DateTimeOffset Until)> _previewDecisions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, PreviewDecision> _previewDecisions = new(StringComparer.Ordinal);
+
+    /// <summary>Consent's answer for a number, as a preview of one item at one version asked for it.</summary>
+    private sealed record PreviewDecision(SuppressionDecision Decision, DateTimeOffset Until, Guid ItemId, int ItemVersion);
 
     /// <summary>What the automatic SMS offers when no callback block is open in the next two weeks (its longest window).</summary>
     public const string AnyTimeWindow = "at a time that suits you";
@@ -181,7 +184,7 @@ public sealed partial class RecoverySms(
         }
         else if (owner || isManager)
         {
-            var decision = await CheckSmsAsync(item.Phone, ct);
+            var decision = await CheckSmsAsync(item, item.Phone, ct);
             reasons.AddRange(decision?.Reasons ?? ["consent-unavailable"]);
         }
 
@@ -190,12 +193,17 @@ public sealed partial class RecoverySms(
 
     /// <summary>
     /// The consent service's suppression answer for SMS (the gate's own policy), from the last <see cref="PreviewCacheFor"/>
-    /// when there is one; null when it did not answer in time (not kept).
+    /// when the same item, unchanged since, asked for it; null when it did not answer in time (not kept).
     /// </summary>
-    private async Task<SuppressionDecision?> CheckSmsAsync(string phone, CancellationToken ct)
+    /// <remarks>
+    /// Note: an answer is reused only while the item is unchanged (its version): a STOP ends the customer's open items
+    /// at once, and the console previews again on that change, so a fresh STOP is never hidden behind a kept answer.
+    /// </remarks>
+    private async Task<SuppressionDecision?> CheckSmsAsync(RecoveryItem item, string phone, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        if (_previewDecisions.TryGetValue(phone, out var kept) && kept.Until > now && kept.Until - PreviewCacheFor <= now)
+        if (_previewDecisions.TryGetValue(phone, out var kept) && kept.ItemId == item.Id && kept.ItemVersion == item.Version
+            && kept.Until > now && kept.Until - PreviewCacheFor <= now)
         {
             return kept.Decision;
         }
@@ -229,7 +237,7 @@ public sealed partial class RecoverySms(
             }
         }
 
-        _previewDecisions[phone] = (decision, now + PreviewCacheFor);
+        _previewDecisions[phone] = new PreviewDecision(decision, now + PreviewCacheFor, item.Id, item.Version);
         return decision;
     }
 
