@@ -13,4 +13,4 @@ SELECT 1, now(), (SELECT user_id FROM orchestrator.api_keys WHERE role = 'admin'
 WHERE EXISTS (SELECT 1 FROM orchestrator.api_keys WHERE role = 'admin');
 
 -- The running service may retire the key, never revive it.
-REVOKE UPDATE, DELETE, TRUNCATE ON orchestrator.bootstrap_key_retired FROM recoverycomms_app;
+REVOKE UPDATE, DELETE, TRUNCATE ON orchestrator.bootstrap_key_retired FROM recoverycomms_app, recoverycomms_orchestrator_app;

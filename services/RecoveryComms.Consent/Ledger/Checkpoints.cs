@@ -1,3 +1,4 @@
+using System.Data;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -89,18 +90,34 @@ public sealed class CheckpointKeyValidation(IHostEnvironment environment) : IVal
     }
 }
 
+/// <summary>What signing the head came to: the checkpoint, or why nothing was signed.</summary>
+/// <param name="Checkpoint">The checkpoint at the head (new, or the one already signed there); null when refused.</param>
+/// <param name="FirstBrokenEventId">The first row that does not hold since the previous checkpoint, when refused.</param>
+/// <param name="Problems">What is wrong, in words (empty when signed).</param>
+public sealed record CheckpointAttempt(Checkpoint? Checkpoint, long? FirstBrokenEventId, IReadOnlyList<string> Problems);
+
 /// <summary><c>consent.ledger_checkpoints</c>: signs the ledger's head and keeps the signatures.</summary>
-public sealed class CheckpointStore(NpgsqlDataSource dataSource, CheckpointSigner signer, TimeProvider time)
+/// <remarks>
+/// Note: a checkpoint vouches for every row up to its head, so the rows since the previous checkpoint are checked
+/// (each hash over its content, each link, no gap, ending exactly at the head) before the head is signed. Without
+/// that, a row changed after one checkpoint would be sealed by the next one, and an auditor's copy of it would
+/// "prove" the forged history. A chain that does not hold is never signed: it is logged as critical, the caller
+/// is told, and the writer's health check says why. Rows up to the previous checkpoint were checked when it was signed; only its own
+/// row is checked again (still there, still with the signed hash).
+/// </remarks>
+public sealed partial class CheckpointStore(NpgsqlDataSource dataSource, CheckpointSigner signer, TimeProvider time, ILogger<CheckpointStore> logger)
 {
     private const string Columns = "id, event_id AS EventId, hash, key_id AS KeyId, signature, created_at AS CreatedAt";
 
-    // Note: the head row is read with the head's hash in one statement, so what is signed is a row that exists
-    // with that hash (a head that disagrees with its row is not signed: verify says why).
-    private const string HeadSql = """
-        SELECT h.last_id AS EventId, h.last_hash AS Hash,
-               (h.last_id = 0 AND h.last_hash = repeat('0', 64)) OR EXISTS (SELECT 1 FROM consent.consent_events e WHERE e.id = h.last_id AND e.hash = h.last_hash) AS Consistent
-        FROM consent.ledger_head h WHERE h.id = 1
-        """;
+    private const string HeadSql = "SELECT last_id AS EventId, last_hash AS Hash FROM consent.ledger_head WHERE id = 1";
+
+    // The newest few: the newest one this key signed is where the check starts (from row 1 when there is none).
+    private const string RecentSql = $"SELECT {Columns} FROM consent.ledger_checkpoints ORDER BY event_id DESC LIMIT 50";
+
+    private const string RowSql = $"SELECT {ConsentLedger.SelectColumns} FROM consent.consent_events WHERE id = @Id";
+
+    // Note: no upper bound at the head: a row behind the head is itself a break (CheckHead names it).
+    private const string SinceSql = $"SELECT {ConsentLedger.SelectColumns} FROM consent.consent_events WHERE id > @From ORDER BY id";
 
     private const string InsertSql = $"""
         INSERT INTO consent.ledger_checkpoints (event_id, hash, key_id, signature, created_at) VALUES (@EventId, @Hash, @KeyId, @Signature, @At)
@@ -111,31 +128,44 @@ public sealed class CheckpointStore(NpgsqlDataSource dataSource, CheckpointSigne
     private const string ListSql = $"SELECT {Columns} FROM consent.ledger_checkpoints ORDER BY event_id";
     private const string NewestSql = "SELECT max(event_id) FROM consent.ledger_checkpoints";
 
-    private sealed record Head(long EventId, string Hash, bool Consistent);
-
-    /// <summary>Signs the current head (or answers the checkpoint already signed at it); null when the head disagrees with its row.</summary>
-    public async Task<Checkpoint?> CreateAsync(CancellationToken ct)
+    /// <summary>Signs the current head (or answers the checkpoint already signed at it) once the chain since the previous checkpoint holds.</summary>
+    public async Task<CheckpointAttempt> CreateAsync(CancellationToken ct)
     {
         await using var c = await dataSource.OpenConnectionAsync(ct);
-        var head = await c.QuerySingleAsync<Head>(new CommandDefinition(HeadSql, cancellationToken: ct));
-        if (!head.Consistent)
+        LedgerHeadView head;
+        var problems = new List<string>();
+        long? broken;
+        // One snapshot for the head and the rows, so an append running meanwhile never looks like a break.
+        await using (var tx = await c.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct))
         {
-            return null;
+            head = await c.QuerySingleAsync<LedgerHeadView>(new CommandDefinition(HeadSql, transaction: tx, cancellationToken: ct));
+            broken = await CheckSincePreviousAsync(c, tx, head, problems, ct);
+            await tx.CommitAsync(ct);
         }
 
-        return await c.QuerySingleOrDefaultAsync<Checkpoint>(new CommandDefinition(InsertSql, new
+        if (broken is not null || problems.Count > 0)
+        {
+            var said = string.Join(" ", problems);
+            LogRefused(broken, said);
+            return new CheckpointAttempt(null, broken, problems);
+        }
+
+        // Note: inserted after the snapshot's commit: ON CONFLICT in a REPEATABLE READ transaction fails on a row another
+        // replica committed meanwhile. The rows checked only grow, so what was checked still holds.
+        var checkpoint = await c.QuerySingleOrDefaultAsync<Checkpoint>(new CommandDefinition(InsertSql, new
         {
             head.EventId, head.Hash, signer.KeyId, Signature = signer.Sign(head.EventId, head.Hash), At = time.GetUtcNow(),
         }, cancellationToken: ct))
             ?? await c.QuerySingleAsync<Checkpoint>(new CommandDefinition(ByEventSql, new { head.EventId }, cancellationToken: ct));
+        return new CheckpointAttempt(checkpoint, null, []);
     }
 
     /// <summary>Signs the head if it moved since the newest checkpoint; null when there was nothing new.</summary>
-    public async Task<Checkpoint?> CreateIfHeadMovedAsync(CancellationToken ct)
+    public async Task<CheckpointAttempt?> CreateIfHeadMovedAsync(CancellationToken ct)
     {
         await using (var c = await dataSource.OpenConnectionAsync(ct))
         {
-            var head = await c.QuerySingleAsync<Head>(new CommandDefinition(HeadSql, cancellationToken: ct));
+            var head = await c.QuerySingleAsync<LedgerHeadView>(new CommandDefinition(HeadSql, cancellationToken: ct));
             var newest = await c.ExecuteScalarAsync<long?>(new CommandDefinition(NewestSql, cancellationToken: ct));
             if (head.EventId == 0 || head.EventId == newest)
             {
@@ -144,6 +174,52 @@ public sealed class CheckpointStore(NpgsqlDataSource dataSource, CheckpointSigne
         }
 
         return await CreateAsync(ct);
+    }
+
+    /// <summary>The first row that breaks the chain between the previous checkpoint and the head, or null when it holds.</summary>
+    private async Task<long?> CheckSincePreviousAsync(NpgsqlConnection c, NpgsqlTransaction tx, LedgerHeadView head, List<string> problems, CancellationToken ct)
+    {
+        var recent = await c.QueryAsync<Checkpoint>(new CommandDefinition(RecentSql, transaction: tx, cancellationToken: ct));
+        var previous = recent.FirstOrDefault(k => k.KeyId == signer.KeyId && signer.IsValid(k.EventId, k.Hash, k.Signature));
+        var (lastId, lastHash, sawVersion2) = (0L, ConsentLedger.Genesis, false);
+        if (previous is not null)
+        {
+            if (previous.EventId > head.EventId)
+            {
+                problems.Add($"Checkpoint {previous.Id} signed event {previous.EventId}, but the head records event {head.EventId}: signed rows were removed.");
+                return head.EventId + 1;
+            }
+
+            if (previous.EventId > 0)
+            {
+                var row = await c.QuerySingleOrDefaultAsync<ConsentEvent>(new CommandDefinition(RowSql, new { Id = previous.EventId }, tx, cancellationToken: ct));
+                if (row is null || row.CanonicalVersion is not (1 or 2) || row.Hash != previous.Hash || ConsentLedger.HashOf(row) != row.Hash)
+                {
+                    problems.Add($"Event {previous.EventId}, signed in checkpoint {previous.Id}, {(row is null ? "is missing" : "no longer has the signed hash or content")}.");
+                    return previous.EventId;
+                }
+
+                (lastId, lastHash, sawVersion2) = (row.Id, row.Hash, row.CanonicalVersion >= 2);
+            }
+        }
+
+        await using (var reader = await c.ExecuteReaderAsync(new CommandDefinition(SinceSql, new { From = lastId }, tx, cancellationToken: ct)))
+        {
+            var parser = reader.GetRowParser<ConsentEvent>();
+            while (await reader.ReadAsync(ct))
+            {
+                var row = parser(reader);
+                if (LedgerVerifier.Check(row, lastId, lastHash, sawVersion2, problems) is { } broken)
+                {
+                    return broken;
+                }
+
+                (lastId, lastHash) = (row.Id, row.Hash);
+                sawVersion2 |= row.CanonicalVersion >= 2;
+            }
+        }
+
+        return LedgerVerifier.CheckHead(head, lastId, lastHash, problems);
     }
 
     public async Task<IReadOnlyList<Checkpoint>> ListAsync(CancellationToken ct)
@@ -155,12 +231,18 @@ public sealed class CheckpointStore(NpgsqlDataSource dataSource, CheckpointSigne
     /// <summary>Every stored checkpoint, on the caller's connection (verify reads them in its snapshot).</summary>
     public static async Task<IReadOnlyList<Checkpoint>> ListAsync(NpgsqlConnection c, NpgsqlTransaction tx, CancellationToken ct) =>
         (await c.QueryAsync<Checkpoint>(new CommandDefinition(ListSql, transaction: tx, cancellationToken: ct))).AsList();
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The consent ledger's chain does not hold since the previous checkpoint (first broken event {FirstBrokenEventId}): no checkpoint was signed. {Problems}")]
+    private partial void LogRefused(long? firstBrokenEventId, string problems);
 }
 
 /// <summary>Whether the checkpoint writer keeps up; drives its health check.</summary>
 public sealed class CheckpointWriterState
 {
     public DateTimeOffset? FailingSince { get; internal set; }
+
+    /// <summary>Why the newest attempt refused to sign (the chain does not hold); null once one signs again.</summary>
+    public string? Refusal { get; internal set; }
 }
 
 /// <summary>Signs the head every <see cref="ConsentOptions.CheckpointEvery"/> when it moved. Replicas share the work: one checkpoint per head.</summary>
@@ -181,9 +263,16 @@ public sealed partial class CheckpointWriter(
             try
             {
                 await Task.Delay(options.Value.CheckpointEvery, time, stoppingToken);
-                if (await store.CreateIfHeadMovedAsync(stoppingToken) is { } checkpoint)
+                switch (await store.CreateIfHeadMovedAsync(stoppingToken))
                 {
-                    LogSigned(checkpoint.EventId, checkpoint.KeyId);
+                    case { Checkpoint: { } checkpoint }:
+                        LogSigned(checkpoint.EventId, checkpoint.KeyId);
+                        state.Refusal = null;
+                        break;
+                    case { } refused:
+                        // The store logged it (critical); the health check stays red until a checkpoint is signed again.
+                        state.Refusal = string.Join(" ", refused.Problems);
+                        break;
                 }
 
                 state.FailingSince = null;
@@ -206,11 +295,19 @@ public sealed partial class CheckpointWriter(
     private partial void LogFailed(Exception e, TimeSpan backoff);
 }
 
-/// <summary>Degraded while the checkpoint writer fails; red once it has failed for longer than two intervals.</summary>
+/// <summary>Degraded while the chain does not hold (nothing is signed) or while the writer fails; red once it has failed for longer than two intervals.</summary>
 public sealed class CheckpointWriterHealthCheck(CheckpointWriterState state, IOptions<ConsentOptions> options) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        // Note: degraded, not red: readiness gates the send gate and every consent answer, and a broken chain is
+        // evidence to investigate (the writer logs it as critical at every interval), not a reason to stop the
+        // phones. It stays degraded until a checkpoint is signed again.
+        if (state.Refusal is { } refusal)
+        {
+            return Task.FromResult(HealthCheckResult.Degraded("the consent ledger's chain does not hold; no checkpoint is signed: " + refusal));
+        }
+
         if (state.FailingSince is not { } since)
         {
             return Task.FromResult(HealthCheckResult.Healthy());

@@ -24,6 +24,9 @@ public sealed record EventPage(int Page, int PageSize, long Total, IReadOnlyList
 
 public static class ConsentEndpoints
 {
+    /// <summary>How many rows deep <c>GET /api/consent/events</c> pages at most.</summary>
+    public const int MaxPageDepth = 1_000_000;
+
     public static IEndpointRouteBuilder MapConsentEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var consent = endpoints.MapGroup("/api/consent");
@@ -150,9 +153,19 @@ public static class ConsentEndpoints
                 error ?? "page starts at 1; pageSize is 1 to 500.");
         }
 
+        // Note: computed in 64 bits (page × pageSize overflowed int into a negative OFFSET, a 500), and bounded: an
+        // OFFSET reads and discards every row before it, so a page deeper than MaxPageDepth is refused; a
+        // narrower filter, or the CSV (streamed), reaches any row.
+        var offset = (number - 1L) * size;
+        if (offset > MaxPageDepth)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "invalid-query", "The ledger query is not valid.",
+                $"page {number} of {size} goes deeper than {MaxPageDepth:N0} rows; narrow it with phone, from, to or type, or export events.csv.");
+        }
+
         await audit.RecordAsync(user, http, ct);
         filter.Parameters.Add("Limit", size);
-        filter.Parameters.Add("Offset", (number - 1) * size);
+        filter.Parameters.Add("Offset", offset);
         await using var c = await dataSource.OpenConnectionAsync(ct);
         var total = await c.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT count(*) FROM consent.consent_events {filter.Where}", filter.Parameters, cancellationToken: ct));
         var events = (await c.QueryAsync<ConsentEvent>(new CommandDefinition(
@@ -172,18 +185,37 @@ public static class ConsentEndpoints
         }
 
         await audit.RecordAsync(user, http, ct);
-        await using var c = await dataSource.OpenConnectionAsync(ct);
-        var events = await c.QueryAsync<ConsentEvent>(new CommandDefinition(
-            $"SELECT {ConsentLedger.SelectColumns} FROM consent.consent_events {filter.Where} ORDER BY id", filter.Parameters, cancellationToken: ct));
-        await using var text = new StringWriter(CultureInfo.InvariantCulture);
-        await using (var csv = new CsvWriter(text, CsvSettings))
+        var sql = $"SELECT {ConsentLedger.SelectColumns} FROM consent.consent_events {filter.Where} ORDER BY id";
+        // Note: streamed, each row written as it is read (one query, so one snapshot): the ledger only grows and an
+        // export of all of it must not be held in memory. A failure half way cuts the download short (the status
+        // was sent with the first bytes); the file then lacks rows, which a re-export or verify shows.
+        return Results.Stream(async body =>
         {
-            // Times as ISO 8601 with their offset (UTC, "Z"), as the JSON writes them, never in a server culture.
-            csv.Context.TypeConverterOptionsCache.GetOptions<DateTime>().Formats = ["yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'"];
-            await csv.WriteRecordsAsync(events, ct);
-        }
+            await using var c = await dataSource.OpenConnectionAsync(ct);
+            await using var text = new StreamWriter(body, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 16 * 1024, leaveOpen: true);
+            // Note: every flush is asynchronous (Kestrel refuses synchronous writes), so both writers are left open and flushed here.
+            await using (var csv = new CsvWriter(text, CsvSettings, leaveOpen: true))
+            {
+                // Times as ISO 8601 with their offset (UTC, "Z"), as the JSON writes them, never in a server culture.
+                csv.Context.TypeConverterOptionsCache.GetOptions<DateTime>().Formats = ["yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'"];
+                await csv.WriteRecordsAsync(ReadAsync(c, sql, filter.Parameters, ct), ct);
+                await csv.FlushAsync();
+            }
 
-        return Results.File(Encoding.UTF8.GetBytes(text.ToString()), "text/csv", "consent-events.csv");
+            await text.FlushAsync(ct);
+        }, "text/csv", "consent-events.csv");
+    }
+
+    /// <summary>Rows as the reader yields them, never a list.</summary>
+    private static async IAsyncEnumerable<ConsentEvent> ReadAsync(
+        NpgsqlConnection c, string sql, DynamicParameters parameters, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var reader = await c.ExecuteReaderAsync(new CommandDefinition(sql, parameters, cancellationToken: ct));
+        var parser = reader.GetRowParser<ConsentEvent>();
+        while (await reader.ReadAsync(ct))
+        {
+            yield return parser(reader);
+        }
     }
 
     /// <summary>
@@ -230,16 +262,19 @@ public static class ConsentEndpoints
         return TypedResults.Ok(await checkpoints.ListAsync(ct));
     }
 
-    /// <summary>Signs the head now (or answers the checkpoint already signed at it).</summary>
+    /// <summary>Signs the head now (or answers the checkpoint already signed at it), once the chain since the previous checkpoint holds.</summary>
     private static async Task<Results<Created<Checkpoint>, ProblemHttpResult>> CreateCheckpointAsync(
         ClaimsPrincipal user, HttpRequest http, AuditLog audit, CheckpointStore checkpoints, CancellationToken ct)
     {
         await audit.RecordAsync(user, http, ct);
-        var checkpoint = await checkpoints.CreateAsync(ct);
-        return checkpoint is null
-            ? Problems.Create(StatusCodes.Status409Conflict, "ledger-head-mismatch", "The ledger's head does not match its newest row.",
-                "A head that disagrees with the ledger is not signed; GET /api/consent/verify says what is wrong.")
-            : TypedResults.Created("/api/consent/checkpoints", checkpoint);
+        var attempt = await checkpoints.CreateAsync(ct);
+        if (attempt.Checkpoint is { } checkpoint)
+        {
+            return TypedResults.Created("/api/consent/checkpoints", checkpoint);
+        }
+
+        return Problems.Create(StatusCodes.Status409Conflict, "ledger-chain-broken", "The ledger does not hold since the previous checkpoint; nothing was signed.",
+            $"{string.Join(" ", attempt.Problems)} GET /api/consent/verify says what is wrong.");
     }
 
     private static ProblemHttpResult InvalidPhone(string phone) =>

@@ -154,7 +154,7 @@ public sealed class LedgerVerifier(NpgsqlDataSource dataSource, CheckpointSigner
     }
 
     /// <summary>The first broken row, or null: ids without gaps, each hash over its content, each linked to the row before.</summary>
-    private static long? Check(ConsentEvent row, long lastId, string previous, bool sawVersion2, List<string> problems)
+    internal static long? Check(ConsentEvent row, long lastId, string previous, bool sawVersion2, List<string> problems)
     {
         if (row.Id != lastId + 1)
         {
@@ -193,7 +193,7 @@ public sealed class LedgerVerifier(NpgsqlDataSource dataSource, CheckpointSigner
     }
 
     /// <summary>The chain must end exactly at the stored head: rows deleted from the end, or added behind it, show here.</summary>
-    private static long? CheckHead(LedgerHeadView head, long lastId, string lastHash, List<string> problems)
+    internal static long? CheckHead(LedgerHeadView head, long lastId, string lastHash, List<string> problems)
     {
         if (lastId < head.EventId)
         {

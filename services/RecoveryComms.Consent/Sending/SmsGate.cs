@@ -32,7 +32,24 @@ public sealed partial class SmsGate(
     IOptions<MessagingOptions> messaging, IOptions<TwilioOptions> twilioOptions, IOptions<ConsentOptions> options, IOptions<SmsSendingOptions> sending,
     TimeProvider time, ILogger<SmsGate> logger)
 {
-    public async Task<SmsSendResult> SendAsync(SendSms request, CancellationToken ct)
+    /// <summary>
+    /// Reasons a staff message is not refused for. Note: a staff alert goes to the staff member's own phone, given
+    /// for alerts, and is not a solicitation: it needs no customer consent, and an escalation after 21:00 must still
+    /// reach the manager (quiet hours, and the zone they need, are the customer rule). A STOP from that phone, a
+    /// do-not-contact or flag on it, and the shop's A2P registration apply to it as to every text.
+    /// </summary>
+    private static readonly HashSet<string> StaffExempt = new(StringComparer.Ordinal) { "no-consent", "quiet-hours", "zone-unknown" };
+
+    public Task<SmsSendResult> SendAsync(SendSms request, CancellationToken ct) => SendAsync(request, staff: false, ct);
+
+    /// <summary>A staff alert, through the same claim, lock and reconciliation as every text, decided as a staff message.</summary>
+    public Task<SmsSendResult> SendStaffAsync(SendStaffSms request, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return SendAsync(new SendSms(request.CorrelationId, request.SendId, request.Phone, request.Body, request.OccurredAt), staff: true, ct);
+    }
+
+    private async Task<SmsSendResult> SendAsync(SendSms request, bool staff, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
         var now = time.GetUtcNow();
@@ -57,7 +74,7 @@ public sealed partial class SmsGate(
                 return Answer(request, previous!);
             }
 
-            return await AttemptAsync(c, request, e164, ct);
+            return await AttemptAsync(c, request, e164, staff, ct);
         }
         finally
         {
@@ -65,7 +82,7 @@ public sealed partial class SmsGate(
         }
     }
 
-    private async Task<SmsSendResult> AttemptAsync(NpgsqlConnection c, SendSms request, string e164, CancellationToken ct)
+    private async Task<SmsSendResult> AttemptAsync(NpgsqlConnection c, SendSms request, string e164, bool staff, CancellationToken ct)
     {
         // False until the claim must outlive a failure of this attempt: from the Twilio call on (the text may have
         // left), or once the claim turns out settled already.
@@ -85,11 +102,12 @@ public sealed partial class SmsGate(
 
             await ConsentStore.LockAsync(c, tx, e164, exclusive: false, ct);
             var decision = await policy.DecideAsync(c, tx, e164, "sms", ct);
-            if (!decision.Allowed)
+            var refusals = staff ? decision.Reasons.Where(reason => !StaffExempt.Contains(reason)).ToList() : decision.Reasons;
+            if (refusals.Count > 0)
             {
-                await SmsSendStore.SettleAsync(c, tx, request.SendId, SmsSendStatus.Refused, decision.Reasons, null, null, null, time.GetUtcNow(), ct);
+                await SmsSendStore.SettleAsync(c, tx, request.SendId, SmsSendStatus.Refused, refusals, null, null, null, time.GetUtcNow(), ct);
                 await tx.CommitAsync(ct);
-                return new SmsSendResult(request.CorrelationId, request.SendId, SmsSendStatus.Refused, decision.Reasons, null, time.GetUtcNow());
+                return new SmsSendResult(request.CorrelationId, request.SendId, SmsSendStatus.Refused, refusals, null, time.GetUtcNow());
             }
 
             await hook.BeforeTwilioAsync(request.SendId, e164, ct);
@@ -188,8 +206,12 @@ public sealed partial class SmsGate(
     private partial void LogUnlockFailed(Exception e, Guid sendId);
 }
 
-public sealed class SendSmsConsumer(SmsGate gate) : IConsumer<SendSms>
+/// <summary>Customers' texts and staff alerts, both answered with the gate's <see cref="SmsSendResult"/>.</summary>
+public sealed class SendSmsConsumer(SmsGate gate) : IConsumer<SendSms>, IConsumer<SendStaffSms>
 {
     public async Task Consume(ConsumeContext<SendSms> context) =>
         await context.RespondAsync(await gate.SendAsync(context.Message, context.CancellationToken));
+
+    public async Task Consume(ConsumeContext<SendStaffSms> context) =>
+        await context.RespondAsync(await gate.SendStaffAsync(context.Message, context.CancellationToken));
 }

@@ -2,13 +2,12 @@ using Dapper;
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using RecoveryComms.Contracts.Consent;
 using RecoveryComms.Contracts.Recovery;
-using RecoveryComms.Hosting.Business;
 using RecoveryComms.Hosting.Data;
 using RecoveryComms.Hosting.Messaging;
 using RecoveryComms.Hosting.Phones;
 using RecoveryComms.Orchestrator.Queue;
-using RecoveryComms.Telephony.Rest;
 
 namespace RecoveryComms.Orchestrator.Alerts;
 
@@ -86,7 +85,7 @@ public sealed class StaffAlerts(Outbox outbox, IOptions<RecoveryOptions> options
     }
 }
 
-/// <summary>Texts a staff alert to the person's own phone: staff, not customers, so no consent gate.</summary>
+/// <summary>Texts a staff alert to the person's own phone, through the consent service's send gate as a staff message.</summary>
 public sealed class StaffAlertSmsConsumer(StaffAlertSms sms) : IConsumer<StaffAlertRaised>
 {
     public Task Consume(ConsumeContext<StaffAlertRaised> context) =>
@@ -106,64 +105,58 @@ public sealed class StaffAlertSmsRow
 
     public string? SmsPhone { get; init; }
 
-    public string? SmsFrom { get; init; }
-
     public DateTime? SmsClaimedAt { get; init; }
 
     public int SmsSends { get; init; }
 }
 
 /// <summary>
-/// A staff alert's SMS, sent exactly once, like the consent service's send gate (docs/consent.md):
+/// A staff alert's SMS, sent exactly once and only as the consent service allows (docs/orchestrator.md, "Staff
+/// alerts, exactly once"):
 /// <list type="number">
 /// <item>The alert's SMS is claimed in its own committed statement (<c>pending</c> → <c>sending</c>, with the phone,
-/// the shop line, the claim time and a check time one lease later): a redelivered event finds it taken.</item>
-/// <item>The attempt locks its claim row and calls Twilio while holding it (on <c>CancellationToken.None</c>), then
-/// records <c>sent &lt;sid&gt;</c>, <c>failed: …</c> (Twilio refused it: never retried), or <c>unknown</c> (Twilio's
-/// answer was lost). A create is never retried on the spot.</item>
-/// <item><see cref="StaffAlertSmsReconciler"/> takes claims whose check time has come and that no attempt holds (a
-/// crash after the claim, an <c>unknown</c>): it looks for the text in Twilio's message list first, and sends again
-/// only when Twilio lists nothing once the lease (longer than the text's <c>ValidityPeriod</c>) has passed, so a text
-/// that was sent is never sent twice and one that was not is never lost.</item>
+/// the claim time and a check time one <c>Recovery__StaffAlertSmsLease</c> later): a redelivered event finds it taken.</item>
+/// <item>The consent service's send gate is asked with <see cref="SendStaffSms"/> and a SendId fixed by the alert
+/// (<see cref="SendIdOf"/>). The gate decides it as a staff message (a STOP from that phone, do-not-contact, flags,
+/// A2P), claims the SendId before Twilio, never sends one SendId twice and settles a lost Twilio answer from
+/// Twilio's message list (docs/consent.md). Its answer is recorded: <c>sent &lt;sid&gt;</c>, <c>refused: …</c>,
+/// <c>failed: …</c>, or <c>unknown</c> while the gate is still settling it.</item>
+/// <item><see cref="StaffAlertSmsReconciler"/> takes claims whose check time has come (no answer from the gate: a
+/// crash after the claim, a lost reply, an <c>unknown</c>) and asks the gate again with the same SendId: it answers
+/// with what it did, or, if it never saw the request, sends it now. So an alert is never lost to a crash and never
+/// texted twice.</item>
 /// </list>
 /// </summary>
 public sealed partial class StaffAlertSms(
-    NpgsqlDataSource dataSource, ITwilioRestClient twilio, IOptions<BusinessOptions> business, IOptions<RecoveryOptions> options, TimeProvider time,
-    ILogger<StaffAlertSms> logger)
+    NpgsqlDataSource dataSource, IClientFactory clients, IOptions<RecoveryOptions> options, TimeProvider time, ILogger<StaffAlertSms> logger)
 {
-    /// <summary>How many creates one alert gets at most (each only after Twilio listed nothing for the one before).</summary>
-    public const int MaxSends = 3;
-
-    /// <summary>When an <c>unknown</c> send is first looked up (Twilio's list can lag a moment behind a create).</summary>
-    public static readonly TimeSpan FirstCheckAfter = TimeSpan.FromSeconds(15);
+    /// <summary>When an <c>unknown</c> answer is asked about again (the gate's own first look at Twilio is 15 s after the send).</summary>
+    public static readonly TimeSpan UnknownCheckAfter = TimeSpan.FromSeconds(20);
 
     private const string Columns = """
-        item_id, trigger, detail, sms_status AS SmsStatus, sms_phone AS SmsPhone, sms_from AS SmsFrom, sms_claimed_at AS SmsClaimedAt, sms_sends AS SmsSends
+        item_id, trigger, detail, sms_status AS SmsStatus, sms_phone AS SmsPhone, sms_claimed_at AS SmsClaimedAt, sms_sends AS SmsSends
         """;
 
-    // Note: no phone or no shop line settles the alert as failed at once; a claim without them could never send.
+    // Note: no phone settles the alert as failed at once; a claim without one could never send.
     private const string ClaimSql = """
         UPDATE orchestrator.staff_alerts a
-        SET sms_status = CASE WHEN u.phone IS NULL THEN 'failed: the user has no phone' WHEN @From IS NULL THEN 'failed: no shop line to text from' ELSE 'sending' END,
-            sms_phone = u.phone, sms_from = @From, sms_claimed_at = @At, sms_sends = a.sms_sends + 1,
-            sms_check_after = CASE WHEN u.phone IS NULL OR @From IS NULL THEN NULL ELSE @CheckAfter END
+        SET sms_status = CASE WHEN u.phone IS NULL THEN 'failed: the user has no phone' ELSE 'sending' END,
+            sms_phone = u.phone, sms_claimed_at = @At, sms_sends = a.sms_sends + 1,
+            sms_check_after = CASE WHEN u.phone IS NULL THEN NULL ELSE @CheckAfter END
         FROM orchestrator.users u
         WHERE a.item_id = @ItemId AND a.trigger = @Trigger AND a.sms_status = 'pending' AND u.id = a.user_id
         RETURNING a.sms_status
         """;
 
-    private const string LockClaimSql = $"""
-        SELECT {Columns} FROM orchestrator.staff_alerts
-        WHERE item_id = @ItemId AND trigger = @Trigger AND sms_status = 'sending' AND sms_claimed_at = @ClaimedAt
-        FOR UPDATE
-        """;
+    private const string ByKeySql = $"SELECT {Columns} FROM orchestrator.staff_alerts WHERE item_id = @ItemId AND trigger = @Trigger";
 
+    // Only an open claim is settled: a second answer for a settled alert (a slow reply after the reconciler's) changes nothing.
     private const string SettleSql = """
         UPDATE orchestrator.staff_alerts SET sms_status = @Status, sms_sid = @Sid, sms_check_after = @CheckAfter
-        WHERE item_id = @ItemId AND trigger = @Trigger
+        WHERE item_id = @ItemId AND trigger = @Trigger AND sms_status IN ('sending', 'unknown')
         """;
 
-    // Note: SKIP LOCKED passes over a claim whose attempt still holds it, and over a row another replica is settling.
+    // Note: SKIP LOCKED passes over a row another replica is asking about.
     private const string NextDueSql = $"""
         SELECT {Columns} FROM orchestrator.staff_alerts
         WHERE sms_check_after <= @Now AND sms_status IN ('sending', 'unknown')
@@ -172,75 +165,43 @@ public sealed partial class StaffAlertSms(
         FOR UPDATE SKIP LOCKED
         """;
 
-    private const string ReclaimSql = """
-        UPDATE orchestrator.staff_alerts SET sms_status = 'sending', sms_claimed_at = @At, sms_check_after = @CheckAfter, sms_sends = sms_sends + 1
-        WHERE item_id = @ItemId AND trigger = @Trigger
-        """;
+    /// <summary>The gate's SendId for an alert's SMS: the same for every ask about it, so the gate sends it at most once.</summary>
+    public static Guid SendIdOf(Guid itemId, string trigger)
+    {
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"recoverycomms/staff-alert-sms/1;{itemId:D};{trigger}"));
+        return new Guid(hash.AsSpan(0, 16));
+    }
 
-    private const string PostponeSql = "UPDATE orchestrator.staff_alerts SET sms_check_after = @CheckAfter WHERE item_id = @ItemId AND trigger = @Trigger";
-
-    private const string TakenSql = "SELECT sms_sid FROM orchestrator.staff_alerts WHERE sms_sid = ANY(@Sids)";
-
-    /// <summary>How far Twilio's clock and ours may disagree.</summary>
-    public static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(2);
-
-    /// <summary>Claims the alert's SMS and sends it; a second delivery of the same event finds it claimed and does nothing.</summary>
+    /// <summary>Claims the alert's SMS and asks the gate; a second delivery of the same event finds it claimed and does nothing.</summary>
     public async Task SendAsync(Guid itemId, string trigger, CancellationToken ct)
     {
-        var now = Microseconds(time.GetUtcNow());
+        var now = time.GetUtcNow();
         string? status;
         await using (var c = await dataSource.OpenConnectionAsync(ct))
         {
             status = await c.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(ClaimSql, new
             {
-                ItemId = itemId, Trigger = trigger, From = business.Value.ShopLines.FirstOrDefault(), At = now, CheckAfter = now + options.Value.StaffAlertSmsLease,
+                ItemId = itemId, Trigger = trigger, At = now, CheckAfter = now + options.Value.StaffAlertSmsLease,
             }, cancellationToken: ct));
         }
 
-        if (status == "sending")
-        {
-            await AttemptAsync(itemId, trigger, now);
-        }
-    }
-
-    /// <summary>
-    /// One create for a claim, holding the claim's row; nothing when the claim was taken over meanwhile. Note: runs to
-    /// its end whatever the caller's token says: a text abandoned half way may have left with nobody knowing.
-    /// </summary>
-    private async Task AttemptAsync(Guid itemId, string trigger, DateTimeOffset claimedAt)
-    {
-        var ct = CancellationToken.None;
-        await using var c = await dataSource.OpenConnectionAsync(ct);
-        await using var tx = await c.BeginTransactionAsync(ct);
-        var claim = await c.QuerySingleOrDefaultAsync<StaffAlertSmsRow>(new CommandDefinition(LockClaimSql,
-            new { ItemId = itemId, Trigger = trigger, ClaimedAt = claimedAt }, tx, cancellationToken: ct));
-        if (claim is null)
+        if (status != "sending")
         {
             return;
         }
 
-        string status;
-        string? sid = null;
-        DateTimeOffset? checkAfter = null;
-        try
+        StaffAlertSmsRow claim;
+        await using (var c = await dataSource.OpenConnectionAsync(ct))
         {
-            var message = await twilio.CreateMessageAsync(
-                new CreateMessageRequest(claim.SmsPhone!, claim.Detail ?? "", From: claim.SmsFrom, ValidityPeriod: options.Value.StaffAlertSmsValidity), ct);
-            (status, sid) = ("sent " + message.Sid, message.Sid);
-        }
-        catch (TwilioApiException e)
-        {
-            status = "failed: " + (e.Code?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? e.HttpStatus.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            LogAlertSmsFailed(e, Phone.Mask(claim.SmsPhone), itemId);
-        }
-        catch (TwilioOutcomeUnknownException e)
-        {
-            (status, checkAfter) = ("unknown", time.GetUtcNow() + FirstCheckAfter);
-            LogAlertSmsUnknown(e, Phone.Mask(claim.SmsPhone), itemId);
+            claim = await c.QuerySingleAsync<StaffAlertSmsRow>(new CommandDefinition(ByKeySql, new { ItemId = itemId, Trigger = trigger }, cancellationToken: ct));
         }
 
-        await c.ExecuteAsync(new CommandDefinition(SettleSql, new { Status = status, Sid = sid, CheckAfter = checkAfter, ItemId = itemId, Trigger = trigger }, tx, cancellationToken: ct));
-        await tx.CommitAsync(ct);
+        // Note: once claimed, the ask runs to its end whatever the caller's token says; an unanswered ask is asked again.
+        if (await AskGateAsync(claim, CancellationToken.None) is { } result)
+        {
+            await using var c = await dataSource.OpenConnectionAsync(CancellationToken.None);
+            await SettleAsync(c, null, claim, result, CancellationToken.None);
+        }
     }
 
     /// <summary>Settles every due claim, up to <paramref name="max"/>; returns how many it examined.</summary>
@@ -257,87 +218,79 @@ public sealed partial class StaffAlertSms(
 
     private async Task<bool> ReconcileNextAsync(CancellationToken ct)
     {
-        var now = Microseconds(time.GetUtcNow());
-        StaffAlertSmsRow claim;
-        await using (var c = await dataSource.OpenConnectionAsync(ct))
+        var now = time.GetUtcNow();
+        await using var c = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await c.BeginTransactionAsync(ct);
+        var claim = await c.QuerySingleOrDefaultAsync<StaffAlertSmsRow>(new CommandDefinition(NextDueSql, new { Now = now }, tx, cancellationToken: ct));
+        if (claim is null)
         {
-            await using var tx = await c.BeginTransactionAsync(ct);
-            var due = await c.QuerySingleOrDefaultAsync<StaffAlertSmsRow>(new CommandDefinition(NextDueSql, new { Now = now }, tx, cancellationToken: ct));
-            if (due is null)
-            {
-                return false;
-            }
-
-            claim = due;
-            var claimedAt = new DateTimeOffset(claim.SmsClaimedAt!.Value, TimeSpan.Zero);
-            var keys = new { claim.ItemId, claim.Trigger };
-            var listed = await twilio.ListMessagesAsync(new ListMessagesRequest(claim.SmsPhone!, DateOnly.FromDateTime((claimedAt - ClockSkew).UtcDateTime)), ct);
-            var latest = claimedAt + options.Value.StaffAlertSmsLease + ClockSkew;
-            var candidates = listed
-                .Where(m => m.Direction.StartsWith("outbound", StringComparison.Ordinal) && m.Status is not ("failed" or "canceled")
-                    && string.Equals(m.Body, claim.Detail, StringComparison.Ordinal) && m.From == claim.SmsFrom
-                    && (m.DateCreated ?? m.DateSent) is { } created && created >= claimedAt - ClockSkew && created <= latest)
-                .ToList();
-            var taken = candidates.Count == 0
-                ? []
-                : (await c.QueryAsync<string>(new CommandDefinition(TakenSql, new { Sids = candidates.Select(m => m.Sid).ToArray() }, tx, cancellationToken: ct)))
-                    .ToHashSet(StringComparer.Ordinal);
-            var match = candidates.FirstOrDefault(m => !taken.Contains(m.Sid));
-            if (match is not null)
-            {
-                await c.ExecuteAsync(new CommandDefinition(SettleSql, new { Status = "sent " + match.Sid, Sid = match.Sid, CheckAfter = (DateTimeOffset?)null, claim.ItemId, claim.Trigger },
-                    tx, cancellationToken: ct));
-                await tx.CommitAsync(ct);
-                LogSettled(claim.ItemId, claim.Trigger, match.Sid);
-                return true;
-            }
-
-            if (now < claimedAt + options.Value.StaffAlertSmsLease)
-            {
-                // Twilio may still be holding the text in its queue: not listed is not yet "not sent".
-                await c.ExecuteAsync(new CommandDefinition(PostponeSql, new { keys.ItemId, keys.Trigger, CheckAfter = claimedAt + options.Value.StaffAlertSmsLease }, tx, cancellationToken: ct));
-                await tx.CommitAsync(ct);
-                return true;
-            }
-
-            if (claim.SmsSends >= MaxSends)
-            {
-                await c.ExecuteAsync(new CommandDefinition(SettleSql, new { Status = $"failed: not listed by Twilio after {MaxSends} sends", Sid = (string?)null, CheckAfter = (DateTimeOffset?)null, claim.ItemId, claim.Trigger },
-                    tx, cancellationToken: ct));
-                await tx.CommitAsync(ct);
-                LogGaveUp(claim.ItemId, claim.Trigger);
-                return true;
-            }
-
-            // Note: past the lease Twilio has sent the text (and lists it) or dropped it (ValidityPeriod), so one more
-            // create cannot make a second text. The new claim is committed before the create, as the consumer's is.
-            await c.ExecuteAsync(new CommandDefinition(ReclaimSql, new { keys.ItemId, keys.Trigger, At = now, CheckAfter = now + options.Value.StaffAlertSmsLease }, tx, cancellationToken: ct));
-            await tx.CommitAsync(ct);
+            return false;
         }
 
-        LogResending(claim.ItemId, claim.Trigger, Phone.Mask(claim.SmsPhone));
-        await AttemptAsync(claim.ItemId, claim.Trigger, now);
+        var was = claim.SmsStatus ?? "";
+        LogAskingAgain(claim.ItemId, claim.Trigger, was);
+        var result = await AskGateAsync(claim, ct);
+        if (result is null)
+        {
+            await c.ExecuteAsync(new CommandDefinition(
+                "UPDATE orchestrator.staff_alerts SET sms_check_after = @CheckAfter WHERE item_id = @ItemId AND trigger = @Trigger",
+                new { CheckAfter = now + options.Value.StaffAlertSmsLease, claim.ItemId, claim.Trigger }, tx, cancellationToken: ct));
+        }
+        else
+        {
+            await SettleAsync(c, tx, claim, result, ct);
+        }
+
+        await tx.CommitAsync(ct);
         return true;
     }
 
-    // Note: the claim time identifies the claim (the attempt locks "its" claim by it), so it is cut to PostgreSQL's
-    // microseconds before it is stored, or the stored value would never equal the one in hand.
-    private static DateTimeOffset Microseconds(DateTimeOffset at) => new(at.UtcTicks - (at.UtcTicks % 10), TimeSpan.Zero);
+    /// <summary>The gate's answer; null when it did not answer in time (the claim is asked about again later).</summary>
+    private async Task<SmsSendResult?> AskGateAsync(StaffAlertSmsRow claim, CancellationToken ct)
+    {
+        var sendId = SendIdOf(claim.ItemId, claim.Trigger);
+        try
+        {
+            var answer = await clients.CreateRequestClient<SendStaffSms>().GetResponse<SmsSendResult>(
+                new SendStaffSms(claim.ItemId, sendId, claim.SmsPhone!, claim.Detail ?? "", time.GetUtcNow()), ct,
+                RequestTimeout.After(s: (int)Math.Ceiling(options.Value.ConsentTimeout.TotalSeconds)));
+            return answer.Message;
+        }
+        catch (RequestTimeoutException e)
+        {
+            var masked = Phone.Mask(claim.SmsPhone);
+            LogGateSilent(e, claim.ItemId, claim.Trigger, masked);
+            return null;
+        }
+    }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Texting a staff alert to {Phone} for item {ItemId} failed")]
-    private partial void LogAlertSmsFailed(Exception e, string phone, Guid itemId);
+    private async Task SettleAsync(NpgsqlConnection c, NpgsqlTransaction? tx, StaffAlertSmsRow claim, SmsSendResult result, CancellationToken ct)
+    {
+        var reasons = string.Join(", ", result.Reasons);
+        var (status, sid, checkAfter) = result.Status switch
+        {
+            "sent" => ("sent " + result.MessageSid, result.MessageSid, (DateTimeOffset?)null),
+            "refused" => ("refused: " + reasons, null, null),
+            "failed" => ("failed: " + reasons, null, null),
+            // The gate is settling it with Twilio: ask again after its first look.
+            _ => ("unknown", null, time.GetUtcNow() + UnknownCheckAfter),
+        };
+        await c.ExecuteAsync(new CommandDefinition(SettleSql, new { Status = status, Sid = sid, CheckAfter = checkAfter, claim.ItemId, claim.Trigger }, tx, cancellationToken: ct));
+        if (result.Status is "refused" or "failed")
+        {
+            var masked = Phone.Mask(claim.SmsPhone);
+            LogNotSent(claim.ItemId, claim.Trigger, masked, status);
+        }
+    }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "A staff alert text to {Phone} for item {ItemId} may or may not have reached Twilio; it will be looked up before any resend")]
-    private partial void LogAlertSmsUnknown(Exception e, string phone, Guid itemId);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The send gate did not answer for the staff alert {Trigger} of item {ItemId} to {Phone}; it is asked again later")]
+    private partial void LogGateSilent(Exception e, Guid itemId, string trigger, string phone);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Staff alert {Trigger} of item {ItemId}: Twilio lists its text {MessageSid}")]
-    private partial void LogSettled(Guid itemId, string trigger, string messageSid);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Staff alert {Trigger} of item {ItemId} was not texted to {Phone}: {Status}")]
+    private partial void LogNotSent(Guid itemId, string trigger, string phone, string status);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Staff alert {Trigger} of item {ItemId}: Twilio lists no text to {Phone} after the lease; sending it again")]
-    private partial void LogResending(Guid itemId, string trigger, string phone);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Staff alert {Trigger} of item {ItemId}: Twilio lists none of its texts; given up")]
-    private partial void LogGaveUp(Guid itemId, string trigger);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Staff alert {Trigger} of item {ItemId}: no answer recorded ({Status}); asking the send gate again with the same send id")]
+    private partial void LogAskingAgain(Guid itemId, string trigger, string status);
 }
 
 /// <summary>Runs <see cref="StaffAlertSms.ReconcileDueAsync"/> on every replica (rows are shared with SKIP LOCKED); a failure is logged and backed off.</summary>

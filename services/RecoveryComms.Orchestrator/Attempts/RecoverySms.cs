@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Dapper;
 using MassTransit;
@@ -30,6 +31,17 @@ public sealed partial class RecoverySms(
     TimeProvider time, ILogger<RecoverySms> logger)
 {
     public static readonly TimeSpan RecheckAfter = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long a preview reuses consent's answer for a number.</summary>
+    public static readonly TimeSpan PreviewCacheFor = TimeSpan.FromSeconds(10);
+
+    /// <summary>Numbers whose preview answer is kept at most (expired ones are dropped first, then all).</summary>
+    private const int MaxPreviewDecisions = 10_000;
+
+    private readonly ConcurrentDictionary<string, PreviewDecision> _previewDecisions = new(StringComparer.Ordinal);
+
+    /// <summary>Consent's answer for a number, as a preview of one item at one version asked for it.</summary>
+    private sealed record PreviewDecision(SuppressionDecision Decision, DateTimeOffset Until, Guid ItemId, int ItemVersion);
 
     /// <summary>What the automatic SMS offers when no callback block is open in the next two weeks (its longest window).</summary>
     public const string AnyTimeWindow = "at a time that suits you";
@@ -113,7 +125,13 @@ public sealed partial class RecoverySms(
     /// the gate's policy answers) and the orchestrator's own (<c>not-owner</c>, <c>item-completed</c>,
     /// <c>cannot-call-back</c>, <c>sms-already-sent</c>, <c>sms-too-long</c>, <c>consent-unavailable</c>).
     /// </summary>
-    public async Task<ActionResult<SmsPreview>> PreviewAsync(Guid itemId, Actor csr, SmsRequest request, CancellationToken ct)
+    /// <remarks>
+    /// Note: consent's reasons are the number's opt-out, do-not-contact and flags, which a CSR may learn only for an
+    /// item they own (the send refuses anyone else), so they are asked and answered only for the owner or a manager;
+    /// anyone else gets the text and <c>not-owner</c>. Consent's answer is kept <see cref="PreviewCacheFor"/> per
+    /// number (the console asks again at every pause in typing); the send itself always asks the gate afresh.
+    /// </remarks>
+    public async Task<ActionResult<SmsPreview>> PreviewAsync(Guid itemId, Actor csr, bool isManager, SmsRequest request, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(csr);
         ArgumentNullException.ThrowIfNull(request);
@@ -144,7 +162,8 @@ public sealed partial class RecoverySms(
             reasons.Add("item-completed");
         }
 
-        if (csr.Id is not { } me || !item.IsOwnedBy(me))
+        var owner = csr.Id is { } me && item.IsOwnedBy(me);
+        if (!owner)
         {
             reasons.Add("not-owner");
         }
@@ -163,29 +182,63 @@ public sealed partial class RecoverySms(
         {
             reasons.Add("cannot-call-back");
         }
-        else
+        else if (owner || isManager)
         {
-            var decision = await CheckSmsAsync(item.Phone, ct);
+            var decision = await CheckSmsAsync(item, item.Phone, ct);
             reasons.AddRange(decision?.Reasons ?? ["consent-unavailable"]);
         }
 
         return Act.Ok(new SmsPreview(body, length.Gsm7, length.Units, length.Segments, windowA, windowB, reasons.Count == 0, reasons, item.SmsSent));
     }
 
-    /// <summary>The consent service's suppression answer for SMS (the gate's own policy), or null when it did not answer in time.</summary>
-    private async Task<SuppressionDecision?> CheckSmsAsync(string phone, CancellationToken ct)
+    /// <summary>
+    /// The consent service's suppression answer for SMS (the gate's own policy), from the last <see cref="PreviewCacheFor"/>
+    /// when the same item, unchanged since, asked for it; null when it did not answer in time (not kept).
+    /// </summary>
+    /// <remarks>
+    /// Note: an answer is reused only while the item is unchanged (its version): a STOP ends the customer's open items
+    /// at once, and the console previews again on that change, so a fresh STOP is never hidden behind a kept answer.
+    /// </remarks>
+    private async Task<SuppressionDecision?> CheckSmsAsync(RecoveryItem item, string phone, CancellationToken ct)
     {
+        var now = time.GetUtcNow();
+        if (_previewDecisions.TryGetValue(phone, out var kept) && kept.ItemId == item.Id && kept.ItemVersion == item.Version
+            && kept.Until > now && kept.Until - PreviewCacheFor <= now)
+        {
+            return kept.Decision;
+        }
+
+        SuppressionDecision decision;
         try
         {
             var answer = await clients.CreateRequestClient<CheckSuppression>().GetResponse<SuppressionDecision>(
-                new CheckSuppression(NewId.NextGuid(), phone, "sms", time.GetUtcNow()), ct,
+                new CheckSuppression(NewId.NextGuid(), phone, "sms", now), ct,
                 RequestTimeout.After(s: (int)Math.Ceiling(options.Value.ConsentTimeout.TotalSeconds)));
-            return answer.Message;
+            decision = answer.Message;
         }
         catch (RequestTimeoutException)
         {
             return null;
         }
+
+        if (_previewDecisions.Count >= MaxPreviewDecisions)
+        {
+            foreach (var (number, entry) in _previewDecisions)
+            {
+                if (entry.Until <= now)
+                {
+                    _previewDecisions.TryRemove(number, out _);
+                }
+            }
+
+            if (_previewDecisions.Count >= MaxPreviewDecisions)
+            {
+                _previewDecisions.Clear();
+            }
+        }
+
+        _previewDecisions[phone] = new PreviewDecision(decision, now + PreviewCacheFor, item.Id, item.Version);
+        return decision;
     }
 
     /// <summary>After an unanswered first attempt, when the shop enables it: the next two callback blocks are offered.</summary>

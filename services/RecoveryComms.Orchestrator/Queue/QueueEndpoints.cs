@@ -92,7 +92,7 @@ public static class QueueEndpoints
     private static async Task<Results<Ok<SmsPreview>, ProblemHttpResult>> SmsPreviewAsync(
         Guid id, string? windowA, string? windowB, string? issue, RecoverySms sms, ClaimsPrincipal user, CancellationToken ct)
     {
-        var result = await sms.PreviewAsync(id, Me(user), new SmsRequest(windowA, windowB, issue), ct);
+        var result = await sms.PreviewAsync(id, Me(user), ItemActions.IsManager(user), new SmsRequest(windowA, windowB, issue), ct);
         return result.Refusal is { } refusal ? Problem(refusal) : TypedResults.Ok(result.Value);
     }
 

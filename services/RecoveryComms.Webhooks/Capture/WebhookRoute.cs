@@ -12,6 +12,12 @@ namespace RecoveryComms.Webhooks.Capture;
 /// <param name="AlwaysAnswers">A voice route whose TwiML must reach the caller even with PostgreSQL and RabbitMQ both down.</param>
 public sealed record WebhookRoute(string Path, WebhookForm? Form, Func<WebhookRequest, WebhookAnswer> Answer, CaptureStep? Capture, bool AlwaysAnswers)
 {
+    /// <summary>
+    /// A check that may replace <see cref="Answer"/> before it is kept (the click-to-call bridge asks consent again);
+    /// null for most routes. It must answer within its own short budget and decide for itself what an outage means.
+    /// </summary>
+    public Func<WebhookRequest, CancellationToken, Task<WebhookAnswer?>>? Recheck { get; init; }
+
     /// <summary>Validates the request and names the callback; null when the route is not stored.</summary>
     public CallbackKey? Key(WebhookRequest request) => Form?.Key(request);
 }

@@ -16,13 +16,17 @@ public sealed class WebhookRoutes
 {
     private readonly Dictionary<string, WebhookRoute> _routes;
 
-    public WebhookRoutes(FrontDoorTwiml frontDoor, CallCapture calls, MessageCapture messages, IOptions<WebhookOptions> options)
+    public WebhookRoutes(
+        FrontDoorTwiml frontDoor, CallCapture calls, MessageCapture messages, IOptions<WebhookOptions> options, MassTransit.IClientFactory clients,
+        ILoggerFactory loggers)
     {
         ArgumentNullException.ThrowIfNull(frontDoor);
         ArgumentNullException.ThrowIfNull(calls);
         ArgumentNullException.ThrowIfNull(messages);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggers);
         var region = options.Value.DefaultRegion;
+        var connectCheck = new ConnectConsentCheck(clients, frontDoor, loggers.CreateLogger<ConnectConsentCheck>());
         WebhookRoute[] routes =
         [
             // The caller's side: TwiML the caller waits for, answered whatever is down.
@@ -66,7 +70,11 @@ public sealed class WebhookRoutes
                 Once("CallSid", "voice.connect"),
                 r => TwiML(frontDoor.Connect(E164(r, "customer", region), E164(r, "callerId", region), Record(r))),
                 Capture: null,
-                AlwaysAnswers: true),
+                AlwaysAnswers: true)
+            {
+                // A do-not-contact recorded while the CSR's phone rang: hang up instead of dialling (ConnectConsentCheck).
+                Recheck = (r, ct) => connectCheck.RefusalAsync(r, E164(r, "customer", region), ct),
+            },
             new(TwilioPaths.VoiceRecordingNotice, Form: null, _ => TwiML(frontDoor.RecordingNotice()), Capture: null, AlwaysAnswers: true),
             new(TwilioPaths.VoiceCallbackRecording,
                 PerStatus("RecordingSid", "voice.callback-recording", "RecordingStatus", "CallSid"),

@@ -71,6 +71,10 @@ public sealed class FrontDoorTwiml(IOptions<WebhookOptions> options, IOptions<Tw
                 whisperUrl: record ? CallbackUrl(TwilioPaths.VoiceRecordingNotice) : null,
                 statusCallback: CallbackUrl(TwilioPaths.VoiceAttemptStatus)))));
 
+    /// <summary>The customer may no longer be called (consent refused when the CSR answered): the CSR hears why, nobody is dialled.</summary>
+    public string ConnectRefused() => Twiml.Render(Twiml.Response(
+        Twiml.Say("This customer may not be called now: they asked not to be contacted. The call was not connected."), Twiml.Hangup()));
+
     /// <summary>Played on the customer's leg once they answer, before the recorded bridge (an empty rest of the document bridges).</summary>
     public string RecordingNotice() => Twiml.Render(Twiml.Response(Twiml.Say(Options.RecordingNotice)));
 

@@ -51,6 +51,39 @@ public sealed class LedgerPrivilegeTests(AppLoginConsentHost host) : IClassFixtu
         }
     }
 
+    [Fact]
+    public async Task AppLogin_CannotChangeOrRemoveCheckpointsOrAuditReads()
+    {
+        var compliance = await host.KeyAsync("compliance");
+        await host.SendAsync(compliance, HttpMethod.Post, $"/api/consent/{Uri.EscapeDataString(Numbers.Chicago())}",
+            JsonContent.Create(new { channel = "sms", state = "express", source = "paper-form", evidence = "signed form 18" }));
+        var signed = await host.SendAsync(compliance, HttpMethod.Post, "/api/consent/checkpoints");
+        Assert.Equal(HttpStatusCode.Created, signed.StatusCode);
+
+        await using var app = new NpgsqlConnection(host.AppConnectionString);
+        await app.OpenAsync();
+        Assert.True(await ScalarAsync<long>(app, "SELECT count(*) FROM consent.ledger_checkpoints") > 0);
+        Assert.True(await ScalarAsync<long>(app, "SELECT count(*) FROM consent.audit_reads") > 0);
+        // Note: the checkpoints' trigger refuses a change with the same SQLSTATE, so the message tells the grant's
+        // refusal ("permission denied") from the trigger's ("append-only").
+        foreach (var sql in new[]
+        {
+            "UPDATE consent.ledger_checkpoints SET signature = 'forged'",
+            "DELETE FROM consent.ledger_checkpoints",
+            "TRUNCATE consent.ledger_checkpoints",
+            "UPDATE consent.audit_reads SET reader_name = 'nobody'",
+            "DELETE FROM consent.audit_reads",
+            "TRUNCATE consent.audit_reads",
+        })
+        {
+            var e = await Assert.ThrowsAsync<PostgresException>(() => ScalarAsync<object>(app, sql));
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, e.SqlState);
+            Assert.Contains("permission denied", e.MessageText, StringComparison.Ordinal);
+        }
+
+        Assert.True(await ScalarAsync<long>(app, "SELECT count(*) FROM consent.audit_reads") > 0);
+    }
+
     private static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, string sql)
     {
         await using var command = new NpgsqlCommand(sql, connection);

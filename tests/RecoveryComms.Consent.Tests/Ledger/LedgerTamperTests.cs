@@ -263,6 +263,52 @@ public sealed class LedgerTamperTests
         Assert.False(verify.GetProperty("ok").GetBoolean());
         Assert.Equal(1, verify.GetProperty("checkpointsFailed").GetArrayLength());
     }
+
+    [Fact]
+    public async Task Checkpoint_RowChangedSinceThePreviousCheckpoint_IsNotSigned()
+    {
+        var (host, compliance) = await HostAsync();
+        await using var _ = host;
+        var phone = Numbers.Chicago();
+        await RecordAsync(host, compliance, phone, "express", "signed");
+        Assert.Equal(HttpStatusCode.Created, (await host.SendAsync(compliance, HttpMethod.Post, "/api/consent/checkpoints")).StatusCode);
+        for (var i = 0; i < 3; i++)
+        {
+            await RecordAsync(host, compliance, phone, i % 2 == 0 ? "opted_out" : "express", $"change {i}");
+        }
+
+        // The head and its row still agree: only the chain since the checkpoint shows the change.
+        await TamperAsync(host, "UPDATE consent.consent_events SET evidence = 'forged' WHERE id = 3");
+
+        var refused = await host.SendAsync(compliance, HttpMethod.Post, "/api/consent/checkpoints");
+
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.EndsWith("ledger-chain-broken", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
+        Assert.Contains("Event 3 was changed", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, await host.ScalarAsync<long>("SELECT max(event_id) FROM consent.ledger_checkpoints"));
+    }
+
+    [Fact]
+    public async Task Checkpoint_SignedRowChangedAfterItsCheckpoint_IsNotSignedAgain()
+    {
+        var (host, compliance) = await HostAsync();
+        await using var _ = host;
+        var phone = Numbers.Chicago();
+        await RecordAsync(host, compliance, phone, "opted_out", "STOP by phone");
+        await RecordAsync(host, compliance, phone, "express", "signed");
+        Assert.Equal(HttpStatusCode.Created, (await host.SendAsync(compliance, HttpMethod.Post, "/api/consent/checkpoints")).StatusCode);
+
+        // The signed row deleted (the head still names it); the next append links to its hash, so head and row agree.
+        await TamperAsync(host, "DELETE FROM consent.consent_events WHERE id = 2");
+        await RecordAsync(host, compliance, phone, "express", "signed, rewritten");
+
+        var refused = await host.SendAsync(compliance, HttpMethod.Post, "/api/consent/checkpoints");
+
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Contains("Event 2, signed in checkpoint", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, await host.ScalarAsync<long>("SELECT count(*) FROM consent.ledger_checkpoints"));
+    }
 }
 
 /// <summary>A host that signs a checkpoint every fraction of a second.</summary>
@@ -289,8 +335,84 @@ public sealed class PeriodicCheckpointTests(FrequentCheckpointHost host) : IClas
     }
 }
 
+public sealed class CheckpointWriterTamperTests
+{
+    [Fact]
+    public async Task Writer_ChainBrokenSinceThePreviousCheckpoint_SignsNothing_AndSaysWhy()
+    {
+        await using var host = new FrequentCheckpointHost();
+        await host.InitializeAsync();
+        var compliance = await host.KeyAsync("compliance");
+        var phone = Numbers.Chicago();
+        await host.SendAsync(compliance, HttpMethod.Post, $"/api/consent/{Uri.EscapeDataString(phone)}",
+            JsonContent.Create(new { channel = "sms", state = "opted_out", evidence = "STOP by phone" }));
+        await Eventually.ValueAsync(() => host.ScalarAsync<long>("SELECT coalesce(max(event_id), 0) FROM consent.ledger_checkpoints"), id => id == 1,
+            TimeSpan.FromSeconds(30), "the writer signed event 1");
+
+        await LedgerTamperTests.TamperAsync(host, "UPDATE consent.consent_events SET new_state = 'express' WHERE id = 1");
+        await host.SendAsync(compliance, HttpMethod.Post, $"/api/consent/{Uri.EscapeDataString(phone)}",
+            JsonContent.Create(new { channel = "sms", state = "express", evidence = "START by phone" }));
+
+        // Readiness reports it (degraded: the phones keep working) with the reason.
+        var health = await Eventually.ValueAsync(async () => await (await host.Http.GetAsync("/health/ready")).Content.ReadAsStringAsync(),
+            body => body.Contains("chain does not hold", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "the writer refused and says so");
+        Assert.Contains("Event 1, signed in checkpoint", health, StringComparison.Ordinal);
+        Assert.Equal(1, await host.ScalarAsync<long>("SELECT max(event_id) FROM consent.ledger_checkpoints"));
+    }
+}
+
 public sealed class CsvExportTests(ConsentHost host) : IClassFixture<ConsentHost>
 {
+    [Theory]
+    [InlineData("?page=5000000")]
+    [InlineData("?page=5000000&pageSize=500")]
+    [InlineData("?page=2147483647&pageSize=500")]
+    public async Task Events_PageDeeperThanTheLimit_IsAClear400(string query)
+    {
+        var compliance = await host.KeyAsync("compliance");
+
+        var response = await host.SendAsync(compliance, HttpMethod.Get, "/api/consent/events" + query);
+
+        Assert.Equal((HttpStatusCode.BadRequest, "application/problem+json"), (response.StatusCode, response.Content.Headers.ContentType?.MediaType));
+        Assert.Contains("events.csv", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EventsCsv_IsStreamed_WithEveryRowInOrder_AndFormulasNeutralised()
+    {
+        var compliance = await host.KeyAsync("compliance");
+        var phone = Numbers.Chicago();
+        var store = host.Services.GetRequiredService<ConsentStore>();
+        const int Rows = 400;
+        for (var i = 0; i < Rows; i++)
+        {
+            await store.ChangeAsync(new ConsentChange(phone, "sms", i % 2 == 0 ? ConsentStates.Express : ConsentStates.OptedOut, "api", null, "tester",
+                i == 7 ? "=HYPERLINK(\"http://evil.test\")" : $"change {i}", host.Clock.Now), default);
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/consent/events.csv?phone={Uri.EscapeDataString(phone)}");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", compliance);
+        using var response = await host.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
+        // Written as read: no length is known up front (a buffered file carries its Content-Length).
+        Assert.Null(response.Content.Headers.ContentLength);
+        using var reader = new CsvReader(new StreamReader(await response.Content.ReadAsStreamAsync()), CultureInfo.InvariantCulture);
+        Assert.True(reader.Read());
+        reader.ReadHeader();
+        var rows = new List<(long Id, string Evidence)>();
+        while (reader.Read())
+        {
+            rows.Add((reader.GetField<long>("Id"), reader.GetField("Evidence")!));
+        }
+
+        Assert.Equal(Rows, rows.Count);
+        Assert.Equal(rows.Select(r => r.Id).Order(), rows.Select(r => r.Id));
+        Assert.Equal("'=HYPERLINK(\"http://evil.test\")", rows[7].Evidence);
+        Assert.Equal("change 399", rows[^1].Evidence);
+    }
+
     [Theory]
     [InlineData("=HYPERLINK(\"http://evil.test\",\"click\")")]
     [InlineData("+1+cmd|' /C calc'!A0")]

@@ -1,5 +1,9 @@
 using Dapper;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using RecoveryComms.Consent.Sending;
+using RecoveryComms.Contracts.Consent;
 using RecoveryComms.Contracts.Recovery;
 using RecoveryComms.Orchestrator.Tests.Queue;
 using RecoveryComms.Testing;
@@ -21,7 +25,20 @@ public sealed class StaffAlertSmsHost : LoopHost
     }
 }
 
-/// <summary>A staff alert's SMS is sent exactly once: never lost to a crash after its claim, never twice after a lost Twilio answer.</summary>
+/// <summary>The same shop, not (yet) A2P registered: no text may leave, staff alerts included.</summary>
+public sealed class StaffAlertSmsWithoutA2PHost : LoopHost
+{
+    protected override IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>
+    {
+        ["Recovery:AlertStaffBySms"] = "true",
+        ["Messaging:A2PRegistered"] = "false",
+    };
+}
+
+/// <summary>
+/// A staff alert's SMS goes through the consent service's send gate as a staff message, exactly once: never lost
+/// to a crash after its claim, never twice after a lost Twilio answer, never to a phone that replied STOP.
+/// </summary>
 public sealed class StaffAlertSmsTests(StaffAlertSmsHost host) : IClassFixture<StaffAlertSmsHost>
 {
     /// <summary>The default <c>Recovery:StaffAlertSmsLease</c> and a second.</summary>
@@ -88,7 +105,9 @@ public sealed class StaffAlertSmsTests(StaffAlertSmsHost host) : IClassFixture<S
         await Eventually.ValueAsync(() => StatusAsync(itemId), s => s != "pending" && s != "sending", TimeSpan.FromSeconds(20), "the attempt recorded its outcome");
         Assert.Equal(1, TextsTo(manager.Phone!));
 
-        await host.AdvanceAsync(TimeSpan.FromSeconds(16));
+        // The gate looks the text up in Twilio's list at its first check; the alert asks the gate again after that.
+        await host.AdvanceAsync(TimeSpan.FromSeconds(21)); // StaffAlertSms.UnknownCheckAfter and a second
+        await host.ConsentServices.GetRequiredService<SmsSendReconciler>().ReconcileDueAsync(CancellationToken.None);
 
         var status = await Eventually.ValueAsync(() => StatusAsync(itemId), s => s?.StartsWith("sent ", StringComparison.Ordinal) == true, TimeSpan.FromSeconds(20), "the alert is reconciled");
         Assert.Equal("sent " + host.Twilio.Messages.Single(m => m.To == manager.Phone).Sid, status);
@@ -114,5 +133,62 @@ public sealed class StaffAlertSmsTests(StaffAlertSmsHost host) : IClassFixture<S
         await host.PublishAsync(new StaffAlertRaised(otherItem, otherItem, "escalated", other.Id, other.Name, Text, host.Clock.Now));
         await Eventually.ValueAsync(() => StatusAsync(otherItem), s => s?.StartsWith("sent ", StringComparison.Ordinal) == true, TimeSpan.FromSeconds(20), "the marker is sent");
         Assert.Equal(1, TextsTo(manager.Phone!));
+    }
+
+    [Fact]
+    public async Task StaffPhoneThatRepliedStop_IsNotTexted_AndTheAlertSaysWhy()
+    {
+        var (manager, itemId) = await AlertAsync("pending");
+        var stop = host.Services.GetRequiredService<IClientFactory>().CreateRequestClient<RecordOptOut>();
+        await stop.GetResponse<OptOutRecorded>(new RecordOptOut(Guid.NewGuid(), LoopHost.NewSid("SM"), manager.Phone!, "STOP", "STOP", false, host.Clock.Now));
+
+        await host.PublishAsync(new StaffAlertRaised(itemId, itemId, "escalated", manager.Id, manager.Name, Text, host.Clock.Now));
+
+        var status = await Eventually.ValueAsync(() => StatusAsync(itemId), s => s?.StartsWith("refused", StringComparison.Ordinal) == true || s?.StartsWith("sent", StringComparison.Ordinal) == true,
+            TimeSpan.FromSeconds(20), "the alert's SMS is decided");
+        Assert.Equal("refused: opted-out", status);
+        Assert.Equal(0, TextsTo(manager.Phone!));
+    }
+
+    [Fact]
+    public async Task StaffPhoneWithoutConsent_IsTexted_AsAStaffMessage()
+    {
+        // Staff numbers have no consent record: a staff alert needs none (a customer's text would be refused no-consent).
+        var (manager, itemId) = await AlertAsync("pending");
+
+        await host.PublishAsync(new StaffAlertRaised(itemId, itemId, "escalated", manager.Id, manager.Name, Text, host.Clock.Now));
+
+        var status = await Eventually.ValueAsync(() => StatusAsync(itemId), s => s is not ("pending" or "sending" or null), TimeSpan.FromSeconds(20), "the alert's SMS is decided");
+        Assert.Equal("sent " + host.Twilio.Messages.Single(m => m.To == manager.Phone).Sid, status);
+    }
+}
+
+public sealed class StaffAlertSmsWithoutA2PTests(StaffAlertSmsWithoutA2PHost host) : IClassFixture<StaffAlertSmsWithoutA2PHost>
+{
+    [Fact]
+    public async Task ShopNotA2PRegistered_StaffAlertIsNotTexted()
+    {
+        var manager = await host.UserAsync("manager", LoopHost.NewPhone());
+        var phone = LoopHost.NewPhone();
+        await host.MissAsync(phone);
+        var itemId = (await host.ItemOfAsync(manager, phone)).GetProperty("id").GetGuid();
+        await using (var c = new NpgsqlConnection(host.Database.ConnectionString))
+        {
+            await c.ExecuteAsync(
+                """
+                INSERT INTO orchestrator.staff_alerts (item_id, trigger, user_id, sent_at, channel, detail, sms_status)
+                VALUES (@ItemId, 'escalated', @UserId, @At, 'console+sms', 'Escalated.', 'pending')
+                """, new { ItemId = itemId, UserId = manager.Id, At = host.Clock.Now });
+        }
+
+        await host.PublishAsync(new StaffAlertRaised(itemId, itemId, "escalated", manager.Id, manager.Name, "Escalated.", host.Clock.Now));
+
+        var status = await Eventually.ValueAsync(async () =>
+        {
+            await using var c = new NpgsqlConnection(host.Database.ConnectionString);
+            return await c.QuerySingleAsync<string?>("SELECT sms_status FROM orchestrator.staff_alerts WHERE item_id = @ItemId", new { ItemId = itemId });
+        }, s => s is not ("pending" or "sending" or null), TimeSpan.FromSeconds(20), "the alert's SMS is decided");
+        Assert.Equal("refused: a2p-not-registered", status);
+        Assert.DoesNotContain(host.Twilio.Messages, m => m.To == manager.Phone);
     }
 }

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
+using RecoveryComms.Contracts.Consent;
 using RecoveryComms.Testing;
 
 namespace RecoveryComms.Orchestrator.Tests.Queue;
@@ -107,5 +109,65 @@ public sealed class SmsPreviewTests(LoopHost host) : IClassFixture<LoopHost>
         Assert.False(preview.GetProperty("gsm7").GetBoolean());
         Assert.True(preview.GetProperty("segments").GetInt32() > 1, preview.ToString());
         Assert.Contains("sms-too-long", preview.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
+    }
+
+    [Fact]
+    public async Task Preview_ItemOfSomeoneElse_GivesACsrNoConsentReasons_AndAManagerThem()
+    {
+        var (csr, phone, itemId) = await host.ClaimedItemAsync(consented: true);
+        var other = await host.UserAsync("csr");
+        var manager = await host.UserAsync("manager");
+        var stop = host.Services.GetRequiredService<IClientFactory>().CreateRequestClient<RecordOptOut>();
+        await stop.GetResponse<OptOutRecorded>(new RecordOptOut(Guid.NewGuid(), LoopHost.NewSid("SM"), phone, "STOP", "STOP", false, host.Clock.Now));
+
+        var notOwner = await PreviewAsync(other, itemId, "?windowA=today&windowB=tomorrow");
+        var managers = await PreviewAsync(manager, itemId, "?windowA=today&windowB=tomorrow");
+        var owners = await PreviewAsync(csr, itemId, "?windowA=today&windowB=tomorrow");
+
+        Assert.Equal(["not-owner"], notOwner.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
+        Assert.False(notOwner.GetProperty("allowed").GetBoolean());
+        Assert.Equal(owners.GetProperty("body").GetString(), notOwner.GetProperty("body").GetString());
+        Assert.Equal(["not-owner", "opted-out"], managers.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal(["opted-out"], owners.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
+    }
+
+    [Fact]
+    public async Task Preview_AskedAgainSoon_AsksConsentOncePerNumber_AndAgainOnceTheAnswerIsOld()
+    {
+        var (csr, phone, itemId) = await host.ClaimedItemAsync(consented: true);
+        var asked = new SuppressionQuestions(phone);
+        using var observing = host.ConsentServices.GetRequiredService<IBus>().ConnectConsumeMessageObserver(asked);
+
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.True((await PreviewAsync(csr, itemId, $"?windowA=today&windowB=tomorrow&issue=leak{i}")).GetProperty("allowed").GetBoolean());
+        }
+
+        Assert.Equal(1, asked.Count);
+        host.Clock.Now += TimeSpan.FromSeconds(11); // RecoverySms.PreviewCacheFor and a second
+        await PreviewAsync(csr, itemId, "?windowA=today&windowB=tomorrow");
+        Assert.Equal(2, asked.Count);
+    }
+
+    /// <summary>Counts the consent service's SMS suppression questions about one number (before they are answered).</summary>
+    private sealed class SuppressionQuestions(string phone) : IConsumeMessageObserver<CheckSuppression>
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public Task PreConsume(ConsumeContext<CheckSuppression> context)
+        {
+            if (context.Message.Phone == phone && context.Message.Channel == "sms")
+            {
+                Interlocked.Increment(ref _count);
+            }
+
+            return Task.CompletedTask;
+        }
+
+        public Task PostConsume(ConsumeContext<CheckSuppression> context) => Task.CompletedTask;
+
+        public Task ConsumeFault(ConsumeContext<CheckSuppression> context, Exception exception) => Task.CompletedTask;
     }
 }

@@ -51,6 +51,11 @@ public sealed class WebhookPipeline(WebhookReader reader, WebhookKeeper keeper, 
             return Problems.Create(StatusCodes.Status400BadRequest, "malformed-webhook", "The webhook was refused; nothing was stored.", e.Message);
         }
 
+        if (route.Recheck is { } recheck && await recheck(request, http.RequestAborted) is { } replaced)
+        {
+            answer = replaced;
+        }
+
         if (key is null)
         {
             return answer.ToResult();
