@@ -18,7 +18,7 @@ public sealed class KeyReplicaOptions
     /// one a second, so three seconds allow two lost heartbeats. Zero turns the check off: only for test hosts
     /// that write keys straight into a replica with no owner running.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    [TimeSpanRange("00:00:00", "00:10:00")]
     public TimeSpan KeyReplicaMaxAge { get; set; } = TimeSpan.FromSeconds(3);
 }
 

@@ -50,7 +50,7 @@ public sealed class OutboxOptions
     /// Failing for longer than this turns readiness red (503), so a load balancer takes the replica out; a shorter
     /// failure (a broker restart) only shows as Degraded.
     /// </summary>
-    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    [TimeSpanRange("00:00:01", "01:00:00")]
     public TimeSpan UnhealthyAfter { get; set; } = TimeSpan.FromSeconds(30);
 }
 

@@ -15,7 +15,7 @@ public sealed class ConsentProxyOptions
     public string BaseUrl { get; set; } = "http://127.0.0.1:5082";
 
     /// <summary>How long to wait for the consent service's headers (a CSV export then streams as long as it takes).</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    [TimeSpanRange("00:00:01", "00:10:00")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 }
 

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Net;
+using RecoveryComms.Hosting;
 
 namespace RecoveryComms.Orchestrator.Integrations;
 
@@ -9,7 +10,7 @@ public sealed class CrmWebhookOptions
     public const string Section = "Integrations:Webhooks";
 
     /// <summary>How long one POST to a CRM may take before it counts as failed; a slow CRM holds one slot no longer.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
+    [TimeSpanRange("00:00:00.100", "00:05:00")]
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Deliveries in flight at once per orchestrator replica.</summary>
@@ -21,19 +22,19 @@ public sealed class CrmWebhookOptions
     public int MaxInFlightPerWebhook { get; set; } = 4;
 
     /// <summary>The wait after the first failed attempt; it doubles after each further one.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
+    [TimeSpanRange("00:00:00.001", "01:00:00")]
     public TimeSpan FirstRetryDelay { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>The longest wait between two attempts.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
+    [TimeSpanRange("00:00:00.001", "1.00:00:00")]
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>How long after its creation a delivery is retried before it is marked failed (contract: 24 hours).</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    [TimeSpanRange("00:00:01", "30.00:00:00")]
     public TimeSpan RetryFor { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>How often the dispatcher looks for due retries; new deliveries wake it at once by NOTIFY.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    [TimeSpanRange("00:00:00.010", "00:01:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
