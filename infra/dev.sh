@@ -191,7 +191,8 @@ GRANT recoverycomms_webhooks_app TO recoverycomms_webhooks;
 GRANT recoverycomms_orchestrator_app TO recoverycomms_orchestrator;
 GRANT recoverycomms_consent_app TO recoverycomms_consent;
 SELECT 'ALTER ROLE recoverycomms_service NOLOGIN' WHERE EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'recoverycomms_service') \gexec
-SELECT 'REVOKE recoverycomms_app FROM recoverycomms_service' WHERE EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'recoverycomms_service') \gexec
+SELECT 'REVOKE recoverycomms_app FROM recoverycomms_service' FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member
+ WHERE g.rolname = 'recoverycomms_app' AND u.rolname = 'recoverycomms_service' \gexec
 SQL
 }
 
@@ -391,6 +392,12 @@ cleanup() {
 
 # Replica i of a service: its own port (the contract port + 100·i; the contract port itself when there is one replica), its
 # own instance name and, with replicas, its own webhook journal (a journal belongs to one process: docs/capture.md).
+# A Release build, quiet; on failure its errors are shown (they were thrown away with the rest of the output).
+build_release() { # project-or-solution
+  local out
+  out=$(dotnet build "$1" -c Release -v q -nologo 2>&1) || { grep -E ' error |error:' <<<"$out" | sort -u >&2; die "the build of $1 failed (above)"; }
+}
+
 # The connection string a service runs with: its own login (RC_POSTGRES_<SERVICE> when set), never the owner's.
 service_connection() { # Webhooks|Orchestrator|Consent
   local var=RC_POSTGRES_${1^^}
@@ -497,7 +504,7 @@ cmd_up() {
   if [ "${RC_EXTERNAL_INFRA:-0}" = 1 ]; then external_infra; else infra_up; fi
   export_settings
   log "building"
-  dotnet build "$ROOT/RecoveryComms.sln" -c Release -v q -nologo >/dev/null
+  build_release "$ROOT/RecoveryComms.sln"
   migrate_schemas
   mkdir -p "$RUN" "$DEV/journal"
   if [ -z "${Twilio__AccountSid:-}" ]; then
@@ -595,7 +602,7 @@ cmd_simulate() {
   export Twilio__AuthToken=${Twilio__AuthToken:-$DEV_AUTH_TOKEN}
   export Twilio__PublicBaseUrl=${Twilio__PublicBaseUrl:-http://127.0.0.1:5080}
   export RC_WEBHOOKS_URL=${RC_WEBHOOKS_URL:-http://127.0.0.1:5080}
-  dotnet build "$ROOT/tools/RecoveryComms.DevTools" -c Release -v q -nologo >/dev/null
+  build_release "$ROOT/tools/RecoveryComms.DevTools"
   dotnet "$ROOT/tools/RecoveryComms.DevTools/bin/Release/net10.0/RecoveryComms.DevTools.dll" simulate "$@"
 }
 
@@ -610,7 +617,7 @@ cmd_replay_errors() {
     rmq rabbitmq-diagnostics -q ping >/dev/null 2>&1 || die "RabbitMQ (node rc$RMQ_PORT@localhost) is not running: start it (./infra/dev.sh infra), or name the queues"
     mapfile -t queues < <(rmq rabbitmqctl -q list_queues -p "${RabbitMq__VirtualHost:-/}" --no-table-headers name messages | awk '$1 ~ /_error$/ && $2 > 0 { print $1 }')
   fi
-  dotnet build "$ROOT/tools/RecoveryComms.DevTools" -c Release -v q -nologo >/dev/null
+  build_release "$ROOT/tools/RecoveryComms.DevTools"
   dotnet "$ROOT/tools/RecoveryComms.DevTools/bin/Release/net10.0/RecoveryComms.DevTools.dll" replay-errors "${queues[@]}"
 }
 
@@ -630,7 +637,7 @@ cmd_bench() {
   export Benchmark__BaselineEndpoint=true Logging__LogLevel__Default=Warning
   bench_database
   PG_EXTRA=";Maximum Pool Size=64"
-  dotnet build "$ROOT/RecoveryComms.sln" -c Release -v q -nologo >/dev/null
+  build_release "$ROOT/RecoveryComms.sln"
   migrate_schemas
   ( service_exec Webhooks --urls http://127.0.0.1:5080 ) &
   PIDS+=($!)
@@ -667,7 +674,7 @@ bench_orchestrator() {
   export Twilio__AccountSid=$DEV_ACCOUNT_SID Twilio__AuthToken=$DEV_AUTH_TOKEN Twilio__ApiBaseUrl=http://127.0.0.1:$SANDBOX_PORT
   export Logging__LogLevel__Default=Warning
   bench_database
-  dotnet build "$ROOT/RecoveryComms.sln" -c Release -v q -nologo >/dev/null
+  build_release "$ROOT/RecoveryComms.sln"
   migrate_schemas
   start_bench_services
   local pin=()
@@ -681,7 +688,7 @@ bench_suppression() {
   export Twilio__AccountSid=$DEV_ACCOUNT_SID Twilio__AuthToken=$DEV_AUTH_TOKEN Twilio__ApiBaseUrl=http://127.0.0.1:$SANDBOX_PORT
   export Logging__LogLevel__Default=Warning
   bench_database
-  dotnet build "$ROOT/RecoveryComms.sln" -c Release -v q -nologo >/dev/null
+  build_release "$ROOT/RecoveryComms.sln"
   migrate_schemas
   start_bench_services
   dotnet "$ROOT/tests/RecoveryComms.LoadTest/bin/Release/net10.0/RecoveryComms.LoadTest.dll" --scenario suppression \
@@ -701,7 +708,7 @@ bench_console() {
   bench_database
   local project
   for project in services/RecoveryComms.Webhooks services/RecoveryComms.Orchestrator services/RecoveryComms.Consent tests/RecoveryComms.LoadTest; do
-    dotnet build "$ROOT/$project" -c Release -v q -nologo >/dev/null
+    build_release "$ROOT/$project"
   done
   migrate_schemas
   ( service_exec Webhooks --urls "http://127.0.0.1:$WEBHOOKS_PORT" ) &
@@ -757,7 +764,7 @@ cmd_faults() {
   export Messaging__A2PRegistered=true Messaging__From=${Messaging__From:-$Business__ShopLines__0} Consent__ImpliedConsentAllowsRecoveryText=true
   export Twilio__AccountSid=$DEV_ACCOUNT_SID Twilio__AuthToken=$DEV_AUTH_TOKEN Twilio__ApiBaseUrl=http://127.0.0.1:$SANDBOX_PORT
   log "building (Release)"
-  dotnet build "$ROOT/RecoveryComms.sln" -c Release -v q -nologo >/dev/null
+  build_release "$ROOT/RecoveryComms.sln"
   migrate_schemas
   SERVICE_LOGS="$DEV/faults/logs"
   rm -rf "$DEV/faults" "$DEV/journal"

@@ -12,4 +12,7 @@ namespace RecoveryComms.Contracts.Consent;
 /// <param name="Phone">The staff member's phone.</param>
 /// <param name="Body">The alert's text (no customer number in it).</param>
 /// <param name="OccurredAt">When it was asked.</param>
-public sealed record SendStaffSms(Guid CorrelationId, Guid SendId, string Phone, string Body, DateTimeOffset OccurredAt);
+/// <param name="Signature">The orchestrator's signature over the other fields (its key-event key, docs/consent.md): a
+/// staff message skips customer consent and quiet hours, so the gate sends none that anyone else with broker
+/// credentials published.</param>
+public sealed record SendStaffSms(Guid CorrelationId, Guid SendId, string Phone, string Body, DateTimeOffset OccurredAt, string? Signature = null);

@@ -5,6 +5,7 @@ using Npgsql;
 using RecoveryComms.Consent.Ledger;
 using RecoveryComms.Consent.Suppression;
 using RecoveryComms.Contracts.Consent;
+using RecoveryComms.Hosting.Auth;
 using RecoveryComms.Hosting.Data;
 using RecoveryComms.Hosting.Phones;
 using RecoveryComms.Telephony;
@@ -28,7 +29,7 @@ namespace RecoveryComms.Consent.Sending;
 /// </list>
 /// </summary>
 public sealed partial class SmsGate(
-    NpgsqlDataSource dataSource, SuppressionPolicy policy, ConsentStore consent, ITwilioRestClient twilio, ISmsSendHook hook,
+    NpgsqlDataSource dataSource, SuppressionPolicy policy, ConsentStore consent, ITwilioRestClient twilio, ISmsSendHook hook, KeyEventVerifier verifier,
     IOptions<MessagingOptions> messaging, IOptions<TwilioOptions> twilioOptions, IOptions<ConsentOptions> options, IOptions<SmsSendingOptions> sending,
     TimeProvider time, ILogger<SmsGate> logger)
 {
@@ -46,6 +47,14 @@ public sealed partial class SmsGate(
     public Task<SmsSendResult> SendStaffAsync(SendStaffSms request, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (!verifier.IsValid(request))
+        {
+            // Note: a staff message skips customer consent and quiet hours; one the orchestrator did not sign came from
+            // someone else with broker credentials. Refused, never claimed, so nothing of it is stored or sent.
+            LogUnsignedStaffMessage(request.SendId, Phone.Mask(request.Phone));
+            return Task.FromResult(new SmsSendResult(request.CorrelationId, request.SendId, SmsSendStatus.Refused, ["unsigned-staff-message"], null, time.GetUtcNow()));
+        }
+
         return SendAsync(new SendSms(request.CorrelationId, request.SendId, request.Phone, request.Body, request.OccurredAt), staff: true, ct);
     }
 
@@ -192,6 +201,9 @@ public sealed partial class SmsGate(
     }
 
     private sealed record Outcome(string Status, IReadOnlyList<string> Reasons, string? Sid, int? ErrorCode, DateTimeOffset? CheckAfter);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A staff message {SendId} to {Phone} was not signed by the orchestrator; refused")]
+    private partial void LogUnsignedStaffMessage(Guid sendId, string phone);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Twilio refused a text to {Phone}")]
     private partial void LogTwilioRefused(Exception e, string phone);

@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using RecoveryComms.Contracts.Consent;
 using RecoveryComms.Contracts.Identity;
 
 namespace RecoveryComms.Hosting.Auth;
@@ -47,6 +48,12 @@ public static class KeyEventSignatures
         ArgumentNullException.ThrowIfNull(issued);
         return Canonical("recoverycomms/api-key-issued/1", issued.KeyId.ToString("D"), issued.UserId.ToString("D"), issued.UserName,
             issued.Role, issued.KeyHash, Ticks(issued.OccurredAt));
+    }
+
+    public static byte[] MessageOf(SendStaffSms staff)
+    {
+        ArgumentNullException.ThrowIfNull(staff);
+        return Canonical("recoverycomms/send-staff-sms/1", staff.CorrelationId.ToString("D"), staff.SendId.ToString("D"), staff.Phone, staff.Body, Ticks(staff.OccurredAt));
     }
 
     public static byte[] MessageOf(ApiKeyRevoked revoked)
@@ -151,6 +158,9 @@ public sealed class KeyEventSigner : IDisposable
 
     public ApiKeyHeartbeat Sign(ApiKeyHeartbeat heartbeat) => heartbeat with { Signature = Sign(KeyEventSignatures.MessageOf(heartbeat)) };
 
+    /// <summary>A staff alert's text: the gate sends a staff message (no customer consent, no quiet hours) only when signed.</summary>
+    public SendStaffSms Sign(SendStaffSms staff) => staff with { Signature = Sign(KeyEventSignatures.MessageOf(staff)) };
+
     public void Dispose() => _key.Dispose();
 
     // Note: one ECDsa object is not documented as safe for concurrent use; a key is signed about once a second.
@@ -184,6 +194,8 @@ public sealed class KeyEventVerifier : IDisposable
     public bool IsValid(ApiKeyRevoked revoked) => IsValid(KeyEventSignatures.MessageOf(revoked), revoked.Signature);
 
     public bool IsValid(ApiKeyHeartbeat heartbeat) => IsValid(KeyEventSignatures.MessageOf(heartbeat), heartbeat.Signature);
+
+    public bool IsValid(SendStaffSms staff) => IsValid(KeyEventSignatures.MessageOf(staff), staff.Signature);
 
     public void Dispose() => _key.Dispose();
 

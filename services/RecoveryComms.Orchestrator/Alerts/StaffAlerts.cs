@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using RecoveryComms.Contracts.Consent;
 using RecoveryComms.Contracts.Recovery;
+using RecoveryComms.Hosting.Auth;
 using RecoveryComms.Hosting.Data;
 using RecoveryComms.Hosting.Messaging;
 using RecoveryComms.Hosting.Phones;
@@ -128,7 +129,7 @@ public sealed class StaffAlertSmsRow
 /// </list>
 /// </summary>
 public sealed partial class StaffAlertSms(
-    NpgsqlDataSource dataSource, IClientFactory clients, IOptions<RecoveryOptions> options, TimeProvider time, ILogger<StaffAlertSms> logger)
+    NpgsqlDataSource dataSource, IClientFactory clients, KeyEventSigner signer, IOptions<RecoveryOptions> options, TimeProvider time, ILogger<StaffAlertSms> logger)
 {
     /// <summary>When an <c>unknown</c> answer is asked about again (the gate's own first look at Twilio is 15 s after the send).</summary>
     public static readonly TimeSpan UnknownCheckAfter = TimeSpan.FromSeconds(20);
@@ -252,7 +253,7 @@ public sealed partial class StaffAlertSms(
         try
         {
             var answer = await clients.CreateRequestClient<SendStaffSms>().GetResponse<SmsSendResult>(
-                new SendStaffSms(claim.ItemId, sendId, claim.SmsPhone!, claim.Detail ?? "", time.GetUtcNow()), ct,
+                signer.Sign(new SendStaffSms(claim.ItemId, sendId, claim.SmsPhone!, claim.Detail ?? "", time.GetUtcNow())), ct,
                 RequestTimeout.After(s: (int)Math.Ceiling(options.Value.ConsentTimeout.TotalSeconds)));
             return answer.Message;
         }

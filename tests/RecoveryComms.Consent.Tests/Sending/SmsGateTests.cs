@@ -152,3 +152,48 @@ public sealed class SmsGateTests(SendingHost host) : IClassFixture<SendingHost>
         Assert.Contains(outcomes, o => o.Status == "refused");
     }
 }
+
+public sealed class StaffMessageSignatureTests(SendingHost host) : IClassFixture<SendingHost>
+{
+    private SmsGate Gate => host.Services.GetRequiredService<SmsGate>();
+
+    private static SendStaffSms Staff(string phone) =>
+        new(Guid.NewGuid(), Guid.NewGuid(), phone, "Escalated: a missed-call has had no callback attempt within the SLA.", DateTimeOffset.UtcNow);
+
+    private int SentTo(string phone) =>
+        host.Twilio.Creates("Messages.json").Count(e => e.RequestMessage.Body!.Contains("To=" + Uri.EscapeDataString(phone) + "&", StringComparison.Ordinal));
+
+    [Theory]
+    [InlineData("unsigned")]
+    [InlineData("signed-by-another-key")]
+    [InlineData("changed-after-signing")]
+    public async Task StaffMessage_NotSignedByTheOrchestrator_IsRefused_AndNothingReachesTwilio(string how)
+    {
+        // Note: a staff message skips customer consent and quiet hours, so only the orchestrator may ask for one.
+        host.Clock.Now = ConsentHost.Midday;
+        var phone = Numbers.Chicago();
+        var request = how switch
+        {
+            "unsigned" => Staff(phone),
+            "signed-by-another-key" => Identity.KeyEventSigners.Forger.Sign(Staff(phone)),
+            _ => Identity.KeyEventSigners.Owner.Sign(Staff(Numbers.Chicago())) with { Phone = phone },
+        };
+
+        var result = await Gate.SendStaffAsync(request, default);
+
+        Assert.Equal(("refused", "unsigned-staff-message"), (result.Status, result.Reasons.Single()));
+        Assert.Equal(0, SentTo(phone));
+    }
+
+    [Fact]
+    public async Task StaffMessage_SignedByTheOrchestrator_IsSent_WithoutCustomerConsent()
+    {
+        host.Clock.Now = ConsentHost.Midday;
+        var phone = Numbers.Chicago();
+
+        var result = await Gate.SendStaffAsync(Identity.KeyEventSigners.Owner.Sign(Staff(phone)), default);
+
+        Assert.Equal("sent", result.Status);
+        Assert.Equal(1, SentTo(phone));
+    }
+}
