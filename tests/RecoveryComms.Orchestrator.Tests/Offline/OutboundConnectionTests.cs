@@ -5,10 +5,12 @@ using System.Net;
 using System.Net.Sockets;
 using MassTransit;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using RecoveryComms.Testing;
+using RecoveryComms.Webhooks;
 
 namespace RecoveryComms.Orchestrator.Tests.Offline;
 
@@ -20,7 +22,7 @@ public sealed class OutboundConnectionsAlone
 }
 
 /// <summary>
-/// The services are self-hosted and run offline: a host opens connections to PostgreSQL, RabbitMQ and the other
+/// The services are self-hosted and run offline: each of the three hosts opens connections to PostgreSQL, RabbitMQ and the other
 /// configured addresses, and to nothing else (MassTransit 8.4+ reports usage telemetry to its vendor by default).
 /// </summary>
 [Collection(OutboundConnectionsAlone.Name)]
@@ -32,7 +34,7 @@ public sealed class OutboundConnectionTests
     /// </summary>
     private sealed class ReportingAtShutdownHost : ServicesHost
     {
-        private static void ReportAtShutdown(IWebHostBuilder web) =>
+        public static void ReportAtShutdown(IWebHostBuilder web) =>
             web.ConfigureTestServices(services => services.PostConfigure<UsageTelemetryOptions>(options => options.ReportOnShutdown = true));
 
         protected override void ConfigureOrchestrator(IWebHostBuilder web) => ReportAtShutdown(web);
@@ -46,19 +48,43 @@ public sealed class OutboundConnectionTests
         using var listener = new OutboundListener();
         var host = new ReportingAtShutdownHost();
         await host.InitializeAsync();
+        var journal = Path.Combine(Path.GetTempPath(), $"rc-outbound-{Guid.NewGuid():N}.jsonl");
+        WebApplicationFactory<WebhooksEntryPoint>? webhooks = null;
         string[] configured;
         try
         {
             var postgres = new NpgsqlConnectionStringBuilder(host.Database.ConnectionString).Host!;
-            var rabbit = (await TestInfrastructure.RabbitMqAsync()).Host;
+            var rabbitUri = await TestInfrastructure.RabbitMqAsync();
+            var rabbit = rabbitUri.Host;
             // Twilio's default API host is configured too (ServicesHost sets no sandbox); nothing here calls it.
             configured = ["localhost", postgres, rabbit, "api.twilio.com"];
+            // The webhooks service too, on the same database and broker: the third host of the system.
+            webhooks = new WebApplicationFactory<WebhooksEntryPoint>().WithWebHostBuilder(web =>
+            {
+                web.UseTestInfrastructure(host.Database.ConnectionString, rabbitUri, host.Prefix);
+                web.UseSetting("Twilio:AccountSid", "AC00000000000000000000000000000001");
+                web.UseSetting("Twilio:AuthToken", "test-auth-token");
+                web.UseSetting("Twilio:PublicBaseUrl", "https://hooks.shop.test");
+                web.UseSetting("Business:TimeZone", "America/Chicago");
+                web.UseSetting("Webhooks:RingGroup:0", "+13125550100");
+                web.UseSetting("Webhooks:JournalPath", journal);
+                ReportingAtShutdownHost.ReportAtShutdown(web);
+            });
+            using var webhooksClient = webhooks.CreateClient();
             Assert.True((await host.Orchestrator.GetAsync("/health/ready")).IsSuccessStatusCode);
             Assert.True((await host.Consent.GetAsync("/health/ready")).IsSuccessStatusCode);
+            await Eventually.ValueAsync(async () => (await webhooksClient.GetAsync("/health/ready")).IsSuccessStatusCode, ready => ready,
+                TimeSpan.FromSeconds(60), "the webhooks service ready");
         }
         finally
         {
+            if (webhooks is not null)
+            {
+                await webhooks.DisposeAsync();
+            }
+
             await host.DisposeAsync();
+            File.Delete(journal);
         }
 
         var allowedAddresses = new HashSet<IPAddress>();
