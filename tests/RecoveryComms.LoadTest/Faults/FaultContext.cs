@@ -180,6 +180,22 @@ internal sealed partial class FaultContext(Func<string, string, string> opt) : I
         return (counts, ofType);
     }
 
+    /// <summary>Each of <paramref name="phones"/>'s recovery item id (the callers of a scenario have one each).</summary>
+    public async Task<Dictionary<string, Guid>> ItemIdsAsync(IReadOnlyCollection<string> phones)
+    {
+        await using var c = await Db.OpenConnectionAsync();
+        await using var command = new NpgsqlCommand("SELECT phone, id FROM orchestrator.recovery_items WHERE phone = ANY(@Phones)", c);
+        command.Parameters.AddWithValue("Phones", phones.ToArray());
+        var ids = new Dictionary<string, Guid>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            ids[reader.GetString(0)] = reader.GetGuid(1);
+        }
+
+        return ids;
+    }
+
     /// <summary>A scalar from PostgreSQL, or null while it does not answer.</summary>
     public async Task<long?> CountAsync(string sql, params (string Name, object Value)[] parameters)
     {

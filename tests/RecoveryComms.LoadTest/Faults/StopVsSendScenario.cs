@@ -20,7 +20,7 @@ internal static class StopVsSendScenario
         var phones = Enumerable.Range(0, trials).Select(_ => ctx.Phone()).ToList();
         await ForEachAsync(phones, async p => await ctx.MissedCallAsync(FaultContext.CallSid(), p));
         var created = await ctx.UntilItemsAsync(phones, TimeSpan.FromMinutes(2));
-        var ids = await ItemIdsAsync(ctx, phones);
+        var ids = await ctx.ItemIdsAsync(phones);
         // The missed call is the consent the text needs (implied, recorded by the consent service from the call's event).
         var consented = await OpenLoop.UntilAsync(async () => await ctx.CountAsync(
             "SELECT count(*) FROM consent.consent_state WHERE phone = ANY(@Phones) AND channel = 'sms' AND state = 'implied'", ("Phones", phones.ToArray())) >= trials,
@@ -143,21 +143,6 @@ internal static class StopVsSendScenario
         {
             return 0;
         }
-    }
-
-    private static async Task<Dictionary<string, Guid>> ItemIdsAsync(FaultContext ctx, List<string> phones)
-    {
-        await using var c = await ctx.Db.OpenConnectionAsync();
-        await using var command = new Npgsql.NpgsqlCommand("SELECT phone, id FROM orchestrator.recovery_items WHERE phone = ANY(@Phones)", c);
-        command.Parameters.AddWithValue("Phones", phones.ToArray());
-        var ids = new Dictionary<string, Guid>(StringComparer.Ordinal);
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            ids[reader.GetString(0)] = reader.GetGuid(1);
-        }
-
-        return ids;
     }
 
     private static async Task ForEachAsync<T>(List<T> items, Func<T, Task> body)

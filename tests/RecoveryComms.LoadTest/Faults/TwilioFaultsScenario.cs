@@ -247,17 +247,7 @@ internal static class TwilioFaultsScenario
 
         _ = await ctx.UntilItemsAsync(phones, TimeSpan.FromMinutes(1))
             ?? throw new InvalidOperationException($"not every one of {phones.Count} missed calls became an item within a minute");
-        await using var c = await ctx.Db.OpenConnectionAsync();
-        await using var command = new Npgsql.NpgsqlCommand("SELECT phone, id FROM orchestrator.recovery_items WHERE phone = ANY(@Phones)", c);
-        command.Parameters.AddWithValue("Phones", phones.ToArray());
-        var ids = new Dictionary<string, Guid>(StringComparer.Ordinal);
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            ids[reader.GetString(0)] = reader.GetGuid(1);
-        }
-
-        return ids;
+        return await ctx.ItemIdsAsync(phones);
     }
 
     private sealed record SendRow(string Status, string[] Reasons, string? MessageSid, int Checks, string? OrchestratorStatus);
