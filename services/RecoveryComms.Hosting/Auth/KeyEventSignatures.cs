@@ -76,31 +76,29 @@ public static class KeyEventSignatures
         return Canonical("recoverycomms/api-key-heartbeat/1", [.. fields]);
     }
 
-    internal static ECDsa ImportPrivateKey(string text)
+    internal static ECDsa ImportPrivateKey(string text) => Import(text, (key, der) => key.ImportPkcs8PrivateKey(der, out _));
+
+    internal static ECDsa ImportPublicKey(string text) => Import(text, (key, der) => key.ImportSubjectPublicKeyInfo(der, out _));
+
+    /// <summary>A key as PEM, or as the base64 of its DER read by <paramref name="importDer"/>; P-256 only.</summary>
+    private static ECDsa Import(string text, Action<ECDsa, byte[]> importDer)
     {
         var key = ECDsa.Create();
-        if (text.Contains("-----BEGIN", StringComparison.Ordinal))
+        try
         {
-            key.ImportFromPem(text);
+            if (text.Contains("-----BEGIN", StringComparison.Ordinal))
+            {
+                key.ImportFromPem(text);
+            }
+            else
+            {
+                importDer(key, Convert.FromBase64String(text.Trim()));
+            }
         }
-        else
+        catch
         {
-            key.ImportPkcs8PrivateKey(Convert.FromBase64String(text.Trim()), out _);
-        }
-
-        return RequireP256(key);
-    }
-
-    internal static ECDsa ImportPublicKey(string text)
-    {
-        var key = ECDsa.Create();
-        if (text.Contains("-----BEGIN", StringComparison.Ordinal))
-        {
-            key.ImportFromPem(text);
-        }
-        else
-        {
-            key.ImportSubjectPublicKeyInfo(Convert.FromBase64String(text.Trim()), out _);
+            key.Dispose();
+            throw;
         }
 
         return RequireP256(key);
