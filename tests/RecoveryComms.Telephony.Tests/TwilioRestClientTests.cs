@@ -709,6 +709,104 @@ public sealed class TwilioRestClientTests : IDisposable
         Assert.Throws<ObjectDisposedException>(() => answer.Content.ReadAsStream());
     }
 
+    /// <summary>A client over an in-process handler (no socket): for what WireMock cannot show, such as disposal.</summary>
+    private static TwilioRestClient Over(Func<HttpRequestMessage, HttpResponseMessage> answer) =>
+        new(new HttpClient(new AnsweringHandler(answer)),
+            Microsoft.Extensions.Options.Options.Create(new TwilioOptions { AccountSid = AccountSid, AuthToken = "secret-token", ApiBaseUrl = "https://api.twilio.test/" }));
+
+    private sealed class AnsweringHandler(Func<HttpRequestMessage, HttpResponseMessage> answer) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            Task.FromResult(answer(request));
+    }
+
+    /// <summary>A body that records its disposal, and can fail when read.</summary>
+    private sealed class TrackedContent(bool failOnRead = false) : HttpContent
+    {
+        public bool Disposed { get; private set; }
+
+        protected override Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context) =>
+            failOnRead ? throw new IOException("connection reset while reading") : stream.WriteAsync("{}"u8.ToArray()).AsTask();
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 2;
+            return !failOnRead;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            Disposed = true;
+            base.Dispose(disposing);
+        }
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.NotFound)]
+    [InlineData(HttpStatusCode.Forbidden)]
+    public async Task OpenRecordingAsync_NoAudio_ReleasesTheAnswer(HttpStatusCode status)
+    {
+        var content = new TrackedContent();
+        var client = Over(_ => new HttpResponseMessage(status) { Content = content });
+
+        if (status == HttpStatusCode.NotFound)
+        {
+            Assert.Null(await client.OpenRecordingAsync(RecordingSid, CancellationToken.None));
+        }
+        else
+        {
+            await Assert.ThrowsAsync<TwilioApiException>(() => client.OpenRecordingAsync(RecordingSid, CancellationToken.None));
+        }
+
+        Assert.True(content.Disposed);
+    }
+
+    [Fact]
+    public async Task OpenRecordingAsync_AnswerWithoutAContentType_IsMpeg_AndAsksForMpeg()
+    {
+        HttpRequestMessage? sent = null;
+        var client = Over(request =>
+        {
+            sent = request;
+            return new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent([1, 2, 3]) };
+        });
+
+        using var audio = await client.OpenRecordingAsync(RecordingSid, CancellationToken.None);
+
+        Assert.Equal(("audio/mpeg", (long?)3), (audio!.ContentType, audio.Length));
+        Assert.Equal(["audio/mpeg"], sent!.Headers.Accept.Select(a => a.MediaType));
+        Assert.Equal($"https://api.twilio.test/2010-04-01/Accounts/{AccountSid}/Recordings/{RecordingSid}.mp3", sent.RequestUri!.AbsoluteUri);
+    }
+
+    [Fact]
+    public async Task GetCallAsync_AsksForJson()
+    {
+        HttpRequestMessage? sent = null;
+        var client = Over(request =>
+        {
+            sent = request;
+            return new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(CallJson, Encoding.UTF8, "application/json") };
+        });
+
+        await client.GetCallAsync(CallSid, CancellationToken.None);
+
+        Assert.Equal(["application/json"], sent!.Headers.Accept.Select(a => a.MediaType));
+    }
+
+    [Fact]
+    public async Task CreateMessageAsync_AnswerWhoseBodyBreaksWhileRead_OutcomeUnknown()
+    {
+        var client = Over(_ => new HttpResponseMessage(HttpStatusCode.BadGateway) { Content = new TrackedContent(failOnRead: true) });
+
+        var error = await Assert.ThrowsAsync<TwilioOutcomeUnknownException>(() => client.CreateMessageAsync(
+            new CreateMessageRequest("+15551234567", "hi", From: "+15550001111"), CancellationToken.None));
+
+        // Note: HttpClient reads the whole answer inside SendAsync, so the failure surfaces there (no status yet),
+        // wrapped in HttpRequestException with the IOException inside.
+        Assert.Null(error.HttpStatus);
+        Assert.IsType<IOException>(Assert.IsType<HttpRequestException>(error.InnerException).InnerException);
+    }
+
     public void Dispose()
     {
         _services.Dispose();

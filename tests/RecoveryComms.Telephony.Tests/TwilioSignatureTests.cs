@@ -222,4 +222,12 @@ public sealed class TwilioSignatureTests
         Assert.Throws<ArgumentNullException>("expectedHex", () => TwilioSignature.IsBodyHashValid(JsonBody, null!));
         Assert.Equal("X-Twilio-Signature", TwilioSignature.HeaderName);
     }
+
+    [Fact]
+    public void IsValidWithBody_UrlWithoutAQuery_IsInvalid()
+    {
+        const string url = "https://mycompany.com/myapp.php";
+
+        Assert.False(TwilioSignature.IsValidWithBody(Token, url, JsonBody, TwilioSignature.Compute(Token, url, [])));
+    }
 }
