@@ -779,6 +779,18 @@ public sealed class TwilioRestClientTests : IDisposable
     }
 
     [Fact]
+    public async Task OpenRecordingAsync_AnotherContentType_IsPassedOn()
+    {
+        var audio = new ByteArrayContent([1, 2, 3]);
+        audio.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("audio/wav");
+        var client = Over(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = audio });
+
+        using var recording = await client.OpenRecordingAsync(RecordingSid, CancellationToken.None);
+
+        Assert.Equal("audio/wav", recording!.ContentType);
+    }
+
+    [Fact]
     public async Task GetCallAsync_AsksForJson()
     {
         HttpRequestMessage? sent = null;
