@@ -1,22 +1,26 @@
-using RecoveryComms.Hosting;
 using RecoveryComms.Hosting.Auth;
 using RecoveryComms.Hosting.Business;
 using RecoveryComms.Hosting.Data;
 using RecoveryComms.Hosting.Messaging;
 using RecoveryComms.Hosting.Observability;
-using RecoveryComms.Orchestrator;
+using RecoveryComms.Hosting;
+using RecoveryComms.Orchestrator.Actions;
 using RecoveryComms.Orchestrator.Alerts;
 using RecoveryComms.Orchestrator.Attempts;
-using RecoveryComms.Orchestrator.Console;
 using RecoveryComms.Orchestrator.ConsentProxy;
+using RecoveryComms.Orchestrator.Console;
+using RecoveryComms.Orchestrator.Intake;
 using RecoveryComms.Orchestrator.Integrations;
+using RecoveryComms.Orchestrator.Items;
 using RecoveryComms.Orchestrator.Owners;
-using RecoveryComms.Orchestrator.Queue;
 using RecoveryComms.Orchestrator.Recordings;
 using RecoveryComms.Orchestrator.Review;
 using RecoveryComms.Orchestrator.Settings;
+using RecoveryComms.Orchestrator.Sms;
 using RecoveryComms.Orchestrator.Timers;
 using RecoveryComms.Orchestrator.Users;
+using RecoveryComms.Orchestrator.Views;
+using RecoveryComms.Orchestrator;
 using RecoveryComms.Telephony;
 
 // Note: the orchestrator's one column-mapping rule, snake_case columns to PascalCase properties. It is global to

@@ -8,7 +8,7 @@ using RecoveryComms.Hosting.Auth;
 using RecoveryComms.Hosting.Data;
 using RecoveryComms.Hosting.Messaging;
 using RecoveryComms.Hosting.Phones;
-using RecoveryComms.Orchestrator.Queue;
+using RecoveryComms.Orchestrator.Items;
 
 namespace RecoveryComms.Orchestrator.Alerts;
 

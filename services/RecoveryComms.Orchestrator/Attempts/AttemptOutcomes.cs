@@ -2,44 +2,13 @@ using Dapper;
 using MassTransit;
 using Npgsql;
 using RecoveryComms.Contracts.Capture;
-using RecoveryComms.Orchestrator.Queue;
+using RecoveryComms.Orchestrator.Actions;
+using RecoveryComms.Orchestrator.Items;
+using RecoveryComms.Orchestrator.Sms;
 using RecoveryComms.Orchestrator.Timers;
+using RecoveryComms.Orchestrator.Views;
 
 namespace RecoveryComms.Orchestrator.Attempts;
-
-/// <summary>A row of <c>orchestrator.call_attempts</c>.</summary>
-public sealed class CallAttempt
-{
-    public Guid Id { get; init; }
-
-    public Guid ItemId { get; init; }
-
-    public Guid CsrId { get; init; }
-
-    public DateTime StartedAt { get; init; }
-
-    public string Result { get; set; } = "";
-
-    public bool Counts { get; set; }
-
-    public string? CsrCallSid { get; set; }
-
-    public DateTime? EndedAt { get; init; }
-
-    public string? CsrPhone { get; init; }
-
-    public string? ShopLine { get; init; }
-
-    public string? CustomerCallSid { get; set; }
-
-    public string? CsrLegStatus { get; set; }
-
-    public string? CustomerLegStatus { get; set; }
-
-    public string? AnsweredBy { get; set; }
-
-    public bool VoicemailLeft { get; set; }
-}
 
 /// <summary>
 /// Applies Twilio's status reports of click-to-call legs. The CSR's leg is the call the orchestrator created;
@@ -258,68 +227,4 @@ public sealed partial class AttemptOutcomes(NpgsqlDataSource dataSource, ItemCha
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Automatic SMS for item {ItemId} after an unanswered first attempt: {Outcome}")]
     private partial void LogAutoSms(Guid itemId, string outcome);
-}
-
-/// <summary>Settles an attempt whose customer leg never reported after the CSR's leg ended: the customer was not reached.</summary>
-public sealed class AttemptSettleTimer(ItemChanges changes) : ITimerHandler
-{
-    public IReadOnlyCollection<string> Kinds { get; } = [TimerKinds.AttemptSettle];
-
-    public async Task FireAsync(NpgsqlConnection c, NpgsqlTransaction tx, DueTimer timer, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(timer);
-        var attemptId = await c.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(
-            """
-            UPDATE orchestrator.call_attempts SET result = 'canceled', ended_at = @At
-            WHERE item_id = @ItemId AND result IN ('placing', 'ringing-csr', 'connecting') AND customer_leg_status IS NULL
-            RETURNING id
-            """, new { timer.ItemId, At = changes.Now }, tx, cancellationToken: ct));
-        var item = attemptId is null ? null : await RecoveryItemStore.LockAsync(c, tx, timer.ItemId!.Value, ct);
-        if (item is null)
-        {
-            return;
-        }
-
-        await AttemptOutcomes.UncountAsync(c, tx, item, attemptId!.Value, ct);
-        await changes.SaveAsync(c, tx, item, Actor.System, TimelineKinds.AttemptResult,
-            "The call ended before the customer was dialled. It does not count as an attempt.", ct);
-    }
-}
-
-/// <summary>
-/// The recording of a bridged click-to-call (when the shop records callbacks): kept on the attempt for the
-/// manager's daily review. Its call is the CSR's leg (the one the orchestrator created), so a repeat changes nothing.
-/// </summary>
-public sealed class CallbackRecordingConsumer(NpgsqlDataSource dataSource, ItemChanges changes) : IConsumer<CallbackRecordingCaptured>
-{
-    public async Task Consume(ConsumeContext<CallbackRecordingCaptured> context)
-    {
-        var m = context.Message;
-        var ct = context.CancellationToken;
-        await using var c = await dataSource.OpenConnectionAsync(ct);
-        await using var tx = await c.BeginTransactionAsync(ct);
-        var itemId = await c.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(
-            """
-            UPDATE orchestrator.call_attempts SET recording_sid = @RecordingSid, recording_url = @RecordingUrl, recording_seconds = @DurationSeconds, recorded = true
-            WHERE (csr_call_sid = @CallSid OR customer_call_sid = @CallSid) AND recording_sid IS DISTINCT FROM @RecordingSid
-            RETURNING item_id
-            """, new { m.RecordingSid, m.RecordingUrl, m.DurationSeconds, m.CallSid }, tx, cancellationToken: ct));
-        if (itemId is { } id && await RecoveryItemStore.LockAsync(c, tx, id, ct) is { } item)
-        {
-            await changes.NoteAsync(c, tx, item, Actor.System, TimelineKinds.Recorded, $"The call was recorded ({m.DurationSeconds} s) for review.", ct);
-        }
-        else if (itemId is null && !await c.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT EXISTS (SELECT 1 FROM orchestrator.call_attempts WHERE csr_call_sid = @CallSid OR customer_call_sid = @CallSid)", new { m.CallSid }, tx, cancellationToken: ct)))
-        {
-            throw new NotYetException($"No attempt knows call {m.CallSid} yet.");
-        }
-
-        await tx.CommitAsync(ct);
-    }
-}
-
-/// <summary>Status reports of click-to-call legs (from the webhooks service).</summary>
-public sealed class AttemptStatusConsumer(AttemptOutcomes outcomes) : IConsumer<CallbackAttemptStatusReported>
-{
-    public Task Consume(ConsumeContext<CallbackAttemptStatusReported> context) => outcomes.ApplyAsync(context.Message, context.CancellationToken);
 }

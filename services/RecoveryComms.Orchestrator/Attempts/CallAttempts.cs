@@ -6,10 +6,12 @@ using Npgsql;
 using RecoveryComms.Contracts.Consent;
 using RecoveryComms.Hosting.Business;
 using RecoveryComms.Hosting.Phones;
-using RecoveryComms.Orchestrator.Queue;
+using RecoveryComms.Orchestrator.Actions;
+using RecoveryComms.Orchestrator.Items;
 using RecoveryComms.Orchestrator.Timers;
-using RecoveryComms.Telephony;
+using RecoveryComms.Orchestrator.Views;
 using RecoveryComms.Telephony.Rest;
+using RecoveryComms.Telephony;
 
 namespace RecoveryComms.Orchestrator.Attempts;
 

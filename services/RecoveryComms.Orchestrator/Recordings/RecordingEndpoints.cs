@@ -3,10 +3,11 @@ using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Polly.Timeout;
-using RecoveryComms.Hosting;
 using RecoveryComms.Hosting.Auth;
 using RecoveryComms.Hosting.Phones;
-using RecoveryComms.Orchestrator.Queue;
+using RecoveryComms.Hosting;
+using RecoveryComms.Orchestrator.Actions;
+using RecoveryComms.Orchestrator.Views;
 using RecoveryComms.Telephony.Rest;
 
 namespace RecoveryComms.Orchestrator.Recordings;

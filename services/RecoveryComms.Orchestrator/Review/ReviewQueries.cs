@@ -2,7 +2,8 @@ using Dapper;
 using NodaTime;
 using Npgsql;
 using RecoveryComms.Hosting.Business;
-using RecoveryComms.Orchestrator.Queue;
+using RecoveryComms.Orchestrator.Items;
+using RecoveryComms.Orchestrator.Views;
 
 namespace RecoveryComms.Orchestrator.Review;
 

@@ -1,8 +1,9 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
-using RecoveryComms.Hosting;
 using RecoveryComms.Hosting.Auth;
-using RecoveryComms.Orchestrator.Queue;
+using RecoveryComms.Hosting;
+using RecoveryComms.Orchestrator.Actions;
+using RecoveryComms.Orchestrator.Views;
 
 namespace RecoveryComms.Orchestrator.Settings;
 

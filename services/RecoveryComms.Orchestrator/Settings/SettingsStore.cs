@@ -1,11 +1,11 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json;
 using Dapper;
 using Npgsql;
 using RecoveryComms.Contracts.Settings;
 using RecoveryComms.Hosting.Business;
 using RecoveryComms.Hosting.Messaging;
-using RecoveryComms.Orchestrator.Queue;
+using RecoveryComms.Orchestrator.Items;
 using RecoveryComms.Orchestrator.Timers;
 
 namespace RecoveryComms.Orchestrator.Settings;

@@ -2,7 +2,7 @@ using NodaTime;
 using RecoveryComms.Hosting.Business;
 using RecoveryComms.Orchestrator.Settings;
 
-namespace RecoveryComms.Orchestrator.Queue;
+namespace RecoveryComms.Orchestrator.Items;
 
 /// <summary>When an item's clock starts, and when its first attempt and its SLA fall due.</summary>
 public sealed record LoopTimes(DateTimeOffset ClockStartsAt, DateTimeOffset FirstAttemptDueAt, DateTimeOffset SlaDueAt, bool AfterHours);

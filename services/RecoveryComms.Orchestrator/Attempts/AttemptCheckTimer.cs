@@ -1,11 +1,11 @@
 using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using RecoveryComms.Contracts;
 using RecoveryComms.Contracts.Capture;
+using RecoveryComms.Contracts;
 using RecoveryComms.Hosting.Messaging;
 using RecoveryComms.Hosting.Phones;
-using RecoveryComms.Orchestrator.Queue;
+using RecoveryComms.Orchestrator.Items;
 using RecoveryComms.Orchestrator.Timers;
 using RecoveryComms.Telephony.Rest;
 

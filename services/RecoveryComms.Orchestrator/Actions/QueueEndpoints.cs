@@ -2,11 +2,15 @@ using System.Security.Claims;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
-using RecoveryComms.Hosting;
 using RecoveryComms.Hosting.Auth;
+using RecoveryComms.Hosting;
+using RecoveryComms.Orchestrator.Actions;
 using RecoveryComms.Orchestrator.Attempts;
+using RecoveryComms.Orchestrator.Items;
+using RecoveryComms.Orchestrator.Sms;
+using RecoveryComms.Orchestrator.Views;
 
-namespace RecoveryComms.Orchestrator.Queue;
+namespace RecoveryComms.Orchestrator.Actions;
 
 public sealed record CodeLabel(string Code, string Label);
 

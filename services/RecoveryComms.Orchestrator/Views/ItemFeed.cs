@@ -7,9 +7,10 @@ using Npgsql;
 using RecoveryComms.Hosting.Auth;
 using RecoveryComms.Hosting.Data;
 using RecoveryComms.Orchestrator.Alerts;
+using RecoveryComms.Orchestrator.Items;
 using RecoveryComms.Orchestrator.Users;
 
-namespace RecoveryComms.Orchestrator.Queue;
+namespace RecoveryComms.Orchestrator.Views;
 
 /// <summary>
 /// The live console feed. Every item change NOTIFYs <c>orchestrator_items</c> at commit (see
@@ -304,19 +305,4 @@ public sealed partial class ItemFeed(NpgsqlDataSource dataSource, MigrationState
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Closed {Count} live feeds whose key is revoked")]
     private partial void LogClosed(int count);
-}
-
-public static class StreamEndpoints
-{
-    public static IEndpointRouteBuilder MapStreamEndpoints(this IEndpointRouteBuilder endpoints)
-    {
-        // Note: a key without a hash claim (none reaches here: the bootstrap key is not csr+) gets an empty hash, which
-        // is never live, so its stream would end at the first key check.
-        endpoints.MapGet("/api/stream", (ItemFeed stream, ClaimsPrincipal user, CancellationToken ct) =>
-                TypedResults.ServerSentEvents(stream.SubscribeAsync(
-                    Guid.TryParse(user.FindFirstValue(ClaimTypes.NameIdentifier), out var id) ? id : Guid.Empty,
-                    user.FindFirstValue(ApiKeyAuthenticationHandler.KeyHashClaim) ?? "", ct)))
-            .RequireAuthorization(Policies.CsrOrAbove);
-        return endpoints;
-    }
 }

@@ -1,7 +1,7 @@
 using MassTransit;
 using RecoveryComms.Contracts.Capture;
 
-namespace RecoveryComms.Orchestrator.Queue;
+namespace RecoveryComms.Orchestrator.Intake;
 
 /// <summary>A missed call becomes (or joins) a recovery item. Internal calls never reach here: capture does not publish them.</summary>
 public sealed class MissedCallConsumer(RecoveryIntake intake) : IConsumer<MissedCallCaptured>

@@ -2,19 +2,17 @@ using Dapper;
 using Npgsql;
 using RecoveryComms.Hosting.Business;
 using RecoveryComms.Hosting.Phones;
+using RecoveryComms.Orchestrator.Items;
 using RecoveryComms.Orchestrator.Owners;
 using RecoveryComms.Orchestrator.Timers;
 
-namespace RecoveryComms.Orchestrator.Queue;
+namespace RecoveryComms.Orchestrator.Intake;
 
 /// <summary>What capture reported about one call, whichever event carried it.</summary>
 /// <param name="Kind"><c>missed</c>, <c>abandoned</c>, <c>voicemail</c> or <c>transcription</c>.</param>
 public sealed record CapturedCall(
     string CallSid, string Kind, string Caller, bool Withheld, string ShopLine, bool AfterHours, DateTimeOffset OccurredAt,
     bool ShortAbandon = false, string? Transcript = null, string? RecordingSid = null, string? RecordingUrl = null);
-
-/// <summary>Thrown when an event needs one that has not been applied yet (a transcription before its voicemail); the bus retries it.</summary>
-public sealed class NotYetException(string message) : Exception(message);
 
 /// <summary>
 /// Turns captured calls into recovery items: one open item per customer, further calls merged as occurrences

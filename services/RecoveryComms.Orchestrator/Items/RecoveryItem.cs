@@ -1,4 +1,4 @@
-namespace RecoveryComms.Orchestrator.Queue;
+namespace RecoveryComms.Orchestrator.Items;
 
 /// <summary>
 /// One row of <c>orchestrator.recovery_items</c>: a plain state machine. Every change goes through a method

@@ -1,8 +1,9 @@
 using Npgsql;
 using RecoveryComms.Orchestrator.Integrations;
 using RecoveryComms.Orchestrator.Timers;
+using RecoveryComms.Orchestrator.Views;
 
-namespace RecoveryComms.Orchestrator.Queue;
+namespace RecoveryComms.Orchestrator.Items;
 
 /// <summary>
 /// The one way an item is written: the row, its timeline entry, its timers and the event for the shop's CRM, all

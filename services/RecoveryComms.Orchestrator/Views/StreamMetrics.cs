@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 
-namespace RecoveryComms.Orchestrator.Queue;
+namespace RecoveryComms.Orchestrator.Views;
 
 /// <summary>
 /// The live feed, per replica: <c>recoverycomms_stream_subscribers</c> (console clients connected now) and

@@ -8,7 +8,7 @@ using RecoveryComms.Orchestrator.Owners;
 using RecoveryComms.Orchestrator.Settings;
 using RecoveryComms.Orchestrator.Timers;
 
-namespace RecoveryComms.Orchestrator.Queue;
+namespace RecoveryComms.Orchestrator.Items;
 
 /// <summary>
 /// What the loop's timers do to an item: start its clock at the morning opening, hand it to the backup owner
@@ -86,68 +86,5 @@ public sealed class LoopTimers(ItemChanges changes, StaffAlerts alerts, ShopCale
         await changes.SaveAsync(c, tx, item, Actor.System, TimelineKinds.Escalated, "No attempt within the SLA: escalated to the manager.", ct);
         await alerts.RaiseAsync(c, tx, item, TimelineKinds.Escalated, duty.ManagerUserId,
             $"Escalated: a {item.Type} has had no callback attempt within the SLA.", ct);
-    }
-}
-
-/// <summary>
-/// The shop's own timers: the end-of-day review at each close (every open item is flagged as needing completion,
-/// reassignment or escalation, so nothing sleeps overnight without a decision). The outbox is pruned by the
-/// retention worker (Integrations/CrmRetention.cs), not by a timer.
-/// </summary>
-public sealed partial class ShopTimers(ShopSettings settings, ItemChanges changes, ILogger<ShopTimers> logger) : ITimerHandler
-{
-    public IReadOnlyCollection<string> Kinds { get; } = [TimerKinds.EndOfDay];
-
-    public async Task FireAsync(NpgsqlConnection c, NpgsqlTransaction tx, DueTimer timer, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(timer);
-        var now = new DateTimeOffset(changes.Now, TimeSpan.Zero);
-        var open = (await c.QueryAsync<Guid>(new CommandDefinition(
-            "SELECT id FROM orchestrator.recovery_items WHERE status NOT IN ('completed', 'limbo') ORDER BY priority, sort_at, id",
-            cancellationToken: ct, transaction: tx))).AsList();
-        foreach (var id in open)
-        {
-            var item = await RecoveryItemStore.LockAsync(c, tx, id, ct);
-            if (item is null)
-            {
-                continue;
-            }
-
-            item.EodFlaggedAt = changes.Now;
-            if (item.PrimaryOwnerId is null)
-            {
-                await changes.SaveAsync(c, tx, item, Actor.System, TimelineKinds.EndOfDayUnassigned, "Open at close with no owner: needs reassignment.", ct);
-            }
-            else
-            {
-                await changes.SaveAsync(c, tx, item, Actor.System, TimelineKinds.EndOfDay,
-                    "Open at close: needs completion, reassignment, escalation or a limbo next-check.", ct);
-            }
-        }
-
-        LogEndOfDay(open.Count);
-        await TimerStore.ArmShopAsync(c, tx, TimerKinds.EndOfDay, NextEndOfDay(settings.Current.Week, now + TimeSpan.FromMinutes(1)), ct);
-    }
-
-    /// <summary>When the next end-of-day review is due: the next close after <paramref name="after"/> (a day later when the shop never opens).</summary>
-    public static DateTimeOffset NextEndOfDay(ShopWeek week, DateTimeOffset after) =>
-        (week ?? throw new ArgumentNullException(nameof(week))).NextClosing(after) ?? after + TimeSpan.FromDays(1);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "End of day: {Count} open items flagged for a decision")]
-    private partial void LogEndOfDay(int count);
-}
-
-/// <summary>
-/// Makes sure the shop's own timers exist (every replica at start; the unique index keeps one of each), once the
-/// saved settings are loaded (the hours they hold decide the close). A save re-arms the end-of-day timer itself.
-/// </summary>
-public sealed class ShopTimerSeeder(NpgsqlDataSource dataSource, ShopSettings settings, TimeProvider time) : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        await settings.Loaded.WaitAsync(stoppingToken);
-        var now = time.GetUtcNow();
-        await using var c = await dataSource.OpenConnectionAsync(stoppingToken);
-        await TimerStore.EnsureShopAsync(c, TimerKinds.EndOfDay, ShopTimers.NextEndOfDay(settings.Current.Week, now), stoppingToken);
     }
 }

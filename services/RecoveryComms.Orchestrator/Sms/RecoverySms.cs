@@ -5,12 +5,13 @@ using MassTransit;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using RecoveryComms.Contracts.Consent;
-using RecoveryComms.Orchestrator.Queue;
+using RecoveryComms.Orchestrator.Actions;
+using RecoveryComms.Orchestrator.Items;
 using RecoveryComms.Orchestrator.Settings;
 using RecoveryComms.Orchestrator.Timers;
 using RecoveryComms.Telephony.Messaging;
 
-namespace RecoveryComms.Orchestrator.Attempts;
+namespace RecoveryComms.Orchestrator.Sms;
 
 public sealed record SmsRequest(string? WindowA, string? WindowB, string? Issue);
 
@@ -419,28 +420,4 @@ public sealed partial class RecoverySms(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The send gate did not answer for SMS {SendId}; the recheck will ask again")]
     private partial void LogGateSilent(Exception e, Guid sendId);
-}
-
-/// <summary>Asks the gate again, with the same send id, about an SMS whose answer was lost or is still unknown.</summary>
-public sealed class SmsRecheckTimer(RecoverySms sms) : ITimerHandler
-{
-    public IReadOnlyCollection<string> Kinds { get; } = [TimerKinds.SmsRecheck];
-
-    public async Task FireAsync(NpgsqlConnection c, NpgsqlTransaction tx, DueTimer timer, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(timer);
-        var pending = await c.QuerySingleOrDefaultAsync<(Guid SendId, string Body, string Phone)?>(new CommandDefinition(
-            """
-            SELECT s.send_id, s.body, i.phone FROM orchestrator.recovery_sms s JOIN orchestrator.recovery_items i ON i.id = s.item_id
-            WHERE s.item_id = @ItemId AND s.status IN ('requested', 'unknown')
-            """, new { timer.ItemId }, tx, cancellationToken: ct));
-        if (pending is not { } p)
-        {
-            return;
-        }
-
-        var result = await sms.AskGateAsync(p.SendId, p.Phone, p.Body, ct)
-            ?? throw new TimeoutException("The send gate did not answer; the timer tries again.");
-        await sms.ApplyAsync(c, tx, result, ct);
-    }
 }

@@ -2,7 +2,7 @@ using MassTransit;
 using RecoveryComms.Contracts.Consent;
 using RecoveryComms.Hosting.Phones;
 
-namespace RecoveryComms.Orchestrator.Queue;
+namespace RecoveryComms.Orchestrator.Intake;
 
 /// <summary>Who a caller is: the consent service's contact key, so all numbers of one customer merge.</summary>
 public sealed record ContactInfo(string ContactKey, Guid? AccountId, string? AccountName);

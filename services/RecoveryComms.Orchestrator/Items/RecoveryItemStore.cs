@@ -1,16 +1,7 @@
 using Dapper;
 using Npgsql;
 
-namespace RecoveryComms.Orchestrator.Queue;
-
-/// <summary>Who did something: a user, or the system (timers, consumers).</summary>
-public sealed record Actor(Guid? Id, string Name)
-{
-    public static readonly Actor System = new(null, "system");
-}
-
-/// <summary>A timeline row.</summary>
-public sealed record TimelineEntry(long Id, DateTime At, Guid? ActorId, string ActorName, string Kind, string Detail, string Status);
+namespace RecoveryComms.Orchestrator.Items;
 
 /// <summary>
 /// <c>orchestrator.recovery_items</c>, its occurrences and its timeline. Columns map to properties by name with

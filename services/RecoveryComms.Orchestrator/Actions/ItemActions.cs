@@ -5,18 +5,12 @@ using RecoveryComms.Hosting.Auth;
 using RecoveryComms.Hosting.Messaging;
 using RecoveryComms.Hosting.Phones;
 using RecoveryComms.Orchestrator.Attempts;
+using RecoveryComms.Orchestrator.Intake;
+using RecoveryComms.Orchestrator.Items;
 using RecoveryComms.Orchestrator.Owners;
 using RecoveryComms.Orchestrator.Timers;
 
-namespace RecoveryComms.Orchestrator.Queue;
-
-public sealed record DispositionRequest(string? Outcome, string? Reason, string? Note, DateTimeOffset? RescheduleAt);
-
-public sealed record ReassignRequest(Guid? PrimaryOwnerId, Guid? BackupOwnerId);
-
-public sealed record LimboRequest(DateTimeOffset? NextCheckAt, string? Note);
-
-public sealed record CallbackRequest(string? Type, string? Phone, DateTimeOffset? DueAt, string? OriginalJobNumber, string? TechName, string? JobType, string? Note);
+namespace RecoveryComms.Orchestrator.Actions;
 
 /// <summary>What CSRs and managers do to an item: claim, reassign, park in limbo, record a voicemail left, dispose, and create callbacks.</summary>
 public sealed class ItemActions(
