@@ -60,6 +60,7 @@ builder.Services.AddSingleton<LoopClock>();
 builder.Services.AddSingleton<ItemChanges>();
 builder.Services.AddSingleton<ItemQueries>();
 builder.Services.AddSingleton<ItemActions>();
+builder.Services.AddSingleton<DispositionReasons>();
 builder.Services.AddSingleton<Contacts>();
 builder.Services.AddSingleton<RecoveryIntake>();
 builder.Services.AddSingleton<Rotation>();

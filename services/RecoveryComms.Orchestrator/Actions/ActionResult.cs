@@ -1,7 +1,6 @@
-namespace RecoveryComms.Orchestrator.Actions;
+using RecoveryComms.Orchestrator.Items;
 
-/// <summary>Why an action on an item was refused, as the API answers it.</summary>
-public sealed record Refusal(int Status, string Type, string Title, string? Detail = null, IReadOnlyList<string>? Reasons = null);
+namespace RecoveryComms.Orchestrator.Actions;
 
 /// <summary>The result of an action: the item after it, or a refusal.</summary>
 public sealed record ActionResult<T>(T? Value, Refusal? Refusal);

@@ -14,19 +14,13 @@ namespace RecoveryComms.Orchestrator.Actions;
 
 /// <summary>What CSRs and managers do to an item: claim, reassign, park in limbo, record a voicemail left, dispose, and create callbacks.</summary>
 public sealed class ItemActions(
-    NpgsqlDataSource dataSource, ItemChanges changes, Outbox outbox, Contacts contacts, LoopClock clock, Hosting.Business.ShopCalendar calendar,
-    IConfiguration configuration)
+    NpgsqlDataSource dataSource, ItemChanges changes, DispositionReasons reasons, Contacts contacts, LoopClock clock,
+    Hosting.Business.ShopCalendar calendar, IConfiguration configuration)
 {
     private string DefaultRegion => configuration["Consent:DefaultRegion"] ?? "US";
 
-    public Task<ActionResult<Guid>> ClaimAsync(Guid id, Actor csr, CancellationToken ct) => ChangeAsync(id, csr, item =>
-    {
-        var before = item.PrimaryOwnerId;
-        var error = item.Claim(csr.Id!.Value, changes.Now);
-        return error is not null
-            ? (new Refusal(409, item.IsOpen ? "claimed-by-other" : "item-completed", error), null, null)
-            : (null, TimelineKinds.Claimed, before == csr.Id ? $"{csr.Name} claimed it." : $"{csr.Name} claimed it (was {before?.ToString() ?? "unassigned"}).");
-    }, null, ct);
+    public Task<ActionResult<Guid>> ClaimAsync(Guid id, Actor csr, CancellationToken ct) =>
+        ChangeAsync(id, csr, item => item.Claim(csr.Id!.Value, csr.Name, changes.Now), null, ct);
 
     public async Task<ActionResult<Guid>> ReassignAsync(Guid id, ReassignRequest request, Actor manager, CancellationToken ct)
     {
@@ -47,44 +41,12 @@ public sealed class ItemActions(
             }
         }
 
-        return await ChangeAsync(id, manager, item =>
-        {
-            if (!item.IsOpen)
-            {
-                return (new Refusal(409, "item-completed", "The item is completed."), null, null);
-            }
-
-            item.PrimaryOwnerId = request.PrimaryOwnerId;
-            item.BackupOwnerId = request.BackupOwnerId;
-            item.ClaimedAt = changes.Now;
-            item.EodFlaggedAt = null;
-            if (item.Status is ItemStatuses.Escalated or ItemStatuses.Limbo)
-            {
-                item.Status = ItemStatuses.NeedsCallback;
-            }
-
-            return (null, TimelineKinds.Reassigned, $"{manager.Name} reassigned it.");
-        }, null, ct);
+        return await ChangeAsync(id, manager, item => item.Reassign(request.PrimaryOwnerId.Value, request.BackupOwnerId.Value, manager.Name, changes.Now), null, ct);
     }
 
     /// <summary>A manager escalates an open item by hand (from the end-of-day list): it joins the Escalated view at once.</summary>
-    public Task<ActionResult<Guid>> EscalateAsync(Guid id, Actor manager, CancellationToken ct) => ChangeAsync(id, manager, item =>
-    {
-        if (!item.IsOpen)
-        {
-            return (new Refusal(409, "item-completed", "The item is completed."), null, null);
-        }
-
-        if (item.Status == ItemStatuses.Escalated)
-        {
-            return (new Refusal(409, "already-escalated", "The item is escalated already."), null, null);
-        }
-
-        item.Status = ItemStatuses.Escalated;
-        item.EscalatedAt = changes.Now;
-        item.EodFlaggedAt = null;
-        return (null, TimelineKinds.Escalated, $"{manager.Name} escalated it.");
-    }, null, ct);
+    public Task<ActionResult<Guid>> EscalateAsync(Guid id, Actor manager, CancellationToken ct) =>
+        ChangeAsync(id, manager, item => item.Escalate(manager.Name, changes.Now), null, ct);
 
     /// <summary>The longest limbo note: it is shown in the timeline and the live queue, not a document store.</summary>
     public const int MaxLimboNoteLength = 500;
@@ -97,7 +59,7 @@ public sealed class ItemActions(
             return Task.FromResult(Act.No<Guid>(400, "invalid-note", problem));
         }
 
-        return ParkAsync(id, request, actor, isManager, ct);
+        return ChangeAsync(id, actor, item => item.Park(request.NextCheckAt, request.Note, actor.Id!.Value, isManager, changes.Now), null, ct);
     }
 
     /// <summary>
@@ -123,70 +85,9 @@ public sealed class ItemActions(
             : null;
     }
 
-    private Task<ActionResult<Guid>> ParkAsync(Guid id, LimboRequest request, Actor actor, bool isManager, CancellationToken ct) => ChangeAsync(id, actor, item =>
-    {
-        if (!item.IsOpen)
-        {
-            return (new Refusal(409, "item-completed", "The item is completed."), null, null);
-        }
-
-        if (!isManager && !item.IsOwnedBy(actor.Id!.Value))
-        {
-            return (new Refusal(403, "not-owner", "Only the owner or a manager can park an item."), null, null);
-        }
-
-        if (request.NextCheckAt is not { } next || next <= DateTimeOffset.FromUnixTimeMilliseconds(0) || next.UtcDateTime <= changes.Now)
-        {
-            return (new Refusal(400, "validation", "nextCheckAt is required and must be in the future."), null, null);
-        }
-
-        if (item.PrimaryOwnerId is null)
-        {
-            return (new Refusal(409, "no-owner", "A parked item must still have an owner: reassign it first."), null, null);
-        }
-
-        item.Status = ItemStatuses.Limbo;
-        item.NextCheckAt = next.UtcDateTime;
-        item.EodFlaggedAt = null;
-        return (null, TimelineKinds.Limbo, $"Parked until {next:u}{(string.IsNullOrWhiteSpace(request.Note) ? "" : ": " + request.Note.Replace("\r\n", "\n", StringComparison.Ordinal).Trim())}.");
-    }, async (c, tx, item) => await TimerStore.ArmAsync(c, tx, TimerKinds.LimboCheck, item.Id, new DateTimeOffset(item.NextCheckAt!.Value, TimeSpan.Zero), ct), ct);
-
     /// <summary>The CSR left a voicemail on the latest attempt: at most one per loop.</summary>
-    public Task<ActionResult<Guid>> VoicemailLeftAsync(Guid id, Actor csr, CancellationToken ct) => ChangeAsync(id, csr, item =>
-    {
-        if (!item.IsOpen)
-        {
-            return (new Refusal(409, "item-completed", "The item is completed."), null, null);
-        }
-
-        if (!item.IsOwnedBy(csr.Id!.Value))
-        {
-            return (new Refusal(403, "not-owner", "Only the item's owner records its attempts."), null, null);
-        }
-
-        if (item.VoicemailLeft)
-        {
-            return (new Refusal(409, "voicemail-already-left", "A voicemail was already left in this loop; do not leave a second one.",
-                "Send the loop's SMS or make the second attempt without a message."), null, null);
-        }
-
-        if (item.Attempts == 0)
-        {
-            return (new Refusal(409, "no-attempt", "Call the customer first: a voicemail is left on an attempt."), null, null);
-        }
-
-        item.VoicemailLeft = true;
-        if (item.Status is ItemStatuses.InProgress or ItemStatuses.NeedsCallback)
-        {
-            item.Status = ItemStatuses.LeftMessage;
-        }
-
-        return (null, TimelineKinds.VoicemailLeft, $"{csr.Name} left a voicemail.");
-    }, async (c, tx, item) => await c.ExecuteAsync(new CommandDefinition(
-        """
-        UPDATE orchestrator.call_attempts SET voicemail_left = true
-        WHERE id = (SELECT id FROM orchestrator.call_attempts WHERE item_id = @Id AND counts ORDER BY started_at DESC LIMIT 1)
-        """, new { item.Id }, tx, cancellationToken: ct)), ct);
+    public Task<ActionResult<Guid>> VoicemailLeftAsync(Guid id, Actor csr, CancellationToken ct) =>
+        ChangeAsync(id, csr, item => item.LeaveVoicemail(csr.Id!.Value, csr.Name), (c, tx, item) => AttemptStore.MarkVoicemailLeftAsync(c, tx, item.Id, ct), ct);
 
     public async Task<ActionResult<Guid>> DisposeAsync(Guid id, DispositionRequest request, Actor actor, bool isManager, CancellationToken ct)
     {
@@ -215,47 +116,18 @@ public sealed class ItemActions(
             reason ??= "chose-competitor";
         }
 
-        if (reason is not null)
+        if (reason is not null && !await reasons.ExistsAsync(reason, ct))
         {
-            await using var c = await dataSource.OpenConnectionAsync(ct);
-            if (!await c.ExecuteScalarAsync<bool>(new CommandDefinition("SELECT EXISTS (SELECT 1 FROM orchestrator.disposition_reasons WHERE code = @Code)", new { Code = reason }, cancellationToken: ct)))
-            {
-                return Act.No<Guid>(400, "invalid-reason", $"Unknown reason '{reason}'.", "GET /api/dispositions lists them; a manager can add one.");
-            }
+            return Act.No<Guid>(400, "invalid-reason", $"Unknown reason '{reason}'.", "GET /api/dispositions lists them; a manager can add one.");
         }
 
-        Guid? rescheduled = null;
-        return await ChangeAsync(id, actor, item =>
+        return await ChangeAsync(id, actor, item => item.Dispose(outcome!, reason, note, request.RescheduleAt?.UtcDateTime, actor.Id, isManager, changes.Now), async (c, tx, item) =>
         {
-            if (!item.IsOpen)
-            {
-                return (new Refusal(409, "item-completed", "The item already has a disposition."), null, null);
-            }
-
-            if (!isManager && !item.IsOwnedBy(actor.Id!.Value))
-            {
-                return (new Refusal(403, "not-owner", "Only the item's owner or a manager records its disposition."), null, null);
-            }
-
-            if (outcome is Outcomes.DoNotContact or Outcomes.WrongNumber && item.Phone is null)
-            {
-                return (new Refusal(422, "cannot-call-back", "A withheld caller has no number to flag."), null, null);
-            }
-
-            item.Dispose(outcome!, reason, note, request.RescheduleAt?.UtcDateTime, actor.Id, changes.Now);
-            return (null, TimelineKinds.Disposed, $"{outcome}{(reason is null ? "" : " / " + reason)}{(string.IsNullOrEmpty(note) ? "" : ": " + note)}");
-        }, async (c, tx, item) =>
-        {
-            if (outcome is Outcomes.DoNotContact or Outcomes.WrongNumber)
-            {
-                await outbox.EnqueueAsync(c, tx, new RecordContactDisposition(item.Id, item.Id, item.Phone!, outcome == Outcomes.DoNotContact,
-                    outcome == Outcomes.WrongNumber, false, actor.Id ?? Guid.Empty, actor.Name, note ?? "", new DateTimeOffset(changes.Now, TimeSpan.Zero)), ct);
-            }
-
             if (outcome == Outcomes.RescheduleRequested)
             {
-                rescheduled = await CreateCallbackAsync(c, tx, ItemTypes.PromisedUpdate, item.Phone, item.ContactKey, item.AccountId, item.AccountName, item.ShopLine,
-                    request.RescheduleAt, null, null, null, $"Rescheduled from {item.Type} {item.Id}" + (string.IsNullOrEmpty(note) ? "" : ": " + note), item.PrimaryOwnerId, item.BackupOwnerId, actor, ct);
+                var opening = new CallbackOpening(ItemTypes.PromisedUpdate, item.Phone, item.ShopLine, request.RescheduleAt, null, null, null,
+                    $"Rescheduled from {item.Type} {item.Id}" + (string.IsNullOrEmpty(note) ? "" : ": " + note));
+                await OpenCallbackAsync(c, tx, opening, new ContactInfo(item.ContactKey, item.AccountId, item.AccountName), new Duty(item.PrimaryOwnerId, item.BackupOwnerId, null), actor, ct);
             }
         }, ct);
     }
@@ -307,53 +179,29 @@ public sealed class ItemActions(
         var contact = await contacts.ResolveAsync(phone!, ct);
         await using var c = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await c.BeginTransactionAsync(ct);
-        var id = await CreateCallbackAsync(c, tx, request.Type!, phone, contact.ContactKey, contact.AccountId, contact.AccountName, null, request.DueAt,
-            request.OriginalJobNumber?.Trim(), request.TechName?.Trim(), request.JobType?.Trim(), request.Note?.Trim(), null, null, actor, ct);
+        var opening = new CallbackOpening(request.Type!, phone, null, request.DueAt, request.OriginalJobNumber?.Trim(), request.TechName?.Trim(),
+            request.JobType?.Trim(), request.Note?.Trim());
+        var id = await OpenCallbackAsync(c, tx, opening, contact, null, actor, ct);
         await tx.CommitAsync(ct);
         return Act.Ok(id);
     }
 
-    private async Task<Guid> CreateCallbackAsync(
-        NpgsqlConnection c, NpgsqlTransaction tx, string type, string? phone, string contactKey, Guid? accountId, string? accountName, string? shopLine,
-        DateTimeOffset? dueAt, string? jobNumber, string? techName, string? jobType, string? details, Guid? primary, Guid? backup, Actor actor, CancellationToken ct)
+    /// <summary>Opens a callback item, owned by <paramref name="named"/> where they are named, else by the duty of the day its clock starts.</summary>
+    private async Task<Guid> OpenCallbackAsync(
+        NpgsqlConnection c, NpgsqlTransaction tx, CallbackOpening opening, ContactInfo contact, Duty? named, Actor actor, CancellationToken ct)
     {
         var now = new DateTimeOffset(changes.Now, TimeSpan.Zero);
-        var times = clock.ForCallback(type, now, dueAt);
+        var times = clock.ForCallback(opening.Type, now, opening.DueAt);
         var duty = await Rotation.DutyAsync(c, tx, calendar.Local(times.ClockStartsAt).DayOfWeek, ct);
-        var item = new RecoveryItem
-        {
-            Id = Guid.CreateVersion7(),
-            Type = type,
-            Phone = phone,
-            ContactKey = contactKey,
-            AccountId = accountId,
-            AccountName = accountName,
-            ShopLine = shopLine,
-            CreatedAt = now.UtcDateTime,
-            ClockStartsAt = times.ClockStartsAt.UtcDateTime,
-            FirstAttemptDueAt = times.FirstAttemptDueAt.UtcDateTime,
-            SlaDueAt = times.SlaDueAt.UtcDateTime,
-            DueAt = type is ItemTypes.PromisedUpdate or ItemTypes.PostJob ? dueAt?.UtcDateTime ?? times.SlaDueAt.UtcDateTime : times.SlaDueAt.UtcDateTime,
-            Priority = ItemTypes.Priority(type),
-            // Promised callbacks line up by their deadline; everything else by when it came in.
-            SortAt = type == ItemTypes.PromisedUpdate ? times.SlaDueAt.UtcDateTime : now.UtcDateTime,
-            PrimaryOwnerId = primary ?? duty.PrimaryUserId,
-            BackupOwnerId = backup ?? duty.BackupUserId,
-            AfterHours = times.AfterHours,
-            OriginalJobNumber = jobNumber,
-            TechName = techName,
-            JobType = jobType,
-            Details = details,
-            UpdatedAt = now.UtcDateTime,
-        };
-        await changes.CreateAsync(c, tx, item, actor, $"{type} callback created by {actor.Name}.", ct);
-        await changes.ArmLoopTimersAsync(c, tx, item, ct);
+        var owners = new Duty(named?.PrimaryUserId ?? duty.PrimaryUserId, named?.BackupUserId ?? duty.BackupUserId, duty.ManagerUserId);
+        var item = RecoveryItem.FromCallback(Guid.CreateVersion7(), opening, contact, times, owners, now.UtcDateTime);
+        await changes.CreateAsync(c, tx, item, actor, $"{opening.Type} callback created by {actor.Name}.", ct);
         return item.Id;
     }
 
-    private delegate (Refusal? Refusal, string? Kind, string? Detail) Change(RecoveryItem item);
-
-    private async Task<ActionResult<Guid>> ChangeAsync(Guid id, Actor actor, Change change, Func<NpgsqlConnection, NpgsqlTransaction, RecoveryItem, Task>? after, CancellationToken ct)
+    /// <summary>Load, ask the item, apply: the one shape of every action (and <paramref name="after"/>, in the same transaction, for what is not the item's).</summary>
+    private async Task<ActionResult<Guid>> ChangeAsync(
+        Guid id, Actor actor, Func<RecoveryItem, ItemChange> transition, Func<NpgsqlConnection, NpgsqlTransaction, RecoveryItem, Task>? after, CancellationToken ct)
     {
         await using var c = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await c.BeginTransactionAsync(ct);
@@ -363,17 +211,13 @@ public sealed class ItemActions(
             return Act.No<Guid>(404, "not-found", "No such recovery item.");
         }
 
-        var (refusal, kind, detail) = change(item);
-        if (refusal is not null)
+        var change = transition(item);
+        if (change.Refusal is { } refusal)
         {
             return new ActionResult<Guid>(default, refusal);
         }
 
-        if (kind is not null)
-        {
-            await changes.SaveAsync(c, tx, item, actor, kind, detail ?? "", ct);
-        }
-
+        await changes.ApplyAsync(c, tx, item, actor, change, ct);
         if (after is not null)
         {
             await after(c, tx, item);

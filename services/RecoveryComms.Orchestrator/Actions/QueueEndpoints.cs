@@ -1,7 +1,5 @@
 using System.Security.Claims;
-using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Npgsql;
 using RecoveryComms.Hosting.Auth;
 using RecoveryComms.Hosting;
 using RecoveryComms.Orchestrator.Actions;
@@ -11,8 +9,6 @@ using RecoveryComms.Orchestrator.Sms;
 using RecoveryComms.Orchestrator.Views;
 
 namespace RecoveryComms.Orchestrator.Actions;
-
-public sealed record CodeLabel(string Code, string Label);
 
 public sealed record DispositionCodes(IReadOnlyList<CodeLabel> Outcomes, IReadOnlyList<CodeLabel> Reasons);
 
@@ -108,14 +104,10 @@ public static class QueueEndpoints
             : TypedResults.Created($"/api/recoveries/{result.Value}", (await queries.GetAsync(result.Value, ct))!);
     }
 
-    private static async Task<Ok<DispositionCodes>> DispositionsAsync(NpgsqlDataSource dataSource, CancellationToken ct)
-    {
-        await using var c = await dataSource.OpenConnectionAsync(ct);
-        var reasons = await c.QueryAsync<CodeLabel>(new CommandDefinition("SELECT code, label FROM orchestrator.disposition_reasons ORDER BY built_in DESC, code", cancellationToken: ct));
-        return TypedResults.Ok(new DispositionCodes(Outcomes.All.Select(o => new CodeLabel(o.Code, o.Label)).ToList(), reasons.AsList()));
-    }
+    private static async Task<Ok<DispositionCodes>> DispositionsAsync(DispositionReasons reasons, CancellationToken ct) =>
+        TypedResults.Ok(new DispositionCodes(Outcomes.All.Select(o => new CodeLabel(o.Code, o.Label)).ToList(), await reasons.ListAsync(ct)));
 
-    private static async Task<Results<Created<CodeLabel>, ProblemHttpResult>> AddReasonAsync(NewReason request, NpgsqlDataSource dataSource, ClaimsPrincipal user, CancellationToken ct)
+    private static async Task<Results<Created<CodeLabel>, ProblemHttpResult>> AddReasonAsync(NewReason request, DispositionReasons reasons, ClaimsPrincipal user, CancellationToken ct)
     {
         var code = request.Code?.Trim().ToLowerInvariant();
         var label = request.Label?.Trim();
@@ -124,11 +116,7 @@ public static class QueueEndpoints
             return Problems.Create(400, "validation", "A reason needs a code (lowercase letters, digits and dashes) and a label of at most 80 characters.");
         }
 
-        await using var c = await dataSource.OpenConnectionAsync(ct);
-        var added = await c.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO orchestrator.disposition_reasons (code, label, created_by) VALUES (@Code, @Label, @By) ON CONFLICT (code) DO NOTHING",
-            new { Code = code, Label = label, By = user.Identity?.Name ?? "unknown" }, cancellationToken: ct));
-        return added == 0
+        return !await reasons.AddAsync(code, label, user.Identity?.Name ?? "unknown", ct)
             ? Problems.Create(409, "reason-exists", $"The reason '{code}' exists already.")
             : TypedResults.Created("/api/dispositions", new CodeLabel(code, label));
     }

@@ -34,25 +34,12 @@ public sealed partial class AttemptCheckTimer(
     /// <summary>How far Twilio's clock and ours may disagree.</summary>
     public static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(2);
 
-    private const string LiveAttemptSql = """
-        SELECT * FROM orchestrator.call_attempts
-        WHERE item_id = @ItemId AND result IN ('placing', 'ringing-csr', 'connecting')
-        FOR UPDATE
-        """;
-
-    private const string AdoptSql = """
-        UPDATE orchestrator.call_attempts SET csr_call_sid = @Sid, result = CASE WHEN result = 'placing' THEN 'ringing-csr' ELSE result END
-        WHERE id = @Id
-        """;
-
-    private const string TakenSql = "SELECT csr_call_sid FROM orchestrator.call_attempts WHERE csr_call_sid = ANY(@Sids)";
-
     public IReadOnlyCollection<string> Kinds { get; } = [TimerKinds.AttemptCheck];
 
     public async Task FireAsync(NpgsqlConnection c, NpgsqlTransaction tx, DueTimer timer, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(timer);
-        var attempt = await c.QuerySingleOrDefaultAsync<CallAttempt>(new CommandDefinition(LiveAttemptSql, new { timer.ItemId }, tx, cancellationToken: ct));
+        var attempt = await AttemptStore.LockLiveAsync(c, tx, timer.ItemId!.Value, ct);
         if (attempt is null)
         {
             return;
@@ -68,7 +55,7 @@ public sealed partial class AttemptCheckTimer(
                 return;
             }
 
-            await c.ExecuteAsync(new CommandDefinition(AdoptSql, new { call.Sid, attempt.Id }, tx, cancellationToken: ct));
+            await AttemptStore.AdoptCsrCallSidAsync(c, tx, attempt.Id, call.Sid, ringing: true, ct);
             attempt.CsrCallSid = call.Sid;
             LogAdopted(attempt.Id, call.Sid);
         }
@@ -119,10 +106,7 @@ public sealed partial class AttemptCheckTimer(
             .Where(call => call.ParentCallSid is null && call.Direction == "outbound-api"
                 && (call.DateCreated ?? call.StartTime) is { } created && created >= started - ClockSkew && created <= latest)
             .ToList();
-        var taken = candidates.Count == 0
-            ? []
-            : (await c.QueryAsync<string>(new CommandDefinition(TakenSql, new { Sids = candidates.Select(call => call.Sid).ToArray() }, tx, cancellationToken: ct)))
-                .ToHashSet(StringComparer.Ordinal);
+        var taken = await AttemptStore.TakenSidsAsync(c, tx, candidates.Select(call => call.Sid).ToList(), ct);
         var ours = candidates.Where(call => !taken.Contains(call.Sid)).ToList();
         if (ours.Count == 1)
         {

@@ -39,13 +39,8 @@ public sealed partial class AttemptOutcomes(NpgsqlDataSource dataSource, ItemCha
             await using var tx = await c.BeginTransactionAsync(ct);
             // Note: by the attempt id of the status callback URL first (the CSR's leg), so a report matches even when
             // the SID was never stored; else by SID, the customer's leg by its parent.
-            var attempt = report.AttemptId is { } attemptId
-                ? await c.QuerySingleOrDefaultAsync<CallAttempt>(new CommandDefinition(
-                    "SELECT * FROM orchestrator.call_attempts WHERE id = @Id FOR UPDATE", new { Id = attemptId }, tx, cancellationToken: ct))
-                : null;
-            attempt ??= await c.QuerySingleOrDefaultAsync<CallAttempt>(new CommandDefinition(
-                "SELECT * FROM orchestrator.call_attempts WHERE csr_call_sid = @Sid OR csr_call_sid = @Parent FOR UPDATE",
-                new { Sid = report.CallSid, Parent = report.ParentCallSid ?? "-" }, tx, cancellationToken: ct));
+            var attempt = report.AttemptId is { } attemptId ? await AttemptStore.LockAsync(c, tx, attemptId, ct) : null;
+            attempt ??= await AttemptStore.LockByCallAsync(c, tx, report.CallSid, report.ParentCallSid, ct);
             if (attempt is null)
             {
                 // No attempt has this id or SID: nothing can ever match it, so it is not retried. A customer leg whose
@@ -66,8 +61,7 @@ public sealed partial class AttemptOutcomes(NpgsqlDataSource dataSource, ItemCha
             if (attempt.CsrCallSid is null && report.ParentCallSid is null)
             {
                 // The CSR's leg, matched by attempt id: the SID the create's lost answer would have stored.
-                await c.ExecuteAsync(new CommandDefinition("UPDATE orchestrator.call_attempts SET csr_call_sid = @Sid WHERE id = @Id",
-                    new { Sid = report.CallSid, attempt.Id }, tx, cancellationToken: ct));
+                await AttemptStore.AdoptCsrCallSidAsync(c, tx, attempt.Id, report.CallSid, ringing: false, ct);
                 attempt.CsrCallSid = report.CallSid;
             }
 
@@ -120,29 +114,19 @@ public sealed partial class AttemptOutcomes(NpgsqlDataSource dataSource, ItemCha
             }
 
             var finished = IsFinal(attempt.Result) && !IsFinal(before);
-            await c.ExecuteAsync(new CommandDefinition(
-                """
-                UPDATE orchestrator.call_attempts SET result = @Result, customer_call_sid = @CustomerCallSid, csr_leg_status = @CsrLegStatus,
-                    customer_leg_status = @CustomerLegStatus, answered_by = @AnsweredBy, ended_at = CASE WHEN @Finished THEN @At ELSE ended_at END
-                WHERE id = @Id
-                """, new
-                {
-                    attempt.Result, attempt.CustomerCallSid, attempt.CsrLegStatus, attempt.CustomerLegStatus, attempt.AnsweredBy,
-                    Finished = finished, At = report.OccurredAt, attempt.Id,
-                }, tx, cancellationToken: ct));
+            await AttemptStore.SaveLegsAsync(c, tx, attempt, finished, report.OccurredAt, ct);
 
             if (finished)
             {
                 if (attempt.Result == "csr-unreachable")
                 {
-                    await UncountAsync(c, tx, item, attempt.Id, ct);
-                    await changes.SaveAsync(c, tx, item, Actor.System, TimelineKinds.AttemptResult,
+                    await NotCountedAsync(c, tx, changes, item, attempt.Id, Actor.System,
                         "Your phone did not answer, so the customer was not dialled. It does not count as an attempt.", ct);
                 }
                 else
                 {
-                    await changes.SaveAsync(c, tx, item, Actor.System, TimelineKinds.AttemptResult, Describe(attempt), ct);
-                    sendAutoSms = attempt.Result != "answered" && item.Attempts == 1 && !item.SmsSent && item.IsOpen && sms.AutoSendEnabled;
+                    await changes.ApplyAsync(c, tx, item, Actor.System, item.AttemptSettled(Describe(attempt)), ct);
+                    sendAutoSms = sms.AutoSendEnabled && item.WantsAutomaticSms(attempt.Result);
                 }
             }
             else
@@ -169,42 +153,24 @@ public sealed partial class AttemptOutcomes(NpgsqlDataSource dataSource, ItemCha
         NpgsqlConnection c, NpgsqlTransaction tx, ItemChanges changes, Guid attemptId, Actor actor, string error, DateTimeOffset at, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(changes);
-        var itemId = await c.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(
-            """
-            UPDATE orchestrator.call_attempts SET result = 'not-placed', counts = false, ended_at = @At, error = @Error
-            WHERE id = @Id AND result IN ('placing', 'ringing-csr', 'connecting')
-            RETURNING item_id
-            """, new { Id = attemptId, At = at, Error = error }, tx, cancellationToken: ct));
+        var itemId = await AttemptStore.NotPlacedAsync(c, tx, attemptId, error, at, ct);
         if (itemId is null || await RecoveryItemStore.LockAsync(c, tx, itemId.Value, ct) is not { } item)
         {
             return false;
         }
 
-        await UncountAsync(c, tx, item, attemptId, ct);
-        await changes.SaveAsync(c, tx, item, actor, TimelineKinds.AttemptResult, $"Call not placed: {error}. It does not count as an attempt.", ct);
+        await NotCountedAsync(c, tx, changes, item, attemptId, actor, $"Call not placed: {error}. It does not count as an attempt.", ct);
         return true;
     }
 
-    /// <summary>An attempt that never dialled the customer gives its place in the loop back.</summary>
-    public static async Task UncountAsync(NpgsqlConnection c, NpgsqlTransaction tx, RecoveryItem item, Guid attemptId, CancellationToken ct)
+    /// <summary>An attempt that never dialled the customer gives its place in the loop back (<see cref="RecoveryItem.AttemptNotCounted"/>).</summary>
+    public static async Task NotCountedAsync(
+        NpgsqlConnection c, NpgsqlTransaction tx, ItemChanges changes, RecoveryItem item, Guid attemptId, Actor actor, string description, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(changes);
         ArgumentNullException.ThrowIfNull(item);
-        await c.ExecuteAsync(new CommandDefinition("UPDATE orchestrator.call_attempts SET counts = false WHERE id = @Id", new { Id = attemptId }, tx, cancellationToken: ct));
-        var counted = await c.QuerySingleAsync<(long Count, DateTime? First)>(new CommandDefinition(
-            "SELECT count(*), min(started_at) FROM orchestrator.call_attempts WHERE item_id = @ItemId AND counts", new { ItemId = item.Id }, tx, cancellationToken: ct));
-        item.Attempts = (int)counted.Count;
-        item.FirstAttemptAt = counted.First;
-        if (item.Attempts == 0 && item.Status == ItemStatuses.InProgress && item.ClaimedAt is null)
-        {
-            item.Status = ItemStatuses.NeedsCallback;
-        }
-
-        if (item.Attempts == 0 && item.IsOpen)
-        {
-            // Note: the SLA timer may have fired while this attempt still counted (it settled late, by its check
-            // timer): armed again at its due time, it fires now if that has passed, and escalates a loop with no attempt.
-            await TimerStore.ArmAsync(c, tx, TimerKinds.SlaDue, item.Id, ItemQueries.Utc(item.SlaDueAt), ct);
-        }
+        var (counted, first) = await AttemptStore.UncountAsync(c, tx, attemptId, item.Id, ct);
+        await changes.ApplyAsync(c, tx, item, actor, item.AttemptNotCounted(counted, first, description), ct);
     }
 
     private static bool IsFinal(string result) => result is "answered" or "no-answer" or "busy" or "failed" or "canceled" or "csr-unreachable" or "not-placed";

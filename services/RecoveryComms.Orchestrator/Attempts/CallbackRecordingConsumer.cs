@@ -20,18 +20,12 @@ public sealed class CallbackRecordingConsumer(NpgsqlDataSource dataSource, ItemC
         var ct = context.CancellationToken;
         await using var c = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await c.BeginTransactionAsync(ct);
-        var itemId = await c.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(
-            """
-            UPDATE orchestrator.call_attempts SET recording_sid = @RecordingSid, recording_url = @RecordingUrl, recording_seconds = @DurationSeconds, recorded = true
-            WHERE (csr_call_sid = @CallSid OR customer_call_sid = @CallSid) AND recording_sid IS DISTINCT FROM @RecordingSid
-            RETURNING item_id
-            """, new { m.RecordingSid, m.RecordingUrl, m.DurationSeconds, m.CallSid }, tx, cancellationToken: ct));
+        var itemId = await AttemptStore.RecordingAsync(c, tx, m.CallSid, m.RecordingSid, m.RecordingUrl, m.DurationSeconds, ct);
         if (itemId is { } id && await RecoveryItemStore.LockAsync(c, tx, id, ct) is { } item)
         {
-            await changes.NoteAsync(c, tx, item, Actor.System, TimelineKinds.Recorded, $"The call was recorded ({m.DurationSeconds} s) for review.", ct);
+            await changes.ApplyAsync(c, tx, item, Actor.System, RecoveryItem.CallRecorded(m.DurationSeconds), ct);
         }
-        else if (itemId is null && !await c.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT EXISTS (SELECT 1 FROM orchestrator.call_attempts WHERE csr_call_sid = @CallSid OR customer_call_sid = @CallSid)", new { m.CallSid }, tx, cancellationToken: ct)))
+        else if (itemId is null && !await AttemptStore.KnowsCallAsync(c, tx, m.CallSid, ct))
         {
             throw new NotYetException($"No attempt knows call {m.CallSid} yet.");
         }

@@ -1,5 +1,6 @@
 using MassTransit;
 using RecoveryComms.Contracts.Capture;
+using RecoveryComms.Orchestrator.Items;
 
 namespace RecoveryComms.Orchestrator.Intake;
 

@@ -1,11 +1,9 @@
 using MassTransit;
 using RecoveryComms.Contracts.Consent;
 using RecoveryComms.Hosting.Phones;
+using RecoveryComms.Orchestrator.Items;
 
 namespace RecoveryComms.Orchestrator.Intake;
-
-/// <summary>Who a caller is: the consent service's contact key, so all numbers of one customer merge.</summary>
-public sealed record ContactInfo(string ContactKey, Guid? AccountId, string? AccountName);
 
 /// <summary>Asks the consent service (request/response over the bus) who a number belongs to.</summary>
 public sealed partial class Contacts(IClientFactory clients, TimeProvider time, ILogger<Contacts> logger)

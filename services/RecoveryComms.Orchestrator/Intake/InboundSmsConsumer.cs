@@ -13,7 +13,7 @@ namespace RecoveryComms.Orchestrator.Intake;
 /// service records the opt-out itself); any other reply moves the item to waiting-on-customer, so attempt 2 is
 /// skipped, and tells the owner.
 /// </summary>
-public sealed class InboundSmsConsumer(NpgsqlDataSource dataSource, Contacts contacts, ItemChanges changes, StaffAlerts alerts) : IConsumer<InboundSmsReceived>
+public sealed class InboundSmsConsumer(NpgsqlDataSource dataSource, Contacts contacts, ItemChanges changes) : IConsumer<InboundSmsReceived>
 {
     public async Task Consume(ConsumeContext<InboundSmsReceived> context)
     {
@@ -33,30 +33,18 @@ public sealed class InboundSmsConsumer(NpgsqlDataSource dataSource, Contacts con
         var contact = await contacts.ResolveAsync(m.From, ct);
         await using var c = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await c.BeginTransactionAsync(ct);
-        var ids = (await c.QueryAsync<Guid>(new CommandDefinition(
-            """
-            SELECT id FROM orchestrator.recovery_items
-            WHERE status <> 'completed' AND (phone = @Phone OR contact_key = @ContactKey) ORDER BY priority, sort_at, id
-            """, new { Phone = m.From, contact.ContactKey }, tx, cancellationToken: ct))).AsList();
+        var ids = await RecoveryItemStore.OpenForCustomerAsync(c, tx, m.From, contact.ContactKey, ct);
         foreach (var id in ids)
         {
-            var item = await RecoveryItemStore.LockAsync(c, tx, id, ct);
-            if (item is null || !item.IsOpen || item.CustomerRepliedAt >= m.OccurredAt.UtcDateTime)
+            if (await RecoveryItemStore.LockAsync(c, tx, id, ct) is not { } item)
             {
                 continue;
             }
 
-            if (intent is SmsIntent.OptOut or SmsIntent.OptOutNeedsReview)
-            {
-                item.Dispose(Outcomes.OptedOut, null, "The customer texted STOP.", null, null, changes.Now);
-                await changes.SaveAsync(c, tx, item, Actor.System, TimelineKinds.OptedOut, "The customer texted STOP: the loop ends now.", ct);
-                continue;
-            }
-
-            item.CustomerRepliedAt = m.OccurredAt.UtcDateTime;
-            item.Status = ItemStatuses.WaitingOnCustomer;
-            await changes.SaveAsync(c, tx, item, Actor.System, TimelineKinds.CustomerReplied, m.Body.Length > 300 ? m.Body[..300] : m.Body, ct);
-            await alerts.RaiseAsync(c, tx, item, "customer-replied:" + m.MessageSid, item.PrimaryOwnerId, "A customer replied to your callback text.", ct);
+            var change = intent is SmsIntent.OptOut or SmsIntent.OptOutNeedsReview
+                ? item.OptedOut(m.OccurredAt.UtcDateTime, changes.Now)
+                : item.CustomerReplied(m.Body, m.MessageSid, m.OccurredAt.UtcDateTime);
+            await changes.ApplyAsync(c, tx, item, Actor.System, change, ct);
         }
 
         await tx.CommitAsync(ct);

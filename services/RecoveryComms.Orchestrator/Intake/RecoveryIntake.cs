@@ -8,12 +8,6 @@ using RecoveryComms.Orchestrator.Timers;
 
 namespace RecoveryComms.Orchestrator.Intake;
 
-/// <summary>What capture reported about one call, whichever event carried it.</summary>
-/// <param name="Kind"><c>missed</c>, <c>abandoned</c>, <c>voicemail</c> or <c>transcription</c>.</param>
-public sealed record CapturedCall(
-    string CallSid, string Kind, string Caller, bool Withheld, string ShopLine, bool AfterHours, DateTimeOffset OccurredAt,
-    bool ShortAbandon = false, string? Transcript = null, string? RecordingSid = null, string? RecordingUrl = null);
-
 /// <summary>
 /// Turns captured calls into recovery items: one open item per customer, further calls merged as occurrences
 /// (keeping the item's place in the queue), a redelivered event changing nothing. Concurrent events for one
@@ -75,87 +69,16 @@ public sealed partial class RecoveryIntake(
             return;
         }
 
-        var detail = Merge(item, call, newCall, contact);
-        await changes.SaveAsync(c, tx, item, Actor.System, newCall ? TimelineKinds.Merged : call.Kind == "transcription" ? TimelineKinds.Transcribed : TimelineKinds.Merged, detail, ct);
+        await changes.ApplyAsync(c, tx, item, Actor.System, item.MergeCall(call, newCall, contact), ct);
         await tx.CommitAsync(ct);
-    }
-
-    private static string Merge(RecoveryItem item, CapturedCall call, bool newCall, ContactInfo contact)
-    {
-        if (newCall)
-        {
-            item.Occurrences++;
-            item.ShortAbandon = item.ShortAbandon && call.ShortAbandon;
-        }
-
-        item.AccountName ??= contact.AccountName;
-        item.AccountId ??= contact.AccountId;
-        if (call.Kind == "voicemail" && item.IsOpen && item.IsCall)
-        {
-            item.Type = ItemTypes.Voicemail;
-        }
-        else if (call.Kind == "missed" && item.Type == ItemTypes.Abandoned)
-        {
-            item.Type = ItemTypes.MissedCall;
-        }
-
-        if (call.Transcript is { Length: > 0 } transcript)
-        {
-            item.Transcript = transcript;
-        }
-
-        if (call.RecordingSid is not null)
-        {
-            item.RecordingSid = call.RecordingSid;
-            item.RecordingUrl = call.RecordingUrl;
-        }
-
-        return newCall
-            ? $"Called again ({call.Kind}); {item.Occurrences} calls in this recovery."
-            : call.Kind switch
-            {
-                "voicemail" => "Left a voicemail on the same call.",
-                "transcription" => "Voicemail transcribed.",
-                _ => $"Same call reported {call.Kind}.",
-            };
     }
 
     private async Task<RecoveryItem> CreateAsync(NpgsqlConnection c, NpgsqlTransaction tx, CapturedCall call, string? phone, ContactInfo contact, CancellationToken ct)
     {
         var times = clock.ForCall(call.OccurredAt, call.AfterHours);
         var duty = await Rotation.DutyAsync(c, tx, calendar.Local(times.ClockStartsAt).DayOfWeek, ct);
-        var type = call.Kind switch { "voicemail" or "transcription" => ItemTypes.Voicemail, "abandoned" => ItemTypes.Abandoned, _ => ItemTypes.MissedCall };
-        var now = time.GetUtcNow().UtcDateTime;
-        var item = new RecoveryItem
-        {
-            Id = Guid.CreateVersion7(),
-            Type = type,
-            Status = ItemStatuses.NeedsCallback,
-            Phone = phone,
-            ContactKey = contact.ContactKey,
-            AccountId = contact.AccountId,
-            AccountName = contact.AccountName,
-            ShopLine = call.ShopLine,
-            CreatedAt = call.OccurredAt.UtcDateTime,
-            ClockStartsAt = times.ClockStartsAt.UtcDateTime,
-            FirstAttemptDueAt = times.FirstAttemptDueAt.UtcDateTime,
-            SlaDueAt = times.SlaDueAt.UtcDateTime,
-            Priority = ItemTypes.Priority(type),
-            // Note: after-hours items are worked first by their own timestamp, so the place is the call's time.
-            SortAt = call.OccurredAt.UtcDateTime,
-            PrimaryOwnerId = duty.PrimaryUserId,
-            BackupOwnerId = duty.BackupUserId,
-            Transcript = call.Transcript,
-            RecordingSid = call.RecordingSid,
-            RecordingUrl = call.RecordingUrl,
-            AfterHours = times.AfterHours,
-            CannotCallBack = phone is null,
-            ShortAbandon = call.ShortAbandon,
-            UpdatedAt = now,
-        };
-        var detail = phone is null ? $"{type} from a withheld number: cannot call back." : $"{type} captured.";
-        await changes.CreateAsync(c, tx, item, Actor.System, detail, ct);
-        await changes.ArmLoopTimersAsync(c, tx, item, ct);
+        var item = RecoveryItem.FromCall(Guid.CreateVersion7(), call, phone, contact, times, duty, time.GetUtcNow().UtcDateTime);
+        await changes.CreateAsync(c, tx, item, Actor.System, item.CreatedDetail, ct);
         return item;
     }
 

@@ -21,6 +21,10 @@ public sealed class RecoveryItemStore
         note, reschedule_at, disposed_at, disposed_by, original_job_number, tech_name, job_type, details, version, updated_at
         """;
 
+    /// <summary>The item's columns for a query that joins others (<paramref name="alias"/> names the item's table).</summary>
+    public static string ColumnsOf(string alias) =>
+        string.Join(", ", Columns.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(column => alias + "." + column));
+
     private const string InsertSql = $"""
         INSERT INTO orchestrator.recovery_items ({Columns})
         VALUES (@Id, @Type, @Status, @Phone, @ContactKey, @AccountId, @AccountName, @ShopLine, @Occurrences, @CreatedAt, @ClockStartsAt,
@@ -70,9 +74,27 @@ public sealed class RecoveryItemStore
         FROM orchestrator.item_events WHERE item_id = @Id ORDER BY id
         """;
 
+    /// <summary>Reads an item without locking it (to ask a question of it, never to change it); null when there is no such item.</summary>
+    public static Task<RecoveryItem?> ReadAsync(NpgsqlConnection c, Guid id, CancellationToken ct) =>
+        c.QuerySingleOrDefaultAsync<RecoveryItem>(new CommandDefinition($"SELECT {Columns} FROM orchestrator.recovery_items WHERE id = @Id", new { Id = id }, cancellationToken: ct));
+
     /// <summary>Locks an item for a change; null when there is no such item.</summary>
     public static Task<RecoveryItem?> LockAsync(NpgsqlConnection c, NpgsqlTransaction tx, Guid id, CancellationToken ct) =>
         c.QuerySingleOrDefaultAsync<RecoveryItem>(new CommandDefinition(LockSql, new { Id = id }, tx, cancellationToken: ct));
+
+    /// <summary>The customer's open items (by number or contact), in queue order.</summary>
+    public static async Task<IReadOnlyList<Guid>> OpenForCustomerAsync(NpgsqlConnection c, NpgsqlTransaction tx, string phone, string contactKey, CancellationToken ct) =>
+        (await c.QueryAsync<Guid>(new CommandDefinition(
+            """
+            SELECT id FROM orchestrator.recovery_items
+            WHERE status <> 'completed' AND (phone = @Phone OR contact_key = @ContactKey) ORDER BY priority, sort_at, id
+            """, new { Phone = phone, ContactKey = contactKey }, tx, cancellationToken: ct))).AsList();
+
+    /// <summary>The items open at the shop's close that wait on a decision (a parked item has its next check), in queue order.</summary>
+    public static async Task<IReadOnlyList<Guid>> OpenAtCloseAsync(NpgsqlConnection c, NpgsqlTransaction tx, CancellationToken ct) =>
+        (await c.QueryAsync<Guid>(new CommandDefinition(
+            "SELECT id FROM orchestrator.recovery_items WHERE status NOT IN ('completed', 'limbo') ORDER BY priority, sort_at, id",
+            cancellationToken: ct, transaction: tx))).AsList();
 
     /// <summary>The contact's open call-recovery, locked; null when there is none.</summary>
     public static Task<RecoveryItem?> LockOpenCallAsync(NpgsqlConnection c, NpgsqlTransaction tx, string contactKey, CancellationToken ct) =>
@@ -95,7 +117,6 @@ public sealed class RecoveryItemStore
     public static async Task InsertAsync(NpgsqlConnection c, NpgsqlTransaction tx, RecoveryItem item, Actor actor, string detail, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(item);
-        item.Version = 1;
         await c.ExecuteAsync(new CommandDefinition(InsertSql, item, tx, cancellationToken: ct));
         await AppendAsync(c, tx, item, actor, TimelineKinds.Created, detail, item.UpdatedAt, ct);
     }
@@ -104,7 +125,7 @@ public sealed class RecoveryItemStore
     public static async Task SaveAsync(NpgsqlConnection c, NpgsqlTransaction tx, RecoveryItem item, Actor actor, string kind, string detail, DateTime at, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(item);
-        item.UpdatedAt = at;
+        item.Saving(at);
         var updated = await c.ExecuteAsync(new CommandDefinition(UpdateSql, item, tx, cancellationToken: ct));
         if (updated != 1)
         {
@@ -112,7 +133,7 @@ public sealed class RecoveryItemStore
             throw new InvalidOperationException($"Recovery item {item.Id} changed underneath a locked update (version {item.Version}).");
         }
 
-        item.Version++;
+        item.Saved();
         await AppendAsync(c, tx, item, actor, kind, detail, at, ct);
     }
 

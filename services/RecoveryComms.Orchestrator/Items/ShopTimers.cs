@@ -23,9 +23,7 @@ public sealed partial class ShopTimers(ShopSettings settings, ItemChanges change
     {
         ArgumentNullException.ThrowIfNull(timer);
         var now = new DateTimeOffset(changes.Now, TimeSpan.Zero);
-        var open = (await c.QueryAsync<Guid>(new CommandDefinition(
-            "SELECT id FROM orchestrator.recovery_items WHERE status NOT IN ('completed', 'limbo') ORDER BY priority, sort_at, id",
-            cancellationToken: ct, transaction: tx))).AsList();
+        var open = await RecoveryItemStore.OpenAtCloseAsync(c, tx, ct);
         foreach (var id in open)
         {
             var item = await RecoveryItemStore.LockAsync(c, tx, id, ct);
@@ -34,16 +32,7 @@ public sealed partial class ShopTimers(ShopSettings settings, ItemChanges change
                 continue;
             }
 
-            item.EodFlaggedAt = changes.Now;
-            if (item.PrimaryOwnerId is null)
-            {
-                await changes.SaveAsync(c, tx, item, Actor.System, TimelineKinds.EndOfDayUnassigned, "Open at close with no owner: needs reassignment.", ct);
-            }
-            else
-            {
-                await changes.SaveAsync(c, tx, item, Actor.System, TimelineKinds.EndOfDay,
-                    "Open at close: needs completion, reassignment, escalation or a limbo next-check.", ct);
-            }
+            await changes.ApplyAsync(c, tx, item, Actor.System, item.FlagEndOfDay(changes.Now), ct);
         }
 
         LogEndOfDay(open.Count);

@@ -146,8 +146,7 @@ public sealed partial class RecoverySms(
         RecoveryItem? item;
         await using (var c = await dataSource.OpenConnectionAsync(ct))
         {
-            item = await c.QuerySingleOrDefaultAsync<RecoveryItem>(new CommandDefinition(
-                "SELECT * FROM orchestrator.recovery_items WHERE id = @Id", new { Id = itemId }, cancellationToken: ct));
+            item = await RecoveryItemStore.ReadAsync(c, itemId, ct);
         }
 
         if (item is null)
@@ -265,44 +264,21 @@ public sealed partial class RecoverySms(
                 return Act.No<SmsAccepted>(404, "not-found", "No such recovery item.");
             }
 
-            if (!item.IsOpen)
-            {
-                return Act.No<SmsAccepted>(409, "item-completed", "The item is completed.");
-            }
-
-            if (requireOwner && !item.IsOwnedBy(actor.Id!.Value))
-            {
-                return Act.No<SmsAccepted>(403, "not-owner", "Only the item's owner sends its SMS; claim it first.");
-            }
-
-            if (item.Phone is null)
-            {
-                return Act.No<SmsAccepted>(422, "cannot-call-back", "The caller withheld their number: nobody can text back.");
-            }
-
-            if (item.SmsSent)
-            {
-                return Act.No<SmsAccepted>(409, "sms-already-sent", "This loop's one SMS was already sent.");
-            }
-
-            try
-            {
-                await c.ExecuteAsync(new CommandDefinition(
-                    """
-                    INSERT INTO orchestrator.recovery_sms (send_id, item_id, requested_by, body, status, requested_at)
-                    VALUES (@SendId, @ItemId, @By, @Body, 'requested', @At)
-                    """, new { SendId = sendId, ItemId = itemId, By = actor.Id, Body = body, At = time.GetUtcNow() }, tx, cancellationToken: ct));
-            }
-            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
-            {
-                return Act.No<SmsAccepted>(409, "sms-already-sent", "This loop's one SMS was already sent.");
-            }
-
-            phone = item.Phone;
-            item.SmsSent = true;
-            await changes.SaveAsync(c, tx, item, actor, TimelineKinds.SmsRequested, body, ct);
             // If the gate's answer is lost, the recheck asks again with the same send id (never a second text).
-            await TimerStore.ArmAsync(c, tx, TimerKinds.SmsRecheck, itemId, time.GetUtcNow() + RecheckAfter, ct);
+            var now = time.GetUtcNow();
+            var requested = item.SmsRequested(body, actor.Id, requireOwner, (now + RecheckAfter).UtcDateTime);
+            if (requested.Refusal is { } refusal)
+            {
+                return new ActionResult<SmsAccepted>(null, refusal);
+            }
+
+            if (!await SmsSlotStore.TryReserveAsync(c, tx, sendId, itemId, actor.Id, body, now, ct))
+            {
+                return Act.No<SmsAccepted>(409, "sms-already-sent", "This loop's one SMS was already sent.");
+            }
+
+            phone = item.Phone!;
+            await changes.ApplyAsync(c, tx, item, actor, requested, ct);
             await tx.CommitAsync(ct);
         }
 
@@ -346,46 +322,11 @@ public sealed partial class RecoverySms(
     public async Task ApplyAsync(NpgsqlConnection c, NpgsqlTransaction tx, SmsSendResult result, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(result);
-        var itemId = await c.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(
-            """
-            UPDATE orchestrator.recovery_sms SET status = @Status, reasons = @Reasons, message_sid = @Sid, decided_at = @At
-            WHERE send_id = @SendId AND status IN ('requested', 'unknown') RETURNING item_id
-            """, new { result.Status, Reasons = result.Reasons.ToArray(), Sid = result.MessageSid, At = time.GetUtcNow(), result.SendId }, tx, cancellationToken: ct));
-        var item = itemId is { } id ? await RecoveryItemStore.LockAsync(c, tx, id, ct) : null;
-        if (item is null)
+        var itemId = await SmsSlotStore.DecideAsync(c, tx, result.SendId, result.Status, result.Reasons, result.MessageSid, time.GetUtcNow(), ct);
+        if (itemId is { } id && await RecoveryItemStore.LockAsync(c, tx, id, ct) is { } item)
         {
-            return;
+            await changes.ApplyAsync(c, tx, item, Actor.System, item.SmsSettled(result.Status, result.Reasons, (time.GetUtcNow() + RecheckAfter).UtcDateTime), ct);
         }
-
-        if (result.Status != "unknown")
-        {
-            await TimerStore.CancelAsync(c, tx, item.Id, ct, TimerKinds.SmsRecheck);
-        }
-
-        string detail;
-        switch (result.Status)
-        {
-            case "sent":
-                item.SmsSent = true;
-                if (item.Status is ItemStatuses.InProgress or ItemStatuses.NeedsCallback)
-                {
-                    item.Status = ItemStatuses.LeftMessage;
-                }
-
-                detail = "SMS sent.";
-                break;
-            case "unknown":
-                item.SmsSent = true;
-                detail = "SMS outcome unknown: the consent service is reconciling it with Twilio (it is never resent).";
-                await TimerStore.ArmAsync(c, tx, TimerKinds.SmsRecheck, item.Id, time.GetUtcNow() + RecheckAfter, ct);
-                break;
-            default:
-                item.SmsSent = false;
-                detail = $"SMS {result.Status}: {string.Join(", ", result.Reasons)}.";
-                break;
-        }
-
-        await changes.SaveAsync(c, tx, item, Actor.System, TimelineKinds.SmsResult, detail, ct);
     }
 
     /// <summary>Two windows to offer: the next two callback blocks at least half an hour away, on open days.</summary>

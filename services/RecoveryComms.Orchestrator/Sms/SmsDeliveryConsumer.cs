@@ -24,14 +24,10 @@ public sealed class SmsDeliveryConsumer(NpgsqlDataSource dataSource, ItemChanges
 
         await using var c = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await c.BeginTransactionAsync(ct);
-        var itemId = await c.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(
-            "UPDATE orchestrator.recovery_sms SET delivery = @Status WHERE message_sid = @Sid AND delivery IS DISTINCT FROM @Status RETURNING item_id",
-            new { m.Status, Sid = m.MessageSid }, tx, cancellationToken: ct));
-        var item = itemId is { } id ? await RecoveryItemStore.LockAsync(c, tx, id, ct) : null;
-        if (item is not null)
+        var itemId = await SmsSlotStore.DeliveryAsync(c, tx, m.MessageSid, m.Status, ct);
+        if (itemId is { } id && await RecoveryItemStore.LockAsync(c, tx, id, ct) is { } item)
         {
-            await changes.NoteAsync(c, tx, item, Actor.System, TimelineKinds.SmsDelivery,
-                m.ErrorCode is { } code ? $"SMS {m.Status} (Twilio error {code})." : $"SMS {m.Status}.", ct);
+            await changes.ApplyAsync(c, tx, item, Actor.System, RecoveryItem.SmsDelivery(m.Status, m.ErrorCode), ct);
         }
 
         await tx.CommitAsync(ct);

@@ -19,12 +19,7 @@ public sealed class SmsRecheckTimer(RecoverySms sms) : ITimerHandler
     public async Task FireAsync(NpgsqlConnection c, NpgsqlTransaction tx, DueTimer timer, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(timer);
-        var pending = await c.QuerySingleOrDefaultAsync<(Guid SendId, string Body, string Phone)?>(new CommandDefinition(
-            """
-            SELECT s.send_id, s.body, i.phone FROM orchestrator.recovery_sms s JOIN orchestrator.recovery_items i ON i.id = s.item_id
-            WHERE s.item_id = @ItemId AND s.status IN ('requested', 'unknown')
-            """, new { timer.ItemId }, tx, cancellationToken: ct));
-        if (pending is not { } p)
+        if (await SmsSlotStore.PendingAsync(c, tx, timer.ItemId!.Value, ct) is not { } p)
         {
             return;
         }

@@ -10,8 +10,8 @@ public sealed class ItemQueries(NpgsqlDataSource dataSource, TimeProvider time)
     public static readonly IReadOnlySet<string> Views = new HashSet<string>(StringComparer.Ordinal)
         { "abandoned", "voicemail", "after-hours", "mine", "escalated", "open" };
 
-    private const string Select = """
-        SELECT i.*, p.name AS primary_owner_name, b.name AS backup_owner_name
+    private static readonly string Select = $"""
+        SELECT {RecoveryItemStore.ColumnsOf("i")}, p.name AS primary_owner_name, b.name AS backup_owner_name
         FROM orchestrator.recovery_items i
         LEFT JOIN orchestrator.users p ON p.id = i.primary_owner_id
         LEFT JOIN orchestrator.users b ON b.id = i.backup_owner_id
@@ -89,11 +89,13 @@ public sealed class ItemQueries(NpgsqlDataSource dataSource, TimeProvider time)
             new { Id = id }, cancellationToken: ct));
         var attempts = await c.QueryAsync<AttemptRow>(new CommandDefinition(
             """
-            SELECT a.*, u.name AS csr_name FROM orchestrator.call_attempts a JOIN orchestrator.users u ON u.id = a.csr_id
+            SELECT a.id, a.csr_id, u.name AS csr_name, a.started_at, a.ended_at, a.result, a.counts, a.csr_leg_status, a.customer_leg_status,
+                a.answered_by, a.voicemail_left, a.recorded, a.recording_sid, a.recording_seconds, a.error
+            FROM orchestrator.call_attempts a JOIN orchestrator.users u ON u.id = a.csr_id
             WHERE a.item_id = @Id ORDER BY a.started_at
             """, new { Id = id }, cancellationToken: ct));
         var sms = await c.QueryAsync<SmsRow>(new CommandDefinition(
-            "SELECT * FROM orchestrator.recovery_sms WHERE item_id = @Id ORDER BY requested_at", new { Id = id }, cancellationToken: ct));
+            "SELECT send_id, body, status, reasons, delivery, requested_at, decided_at FROM orchestrator.recovery_sms WHERE item_id = @Id ORDER BY requested_at", new { Id = id }, cancellationToken: ct));
         var timeline = await RecoveryItemStore.TimelineAsync(c, id, ct);
         return new ItemDetail(
             item,
