@@ -95,7 +95,7 @@ public sealed class ItemActions(
         var outcome = request.Outcome?.Trim();
         if (!Outcomes.IsKnown(outcome) || outcome == Outcomes.OptedOut)
         {
-            return Act.No<Guid>(400, "invalid-outcome", "Unknown outcome.",
+            return Act.No<Guid>(400, "invalid-outcome", string.IsNullOrEmpty(outcome) ? "outcome is required." : "Unknown outcome.",
                 "One of: " + string.Join(", ", Outcomes.All.Select(o => o.Code).Where(code => code != Outcomes.OptedOut)) + ".");
         }
 
