@@ -13,7 +13,7 @@ namespace RecoveryComms.Orchestrator.Items;
 /// <remarks>
 /// Note: the setters are private; Dapper fills them (and the private constructor) when it reads a row, and the
 /// store reads the getters when it writes one. No method here touches a database, so the rules are tested in
-/// milliseconds (tests/RecoveryComms.Rules.Tests/RecoveryItemTests.cs).
+/// milliseconds (tests/RecoveryComms.Rules.Tests/Items/RecoveryItemTests.cs).
 /// </remarks>
 public sealed class RecoveryItem
 {

@@ -2,7 +2,7 @@ using RecoveryComms.Orchestrator.Items;
 using RecoveryComms.Orchestrator.Owners;
 using RecoveryComms.Orchestrator.Timers;
 
-namespace RecoveryComms.Rules.Tests;
+namespace RecoveryComms.Rules.Tests.Items;
 
 /// <summary>
 /// The recovery loop's rules, one transition of <see cref="RecoveryItem"/> at a time: every transition from every

@@ -1,7 +1,7 @@
-using RecoveryComms.Orchestrator.Queue;
+using RecoveryComms.Orchestrator.Items;
 using static RecoveryComms.Rules.Tests.TestShop;
 
-namespace RecoveryComms.Rules.Tests.Queue;
+namespace RecoveryComms.Rules.Tests.Items;
 
 /// <summary>
 /// When an item's clock starts and its first attempt and SLA fall due, in the shop's hours and zone (America/Chicago:
