@@ -315,28 +315,19 @@ public sealed class ConsentStore(NpgsqlDataSource dataSource, Outbox outbox)
     {
         var clauses = new List<string>();
         var parameters = new DynamicParameters();
-        if (filter.Phone is { } phone)
+        foreach (var (clause, name, value) in new (string, string, object?)[]
         {
-            clauses.Add("phone = @Phone");
-            parameters.Add("Phone", phone);
-        }
-
-        if (filter.From is { } from)
+            ("phone = @Phone", "Phone", filter.Phone),
+            ("occurred_at >= @From", "From", filter.From),
+            ("occurred_at < @To", "To", filter.To),
+            ("new_state = @Type", "Type", filter.Type),
+        })
         {
-            clauses.Add("occurred_at >= @From");
-            parameters.Add("From", from);
-        }
-
-        if (filter.To is { } to)
-        {
-            clauses.Add("occurred_at < @To");
-            parameters.Add("To", to);
-        }
-
-        if (filter.Type is { } type)
-        {
-            clauses.Add("new_state = @Type");
-            parameters.Add("Type", type);
+            if (value is not null)
+            {
+                clauses.Add(clause);
+                parameters.Add(name, value);
+            }
         }
 
         return (clauses.Count == 0 ? "" : "WHERE " + string.Join(" AND ", clauses), parameters);
