@@ -11,7 +11,8 @@ using RecoveryComms.Orchestrator.Timers;
 namespace RecoveryComms.Orchestrator.Settings;
 
 /// <summary>
-/// The saved settings row (<c>orchestrator.shop_settings</c>) and its history. A save, its history row, the
+/// Owns <c>orchestrator.shop_settings</c> (the saved settings row) and <c>orchestrator.shop_settings_history</c> (the
+/// only class with their SQL). A save, its history row, the
 /// <see cref="ShopSettingsChanged"/> event (outbox), the re-armed end-of-day timer and the NOTIFY that wakes the
 /// other replicas commit together or not at all.
 /// </summary>
