@@ -31,7 +31,7 @@ const Statuses = {
 /** The kinds of call merged into an item (GET /api/recoveries/{id} occurrences). */
 const Occurrences = { missed: "Missed call", abandoned: "Abandoned call", voicemail: "Voicemail", transcription: "Voicemail transcript" };
 
-/** Timeline entry kinds (Queue/RecoveryCodes.cs, TimelineKinds). */
+/** Timeline entry kinds (Items/TimelineKinds.cs). */
 const TimelineKinds = {
   created: "Created",
   merged: "Called again",

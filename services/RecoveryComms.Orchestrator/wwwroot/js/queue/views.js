@@ -1,5 +1,5 @@
 // The queue's saved views (the API's ?view=) and whether an item the live feed sent belongs in the one on screen.
-// What a view holds is the server's rule (Queue/ItemViews.cs): a list the page reads is in the view by definition, and
+// What a view holds is the server's rule (Views/ItemQueries.cs): a list the page reads is in the view by definition, and
 // an item carries `views`, the views it is in, so the page never decides by itself.
 
 export const Views = [
@@ -30,7 +30,7 @@ const DayMs = 24 * 3600 * 1000;
 
 /**
  * Note: a stopgap until the API sends `views` on every item (list, detail and feed; docs/console.md, "What the API
- * should add"): the rules of Queue/ItemViews.cs's WHERE clauses, kept here and nowhere else in the page.
+ * should add"): the rules of Views/ItemQueries.cs's WHERE clauses, kept here and nowhere else in the page.
  */
 function stopgapInView(view, item, me, now) {
   const open = item.status !== "completed";
