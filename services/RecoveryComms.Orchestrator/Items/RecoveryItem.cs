@@ -369,7 +369,7 @@ public sealed class RecoveryItem
             return ItemChange.Refuse(403, "not-owner", "Only the owner or a manager can park an item.");
         }
 
-        if (nextCheckAt is not { } next || next <= DateTimeOffset.FromUnixTimeMilliseconds(0) || next.UtcDateTime <= now)
+        if (nextCheckAt is not { } next || next.UtcDateTime <= now)
         {
             return ItemChange.Refuse(400, "validation", "nextCheckAt is required and must be in the future.");
         }

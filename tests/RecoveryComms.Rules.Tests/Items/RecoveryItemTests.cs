@@ -544,4 +544,214 @@ public sealed class RecoveryItemTests
         Assert.Equal("SMS delivered.", RecoveryItem.SmsDelivery("delivered", null).Detail);
         Assert.Equal("The call was recorded (42 s) for review.", RecoveryItem.CallRecorded(42).Detail);
     }
+    // ---- What the API and the timeline say ------------------------------------------------------------------------------
+
+    public static TheoryData<string, string, int, string, string, string?> Refusals() => new()
+    {
+        { "claim by the primary", CO, 409, "item-completed", "The item is completed.", null },
+        { "claim by another CSR", IP, 409, "claimed-by-other", "Another CSR already claimed this item; a manager can reassign it.", null },
+        { "reassign", CO, 409, "item-completed", "The item is completed.", null },
+        { "escalate by hand", CO, 409, "item-completed", "The item is completed.", null },
+        { "escalate by hand", ES, 409, "already-escalated", "The item is escalated already.", null },
+        { "park", CO, 409, "item-completed", "The item is completed.", null },
+        { "leave a voicemail", CO, 409, "item-completed", "The item is completed.", null },
+        { "leave a voicemail", NC, 409, "no-attempt", "Call the customer first: a voicemail is left on an attempt.", null },
+        { "leave a voicemail", LM, 409, "voicemail-already-left", "A voicemail was already left in this loop; do not leave a second one.", "Send the loop's SMS or make the second attempt without a message." },
+        { "place an attempt", CO, 409, "item-completed", "The item is completed.", null },
+        { "request the SMS", CO, 409, "item-completed", "The item is completed.", null },
+        { "dispose as booked", CO, 409, "item-completed", "The item already has a disposition.", null },
+    };
+
+    [Theory]
+    [MemberData(nameof(Refusals))]
+    public void A_refusal_says_why_in_words(string transition, string from, int status, string type, string title, string? detail) =>
+        Assert.Equal(new Refusal(status, type, title, detail), Table[transition].Act(In(from)).Refusal);
+
+    [Fact]
+    public void Refusals_by_owner_and_by_what_happened_say_why_in_words()
+    {
+        Assert.Equal(new Refusal(403, "not-owner", "Only the owner or a manager can park an item."), In(IP).Park(T0.AddHours(1), null, Other, false, T0).Refusal);
+        Assert.Equal(new Refusal(400, "validation", "nextCheckAt is required and must be in the future."), In(IP).Park(T0, null, Primary, false, T0).Refusal);
+        Assert.Equal(new Refusal(409, "no-owner", "A parked item must still have an owner: reassign it first."),
+            NewCall(new Duty(null, null, null)).Park(T0.AddHours(1), null, Manager, true, T0).Refusal);
+        Assert.Equal(new Refusal(403, "not-owner", "Only the item's owner records its attempts."), In(IP).LeaveVoicemail(Other, "Oli").Refusal);
+        Assert.Equal(new Refusal(403, "not-owner", "Only the item's owner or a manager records its disposition."),
+            In(IP).Dispose(Outcomes.BookedJob, null, null, null, Other, false, T0).Refusal);
+        Assert.Equal(new Refusal(422, "cannot-call-back", "A withheld caller has no number to flag."),
+            NewCall(phone: null).Dispose(Outcomes.WrongNumber, null, null, null, Primary, false, T0).Refusal);
+        Assert.Equal(new Refusal(409, "outcome-does-not-fit", "The outcome does not fit what happened in this loop.", "no-answer-two-attempts needs 2 call attempts; this loop has had 0."),
+            In(IP).Dispose(Outcomes.NoAnswerTwoAttempts, null, null, null, Primary, false, T0).Refusal);
+        Assert.Equal(new Refusal(409, "outcome-does-not-fit", "The outcome does not fit what happened in this loop.", "left-voicemail needs a call attempt first: a voicemail is left on an attempt."),
+            In(IP).Dispose(Outcomes.LeftVoicemail, null, null, null, Primary, false, T0).Refusal);
+        Assert.Equal(new Refusal(403, "not-owner", "Only the item's owner places its calls; claim it first."), In(IP).AttemptPlaced(Other, "Oli", T0, T0).Refusal);
+        var twice = In(IP);
+        twice.AttemptPlaced(Primary, "Pat", T0, T0);
+        twice.AttemptPlaced(Primary, "Pat", T0, T0);
+        Assert.Equal(new Refusal(409, "attempts-exhausted", "This loop already had 2 call attempts.", "Record a disposition (no-answer-two-attempts, left-voicemail, …) or a reschedule."),
+            twice.AttemptPlaced(Primary, "Pat", T0, T0).Refusal);
+        Assert.Equal(new Refusal(403, "not-owner", "Only the item's owner sends its SMS; claim it first."), In(IP).SmsRequested("hi", Other, true, T0).Refusal);
+        Assert.Equal(new Refusal(422, "cannot-call-back", "The caller withheld their number: nobody can text back."), NewCall(phone: null).SmsRequested("hi", Primary, true, T0).Refusal);
+        var sent = In(IP);
+        sent.SmsRequested("hi", Primary, true, T0);
+        Assert.Equal(new Refusal(409, "sms-already-sent", "This loop's one SMS was already sent."), sent.SmsRequested("hi", Primary, true, T0).Refusal);
+    }
+
+    public static TheoryData<string, string, string, string> TimelineEntries() => new()
+    {
+        { "reassign", NC, TimelineKinds.Reassigned, "Morgan reassigned it." },
+        { "escalate by hand", NC, TimelineKinds.Escalated, "Morgan escalated it." },
+        { "park", IP, TimelineKinds.Limbo, "Parked until 2026-03-02 18:00:00Z: waiting on parts." },
+        { "customer texts STOP", IP, TimelineKinds.OptedOut, "The customer texted STOP: the loop ends now." },
+        { "dispose as booked", IP, TimelineKinds.Disposed, "booked-job" },
+        { "clock starts", NC, TimelineKinds.ClockStarted, "The shop opened: this after-hours item is now on the clock." },
+        { "first-attempt target passes", NC, TimelineKinds.BackupTriggered, "Nobody claimed or called within the first-attempt target: the backup owner takes it." },
+        { "SLA passes", NC, TimelineKinds.Escalated, "No attempt within the SLA: escalated to the manager." },
+        { "next-check time comes", LI, TimelineKinds.LimboCheck, "Next-check time reached: back in the queue." },
+        { "the shop closes", NC, TimelineKinds.EndOfDay, "Open at close: needs completion, reassignment, escalation or a limbo next-check." },
+        { "SMS sent", IP, TimelineKinds.SmsResult, "SMS sent." },
+        { "claim by the primary", IP, TimelineKinds.Claimed, "Pat claimed it." },
+        { "claim by the primary", NC, TimelineKinds.Claimed, "Pat claimed it." },
+        { "claim by another CSR", NC, TimelineKinds.Claimed, $"Oli claimed it (was {Primary})." },
+    };
+
+    [Theory]
+    [MemberData(nameof(TimelineEntries))]
+    public void Each_transition_says_what_happened_on_the_timeline(string transition, string from, string kind, string detail)
+    {
+        var change = Table[transition].Act(In(from));
+        Assert.Equal((kind, detail), (change.Kind, change.Detail));
+    }
+
+    [Fact]
+    public void The_end_of_day_flag_for_an_item_without_an_owner_says_it_needs_reassignment() =>
+        Assert.Equal("Open at close with no owner: needs reassignment.", NewCall(new Duty(null, null, null)).FlagEndOfDay(T0).Detail);
+
+    [Fact]
+    public void Park_without_a_note_says_only_until_when() =>
+        Assert.Equal("Parked until 2026-03-02 17:00:00Z.", In(IP).Park(T0.AddHours(2), "  ", Primary, false, T0).Detail);
+
+    [Fact]
+    public void The_SMS_results_say_what_the_gate_decided()
+    {
+        var item = In(IP);
+        Assert.Equal("SMS outcome unknown: the consent service is reconciling it with Twilio (it is never resent).", item.SmsSettled("unknown", [], T0).Detail);
+        Assert.Equal("SMS failed: twilio-30007, carrier.", item.SmsSettled("failed", ["twilio-30007", "carrier"], T0).Detail);
+
+        var fresh = In(IP);
+        fresh.SmsSettled("sent", [], T0);
+        Assert.True(fresh.SmsSent);
+    }
+
+    [Fact]
+    public void A_disposition_shows_its_reason_and_note_when_there_are_some() =>
+        Assert.Equal("booked-job: quoted the flat fee", In(IP).Dispose(Outcomes.BookedJob, null, "quoted the flat fee", null, Primary, false, T0).Detail);
+
+    [Fact]
+    public void Another_CSRs_claim_keeps_the_backup_and_drops_the_previous_primary()
+    {
+        var item = NewCall();
+        item.Claim(Other, "Oli", T0);
+
+        Assert.Equal((Other, Backup), (item.PrimaryOwnerId, item.BackupOwnerId));
+    }
+
+    [Fact]
+    public void The_items_own_backup_takes_it_before_todays()
+    {
+        var item = NewCall();
+        item.TriggerBackup(new Duty(Primary, Other, Manager), T0.AddMinutes(5));
+
+        Assert.Equal((Backup, Primary), (item.PrimaryOwnerId, item.BackupOwnerId));
+    }
+
+    [Fact]
+    public void An_unclaimed_item_with_an_attempt_still_counting_stays_in_progress()
+    {
+        var item = NewCall();
+        item.AttemptPlaced(Primary, "Pat", T0, T0);
+        item.AttemptPlaced(Primary, "Pat", T0.AddMinutes(1), T0);
+        item.AttemptNotCounted(1, T0, "x");
+
+        Assert.Equal(IP, item.Status);
+    }
+
+    [Fact]
+    public void A_reply_at_the_same_moment_as_the_last_one_changes_nothing()
+    {
+        var item = In(IP);
+        item.CustomerReplied("first", "SM1", T0.AddMinutes(1));
+
+        Assert.False(item.CustomerReplied("again", "SM1", T0.AddMinutes(1)).Changed);
+        Assert.False(item.OptedOut(T0.AddMinutes(1), T0.AddMinutes(2)).Changed);
+    }
+
+    [Fact]
+    public void A_merge_keeps_the_account_already_known_and_a_voicemail_item_stays_one()
+    {
+        var item = RecoveryItem.FromCall(Guid.CreateVersion7(), new CapturedCall("CA1", "voicemail", "+15551234567", false, "+15550000001", false, T0),
+            "+15551234567", new ContactInfo("contact-1", Guid.Parse("00000000-0000-0000-0000-00000000000a"), "Acme"),
+            new LoopTimes(T0, T0.AddMinutes(5), T0.AddMinutes(15), false), Today, T0);
+        item.MergeCall(new CapturedCall("CA2", "missed", "+15551234567", false, "+15550000001", false, T0), newCall: true, new ContactInfo("contact-1", Guid.NewGuid(), "Other Co"));
+
+        Assert.Equal((ItemTypes.Voicemail, "Acme", Guid.Parse("00000000-0000-0000-0000-00000000000a")), (item.Type, item.AccountName, item.AccountId!.Value));
+    }
+
+    [Fact]
+    public void The_same_call_reported_again_says_so()
+    {
+        var change = NewCall().MergeCall(new CapturedCall("CA1", "abandoned", "+15551234567", false, "+15550000001", false, T0), newCall: false, new ContactInfo("contact-1", null, null));
+        Assert.Equal((TimelineKinds.Merged, "Same call reported abandoned."), (change.Kind, change.Detail));
+    }
+
+    [Theory]
+    [InlineData(ItemTypes.PostJob, true)]
+    [InlineData(ItemTypes.PromisedUpdate, true)]
+    [InlineData(ItemTypes.Warranty, false)]
+    [InlineData(ItemTypes.Emergency, false)]
+    public void A_promised_update_and_a_post_job_call_are_due_at_their_time_the_others_at_their_SLA(string type, bool dueAtItsTime)
+    {
+        var promised = T0.AddHours(24);
+        var item = RecoveryItem.FromCallback(Guid.CreateVersion7(), new CallbackOpening(type, "+15551234567", null, promised, null, null, null, null),
+            new ContactInfo("contact-1", null, null), new LoopTimes(T0, promised.AddHours(20), promised.AddHours(24), false), Today, T0);
+
+        Assert.Equal(dueAtItsTime ? promised : promised.AddHours(24), item.DueAt!.Value);
+    }
+
+    [Fact]
+    public void A_promised_update_without_a_time_is_due_at_its_SLA()
+    {
+        var item = RecoveryItem.FromCallback(Guid.CreateVersion7(), new CallbackOpening(ItemTypes.PromisedUpdate, "+15551234567", null, null, null, null, null, null),
+            new ContactInfo("contact-1", null, null), new LoopTimes(T0, T0.AddMinutes(5), T0.AddMinutes(15), false), Today, T0);
+
+        Assert.Equal(T0.AddMinutes(15), item.DueAt!.Value);
+    }
+
+    [Fact]
+    public void Missing_arguments_are_refused_as_bugs()
+    {
+        var contact = new ContactInfo("c", null, null);
+        var times = new LoopTimes(T0, T0, T0, false);
+        var call = new CapturedCall("CA1", "missed", "+15551234567", false, "+1", false, T0);
+        var opening = new CallbackOpening(ItemTypes.Estimate, "+15551234567", null, null, null, null, null, null);
+        var actions = new Action[]
+        {
+            () => RecoveryItem.FromCall(Guid.Empty, null!, null, contact, times, Today, T0),
+            () => RecoveryItem.FromCall(Guid.Empty, call, null, null!, times, Today, T0),
+            () => RecoveryItem.FromCall(Guid.Empty, call, null, contact, null!, Today, T0),
+            () => RecoveryItem.FromCall(Guid.Empty, call, null, contact, times, null!, T0),
+            () => RecoveryItem.FromCallback(Guid.Empty, null!, contact, times, Today, T0),
+            () => RecoveryItem.FromCallback(Guid.Empty, opening, null!, times, Today, T0),
+            () => RecoveryItem.FromCallback(Guid.Empty, opening, contact, null!, Today, T0),
+            () => RecoveryItem.FromCallback(Guid.Empty, opening, contact, times, null!, T0),
+            () => NewCall().MergeCall(null!, true, contact),
+            () => NewCall().MergeCall(call, true, null!),
+            () => NewCall().Dispose(null!, null, null, null, Primary, false, T0),
+            () => NewCall().SmsSettled("sent", null!, T0),
+            () => NewCall().CustomerReplied(null!, "SM1", T0),
+            () => NewCall().TriggerBackup(null!, T0),
+            () => NewCall().EscalateOverdue(null!, T0),
+        };
+
+        Assert.All(actions, act => Assert.Throws<ArgumentNullException>(act));
+    }
 }
