@@ -9,6 +9,7 @@ using Npgsql;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using RecoveryComms.Hosting.Background;
 
 namespace RecoveryComms.Hosting;
 
@@ -31,6 +32,7 @@ public static class ServiceDefaults
         builder.Services.AddProblemDetails();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddHealthChecks();
+        builder.Services.AddBackgroundLoops();
 
         var telemetry = builder.Services.AddOpenTelemetry().ConfigureResource(resource => resource.AddService(serviceName));
 

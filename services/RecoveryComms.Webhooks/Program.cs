@@ -1,4 +1,5 @@
 using RecoveryComms.Hosting;
+using RecoveryComms.Hosting.Background;
 using RecoveryComms.Hosting.Business;
 using RecoveryComms.Hosting.Data;
 using RecoveryComms.Hosting.Messaging;
@@ -44,6 +45,7 @@ builder.Services.AddSingleton<WebhookSpool>();
 builder.Services.AddSingleton<WebhookJournal>();
 builder.Services.AddSingleton<WebhookKeeper>();
 builder.Services.AddHostedService<OutageRecovery>();
+builder.Services.AddHealthChecks().AddLoopCheck(OutageRecovery.LoopName);
 builder.Services.AddSingleton<InboundOptOuts>();
 builder.Services.AddSingleton<StorageOutage>();
 builder.Services.AddSingleton<WebhookPipeline>();

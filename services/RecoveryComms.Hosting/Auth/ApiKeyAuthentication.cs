@@ -13,6 +13,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using RecoveryComms.Hosting.Background;
 
 namespace RecoveryComms.Hosting.Auth;
 
@@ -244,6 +245,7 @@ public static class ApiKeyAuthenticationExtensions
         if (acceptBootstrapKey)
         {
             services.AddHostedService<ApiKeyHeartbeatPublisher>();
+            services.AddHealthChecks().AddLoopCheck(ApiKeyHeartbeatPublisher.LoopName);
             if (!string.IsNullOrEmpty(configuration["Auth:BootstrapAdminKey"]))
             {
                 services.AddHostedService<BootstrapKeyWarning>();

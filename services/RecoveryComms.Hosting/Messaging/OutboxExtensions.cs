@@ -1,4 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using RecoveryComms.Hosting.Background;
 
 namespace RecoveryComms.Hosting.Messaging;
 
@@ -9,9 +11,9 @@ public static class OutboxExtensions
     {
         services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(new Outbox(schema));
-        services.AddSingleton<OutboxRelayState>();
         services.AddHostedService<OutboxRelay>();
-        services.AddHealthChecks().AddCheck<OutboxHealthCheck>("outbox", tags: ["ready"]);
+        // Degraded while the relay fails; red past Outbox:UnhealthyAfter.
+        services.AddHealthChecks().AddLoopCheck(OutboxRelay.LoopName, provider => provider.GetRequiredService<IOptions<OutboxOptions>>().Value.UnhealthyAfter);
         return services;
     }
 }
