@@ -10,6 +10,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using RecoveryComms.Hosting.Background;
+using RecoveryComms.Hosting.Phones;
 
 namespace RecoveryComms.Hosting;
 
@@ -33,6 +34,7 @@ public static class ServiceDefaults
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddHealthChecks();
         builder.Services.AddBackgroundLoops();
+        builder.Services.AddPhoneOptions();
 
         var telemetry = builder.Services.AddOpenTelemetry().ConfigureResource(resource => resource.AddService(serviceName));
 

@@ -32,12 +32,13 @@ public sealed class FrontDoorSettings
     private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile FrontDoorShop _current;
 
-    public FrontDoorSettings(IOptions<WebhookOptions> options, ShopCalendar calendar)
+    public FrontDoorSettings(IOptions<WebhookOptions> options, IOptions<PhoneOptions> phones, ShopCalendar calendar)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(phones);
         ArgumentNullException.ThrowIfNull(calendar);
         _calendar = calendar;
-        _current = new FrontDoorShop(0, calendar.Current, [.. options.Value.RingGroup.Select(n => Phone.NormalizeOrRaw(n, options.Value.DefaultRegion))]);
+        _current = new FrontDoorShop(0, calendar.Current, [.. options.Value.RingGroup.Select(n => Phone.NormalizeOrRaw(n, phones.Value.DefaultRegion))]);
     }
 
     public FrontDoorShop Current => _current;
