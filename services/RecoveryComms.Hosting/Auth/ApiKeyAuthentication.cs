@@ -118,16 +118,8 @@ public sealed class ApiKeyAuthenticationHandler(
 
     internal static async Task WriteProblemAsync(HttpContext context, int status, string slug, string title, string? detail = null)
     {
-        context.Response.StatusCode = status;
-        var problems = context.RequestServices.GetService<IProblemDetailsService>();
-        if (problems is not null)
-        {
-            await problems.TryWriteAsync(new ProblemDetailsContext
-            {
-                HttpContext = context,
-                ProblemDetails = { Status = status, Type = Problems.TypeBase + slug, Title = title, Detail = detail },
-            });
-        }
+        // Note: as every endpoint's problem, so a client whose Accept names no JSON gets the body too.
+        await Problems.Create(status, slug, title, detail).ExecuteAsync(context);
     }
 
     private static AuthenticateResult Success(Guid userId, string name, string role, bool bootstrap, string? keyHash)
