@@ -1,4 +1,5 @@
 using RecoveryComms.Hosting.Background;
+using RecoveryComms.Hosting.Observability;
 
 namespace RecoveryComms.Orchestrator.Integrations;
 
@@ -16,6 +17,7 @@ public static class IntegrationServices
         s.AddSingleton<CrmWebhooks>();
         s.AddHostedService<WebhookDispatcher>();
         s.AddHealthChecks().AddLoopCheck(WebhookDispatcher.LoopName);
+        s.AddMetricsSource<CrmMetrics>();
 
         // Note: no resilience handler. The dispatcher owns retries (durable, backed off over 24 hours, one attempt
         // per row lock); a handler retrying inside one attempt would hold the slot and the row for longer and

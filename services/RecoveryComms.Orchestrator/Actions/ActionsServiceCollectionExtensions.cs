@@ -1,0 +1,11 @@
+namespace RecoveryComms.Orchestrator.Actions;
+
+public static class ActionsServiceCollectionExtensions
+{
+    /// <summary>What CSRs and managers do to an item.</summary>
+    public static IServiceCollection AddActions(this IServiceCollection services)
+    {
+        services.AddSingleton<ItemActions>();
+        return services;
+    }
+}
