@@ -4,6 +4,7 @@ using Npgsql;
 using RecoveryComms.Contracts.Consent;
 using RecoveryComms.Contracts.Recovery;
 using RecoveryComms.Hosting.Auth;
+using RecoveryComms.Hosting.Background;
 using RecoveryComms.Hosting.Data;
 using RecoveryComms.Hosting.Messaging;
 using RecoveryComms.Hosting.Phones;
@@ -222,39 +223,13 @@ public sealed partial class StaffAlertSms(
 }
 
 /// <summary>Runs <see cref="StaffAlertSms.ReconcileDueAsync"/> on every replica (rows are shared with SKIP LOCKED); a failure is logged and backed off.</summary>
-public sealed partial class StaffAlertSmsReconciler(StaffAlertSms sms, MigrationState migrations, ILogger<StaffAlertSmsReconciler> logger) : BackgroundService
+public sealed class StaffAlertSmsReconciler(StaffAlertSms sms, BackgroundLoops loops, ILogger<StaffAlertSmsReconciler> logger)
+    // How often due claims are looked for: infrastructure time; "due" is business time.
+    : BackgroundLoop(loops, new LoopSettings(LoopName, "Settling staff alert texts") { Idle = TimeSpan.FromSeconds(1) }, logger)
 {
-    /// <summary>How often due claims are looked for (infrastructure time; "due" is business time).</summary>
-    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
+    /// <summary>The loop's health and readiness name.</summary>
+    public const string LoopName = "staff-alert-sms";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!migrations.Done)
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(100), stoppingToken);
-        }
-
-        var backoff = TimeSpan.FromMilliseconds(200);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                if (await sms.ReconcileDueAsync(50, stoppingToken) < 50)
-                {
-                    await Task.Delay(Poll, stoppingToken);
-                }
-
-                backoff = TimeSpan.FromMilliseconds(200);
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-            {
-                LogFailed(e, backoff);
-                await Task.Delay(backoff, stoppingToken);
-                backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, 30_000));
-            }
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Settling staff alert texts failed; retrying in {Delay}")]
-    private partial void LogFailed(Exception e, TimeSpan delay);
+    protected override async Task<LoopStep> StepAsync(CancellationToken ct) =>
+        await sms.ReconcileDueAsync(50, ct) < 50 ? LoopStep.Idle : LoopStep.Again;
 }

@@ -127,12 +127,12 @@ public sealed partial class CallAttempts(
     {
         var ct = CancellationToken.None;
 
-        var publicBase = twilioOptions.Value.PublicBaseUrl.TrimEnd('/');
+        var publicBase = twilioOptions.Value.PublicBaseUrl;
         var attempt = attemptId.ToString("D", CultureInfo.InvariantCulture);
         // Note: the attempt id rides in the (signed) query of both URLs, so a report finds its attempt even when the
         // SID below was never stored. The fragment sets Twilio's connection overrides; it is neither sent nor signed.
-        var connect = $"{publicBase}/twilio/voice/connect?customer={Uri.EscapeDataString(customer)}&callerId={Uri.EscapeDataString(shopLine)}{(record ? "&record=true" : "")}&attempt={attempt}";
-        var statusCallback = $"{publicBase}/twilio/voice/attempt-status?attempt={attempt}#rc=3&rp=ct,rt,5xx";
+        var connect = TwilioCallbacks.Url(publicBase, TwilioCallbacks.VoiceConnect, $"customer={Uri.EscapeDataString(customer)}&callerId={Uri.EscapeDataString(shopLine)}{(record ? "&record=true" : "")}&attempt={attempt}");
+        var statusCallback = TwilioCallbacks.Callback(publicBase, TwilioCallbacks.VoiceAttemptStatus, $"attempt={attempt}");
         CallResource call;
         try
         {

@@ -5,7 +5,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Npgsql;
 using RecoveryComms.Hosting.Auth;
-using RecoveryComms.Hosting.Data;
+using RecoveryComms.Hosting.Background;
 using RecoveryComms.Orchestrator.Alerts;
 using RecoveryComms.Orchestrator.Items;
 using RecoveryComms.Orchestrator.Users;
@@ -17,10 +17,15 @@ namespace RecoveryComms.Orchestrator.Views;
 /// <see cref="RecoveryItemStore"/>); each replica LISTENs, reads the item once and fans it out to its own SSE
 /// clients, so a CSR connected to any replica sees every change within moments. A staff alert NOTIFYs
 /// <c>orchestrator_alerts</c> with the alert's key only: the feed reads the stored row and sends it to its own
-/// user's streams alone. A stream ends once its key is revoked (see <see cref="CheckKeysAsync"/>).
+/// user's streams alone. A stream ends once its key is revoked (see <see cref="CheckKeysAsync"/>). The listener is
+/// Hosting's (<see cref="PostgresListener"/>): it reconnects with the loops' back-off, and its readiness entry
+/// (<see cref="LoopName"/>) is Degraded while it does.
 /// </summary>
-public sealed partial class ItemFeed(NpgsqlDataSource dataSource, MigrationState migrations, ILogger<ItemFeed> logger) : BackgroundService
+public sealed partial class ItemFeed(NpgsqlDataSource dataSource, BackgroundLoops loops, ILogger<ItemFeed> logger) : BackgroundService
 {
+    /// <summary>The listener's health and readiness name.</summary>
+    public const string LoopName = "live-feed";
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly Lock _gate = new();
     private readonly List<Subscriber> _subscribers = [];
@@ -122,53 +127,38 @@ public sealed partial class ItemFeed(NpgsqlDataSource dataSource, MigrationState
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        while (!migrations.Done)
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(100), stoppingToken);
-        }
-
+        var listener = new PostgresListener(dataSource, loops, LoopName, "Listening for item changes",
+            [RecoveryItemStore.ChangedChannel, StaffAlerts.AlertChannel, UserStore.KeysChannel], logger);
+        await loops.MigratedAsync(stoppingToken);
         _ = Task.Run(() => WorkAsync(stoppingToken), stoppingToken);
         _ = Task.Run(() => CheckKeysPeriodicallyAsync(stoppingToken), stoppingToken);
-        while (!stoppingToken.IsCancellationRequested)
+        await listener.RunAsync(e =>
         {
-            try
+            // Note: one connection hears all three channels in commit order, and one loop works through them in
+            // that order, so an item change committed after a revocation is sent only once the revoked key's
+            // streams are closed.
+            if (e.Channel == RecoveryItemStore.ChangedChannel && Guid.TryParse(e.Payload, out var id))
             {
-                await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
-                connection.Notification += (_, e) =>
-                {
-                    // Note: one connection hears all three channels in commit order, and one loop works through them in
-                    // that order, so an item change committed after a revocation is sent only once the revoked key's
-                    // streams are closed.
-                    if (e.Channel == RecoveryItemStore.ChangedChannel && Guid.TryParse(e.Payload, out var id))
-                    {
-                        _work.Writer.TryWrite(new Work(WorkKind.Item, id, null));
-                    }
-                    else if (e.Channel == StaffAlerts.AlertChannel && StaffAlerts.TryParseNotification(e.Payload, out var itemId, out var trigger))
-                    {
-                        _work.Writer.TryWrite(new Work(WorkKind.Alert, itemId, trigger));
-                    }
-                    else if (e.Channel == UserStore.KeysChannel)
-                    {
-                        QueueKeyCheck();
-                    }
-                };
-                await using (var listen = new NpgsqlCommand(
-                    $"LISTEN {RecoveryItemStore.ChangedChannel}; LISTEN {StaffAlerts.AlertChannel}; LISTEN {UserStore.KeysChannel}", connection))
-                {
-                    await listen.ExecuteNonQueryAsync(stoppingToken);
-                }
+                _work.Writer.TryWrite(new Work(WorkKind.Item, id, null));
+            }
+            else if (e.Channel == StaffAlerts.AlertChannel && StaffAlerts.TryParseNotification(e.Payload, out var itemId, out var trigger))
+            {
+                _work.Writer.TryWrite(new Work(WorkKind.Alert, itemId, trigger));
+            }
+            else if (e.Channel == UserStore.KeysChannel)
+            {
+                QueueKeyCheck();
+            }
+        }, (reconnect, _) =>
+        {
+            // A revocation whose NOTIFY fell in the reconnect is caught up at once, not at the next periodic check.
+            if (reconnect)
+            {
+                QueueKeyCheck();
+            }
 
-                while (!stoppingToken.IsCancellationRequested)
-                {
-                    await connection.WaitAsync(stoppingToken);
-                }
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-            {
-                LogListenFailed(e);
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
-            }
-        }
+            return Task.CompletedTask;
+        }, stoppingToken);
     }
 
     /// <summary>
@@ -293,9 +283,6 @@ public sealed partial class ItemFeed(NpgsqlDataSource dataSource, MigrationState
             Events.Writer.TryComplete();
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Listening for item changes failed; reconnecting")]
-    private partial void LogListenFailed(Exception e);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reading {Kind} {ItemId} for the stream failed")]
     private partial void LogReadFailed(Exception e, WorkKind kind, Guid itemId);

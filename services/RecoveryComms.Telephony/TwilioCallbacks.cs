@@ -1,11 +1,19 @@
-namespace RecoveryComms.Webhooks;
+namespace RecoveryComms.Telephony;
 
 /// <summary>
-/// Every path Twilio posts to on this service. The route table (<c>Capture/WebhookRoutes</c>) maps them and the
-/// TwiML (<c>FrontDoor/FrontDoorTwiml</c>) points Twilio back at them, both through these constants.
+/// Every path Twilio posts to on the webhooks service (the contract fixes them), the connection overrides on the
+/// callback URLs we hand Twilio, and the absolute URLs built from <see cref="TwilioOptions.PublicBaseUrl"/>. The
+/// webhooks service maps these paths, and every service that asks Twilio to call back builds its URLs here.
 /// </summary>
-public static class TwilioPaths
+public static class TwilioCallbacks
 {
+    /// <summary>
+    /// Twilio's connection overrides (shared/docs/twilio-facts.md §2.10): up to 3 retries on a connect failure, a read
+    /// timeout or a 5xx. Twilio's default retries on a connect failure only, once, so a callback our service could not
+    /// keep (503) would be lost. A fragment is neither sent to us nor part of the signature.
+    /// </summary>
+    public const string RetryFragment = "#rc=3&rp=ct,rt,5xx";
+
     /// <summary>A call to the shop's number (the number's voice URL in the Twilio console).</summary>
     public const string VoiceIncoming = "/twilio/voice/incoming";
 
@@ -47,4 +55,27 @@ public static class TwilioPaths
 
     /// <summary>An outbound text's status callback.</summary>
     public const string SmsStatus = "/twilio/sms/status";
+
+    /// <summary>
+    /// The callback URL for <paramref name="path"/>: the public base (without a trailing slash), the path, the query
+    /// when given (already escaped, without its <c>?</c>), then <see cref="RetryFragment"/>.
+    /// </summary>
+    /// <param name="publicBaseUrl">The base URL Twilio reaches the webhooks service at (<see cref="TwilioOptions.PublicBaseUrl"/>).</param>
+    /// <param name="path">One of the paths above.</param>
+    /// <param name="query">The escaped query, e.g. <c>attempt=…</c>, or null.</param>
+    public static string Callback(string publicBaseUrl, string path, string? query = null) => Url(publicBaseUrl, path, query) + RetryFragment;
+
+    /// <summary>
+    /// The same URL without the retry fragment: the click-to-call's <c>Url</c>, which Twilio fetches as the call
+    /// connects (as it always has been).
+    /// </summary>
+    /// <param name="publicBaseUrl">The base URL Twilio reaches the webhooks service at (<see cref="TwilioOptions.PublicBaseUrl"/>).</param>
+    /// <param name="path">One of the paths above.</param>
+    /// <param name="query">The escaped query, or null.</param>
+    public static string Url(string publicBaseUrl, string path, string? query = null)
+    {
+        ArgumentNullException.ThrowIfNull(publicBaseUrl);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return publicBaseUrl.TrimEnd('/') + path + (string.IsNullOrEmpty(query) ? "" : "?" + query);
+    }
 }
