@@ -1,4 +1,5 @@
 using Dapper;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using RecoveryComms.Contracts.Consent;
 using RecoveryComms.Hosting.Auth;
@@ -15,9 +16,8 @@ namespace RecoveryComms.Orchestrator.Actions;
 /// <summary>What CSRs and managers do to an item: claim, reassign, park in limbo, record a voicemail left, dispose, and create callbacks.</summary>
 public sealed class ItemActions(
     NpgsqlDataSource dataSource, ItemChanges changes, DispositionReasons reasons, Contacts contacts, LoopClock clock,
-    Hosting.Business.ShopCalendar calendar, IConfiguration configuration)
+    Hosting.Business.ShopCalendar calendar, IOptions<PhoneOptions> phones)
 {
-    private string DefaultRegion => configuration["Consent:DefaultRegion"] ?? "US";
 
     public Task<ActionResult<Guid>> ClaimAsync(Guid id, Actor csr, CancellationToken ct) =>
         ChangeAsync(id, csr, item => item.Claim(csr.Id!.Value, csr.Name, changes.Now), null, ct);
@@ -144,7 +144,7 @@ public sealed class ItemActions(
         }
 
         string? phone = null;
-        if (!Phone.TryNormalize(request.Phone, DefaultRegion, out var e164))
+        if (!Phone.TryNormalize(request.Phone, phones.Value.DefaultRegion, out var e164))
         {
             errors.Add("phone must be a valid phone number.");
         }

@@ -1,4 +1,5 @@
 using Dapper;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using RecoveryComms.Hosting.Business;
 using RecoveryComms.Hosting.Phones;
@@ -15,7 +16,7 @@ namespace RecoveryComms.Orchestrator.Intake;
 /// open call items is the backstop.
 /// </summary>
 public sealed partial class RecoveryIntake(
-    NpgsqlDataSource dataSource, Contacts contacts, LoopClock clock, ShopCalendar calendar, ItemChanges changes, TimeProvider time, ILogger<RecoveryIntake> logger)
+    NpgsqlDataSource dataSource, Contacts contacts, LoopClock clock, ShopCalendar calendar, ItemChanges changes, IOptions<PhoneOptions> phones, TimeProvider time, ILogger<RecoveryIntake> logger)
 {
     public async Task ApplyAsync(CapturedCall call, CancellationToken ct)
     {
@@ -23,7 +24,7 @@ public sealed partial class RecoveryIntake(
         await clock.SettingsLoadedAsync(ct);
         string? phone = null;
         ContactInfo contact;
-        if (call.Withheld || !Phone.TryNormalize(call.Caller, "US", out var e164))
+        if (call.Withheld || !Phone.TryNormalize(call.Caller, phones.Value.DefaultRegion, out var e164))
         {
             // Nobody can dial a withheld caller; the item still counts the miss.
             contact = new ContactInfo("withheld:" + call.CallSid, null, null);
