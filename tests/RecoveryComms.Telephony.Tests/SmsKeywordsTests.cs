@@ -73,4 +73,7 @@ public sealed class SmsKeywordsTests
     {
         Assert.Equal(expected, SmsKeywords.Classify("arrêt", optOutType, currentlyOptedOut: false));
     }
+
+    [Fact]
+    public void Classify_NoBody_IsAReply() => Assert.Equal(SmsIntent.Reply, SmsKeywords.Classify(null, optOutType: null, currentlyOptedOut: false));
 }

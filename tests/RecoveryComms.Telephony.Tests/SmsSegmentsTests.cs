@@ -195,4 +195,29 @@ public sealed class SmsSegmentsTests
             var length = SmsSegments.Count(text);
             return SmsSegments.FitsOneSegment(text) == (length.Units <= (length.Gsm7 ? 160 : 70));
         });
+
+    [Fact]
+    public void Count_ALoneHighSurrogateAtTheEnd_CountsOneUnitInItsSegment()
+    {
+        // 133 Cyrillic letters fill 67 + 66; the lone high surrogate is one unit, so it fits the second segment.
+        var text = new string('Ж', 133) + "\uD83D";
+
+        Assert.Equal(new SmsLength(false, 134, 2), SmsSegments.Count(text));
+    }
+
+    [Fact]
+    public void Count_ALoneLowSurrogate_IsOneUnitAndNoPair()
+    {
+        var text = new string('Ж', 66) + "\uDC00" + new string('Ж', 66) + "\uDC00";
+
+        Assert.Equal(new SmsLength(false, 134, 2), SmsSegments.Count(text));
+    }
+
+    [Fact]
+    public void Arguments_Null_ThrowNamingTheBody()
+    {
+        Assert.Throws<ArgumentNullException>("body", () => SmsSegments.Count(null!));
+        Assert.Throws<ArgumentNullException>("body", () => SmsSegments.IsGsm7(null!));
+        Assert.Throws<ArgumentNullException>("body", () => SmsSegments.FitsOneSegment(null!));
+    }
 }

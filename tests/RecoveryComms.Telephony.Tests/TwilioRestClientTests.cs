@@ -490,6 +490,323 @@ public sealed class TwilioRestClientTests : IDisposable
         Assert.Empty(_twilio.Requests("Messages.json"));
     }
 
+    [Fact]
+    public async Task CreateCallAsync_WithStatusCallbackAndTimeout_SendsExactlyTwiliosForm()
+    {
+        await Client.CreateCallAsync(
+            new CreateCallRequest("+15552223333", "+15550001111", new Uri("https://hooks.example/c"), new Uri("https://hooks.example/s"), 25), CancellationToken.None);
+
+        Assert.Equal(
+            "To=%2B15552223333&From=%2B15550001111&Url=https%3A%2F%2Fhooks.example%2Fc&Method=POST&StatusCallback=https%3A%2F%2Fhooks.example%2Fs"
+                + "&StatusCallbackMethod=POST&StatusCallbackEvent=initiated&StatusCallbackEvent=ringing&StatusCallbackEvent=answered"
+                + "&StatusCallbackEvent=completed&Timeout=25",
+            Assert.Single(_twilio.Requests("Calls.json")).RequestMessage.Body);
+    }
+
+    [Fact]
+    public async Task CreateMessageAsync_ThroughAMessagingService_SendsItsSidAndTheStatusCallback()
+    {
+        await Client.CreateMessageAsync(
+            new CreateMessageRequest("+15551234567", "hi", MessagingServiceSid: "MG123", StatusCallback: new Uri("https://hooks.example/sms-status")),
+            CancellationToken.None);
+
+        Assert.Equal(
+            "To=%2B15551234567&Body=hi&MessagingServiceSid=MG123&StatusCallback=https%3A%2F%2Fhooks.example%2Fsms-status",
+            Assert.Single(_twilio.Requests("Messages.json")).RequestMessage.Body);
+    }
+
+    [Fact]
+    public async Task CreateMessageAsync_NoSender_IsRejectedBeforeSending()
+    {
+        var error = await Assert.ThrowsAsync<ArgumentException>("request", () => Client.CreateMessageAsync(
+            new CreateMessageRequest("+15551234567", "hi"), CancellationToken.None));
+
+        Assert.StartsWith("Give exactly one of From and MessagingServiceSid.", error.Message, StringComparison.Ordinal);
+        Assert.Empty(_twilio.Server.LogEntries);
+    }
+
+    [Fact]
+    public async Task Requests_Null_ThrowNamingTheRequest()
+    {
+        await Assert.ThrowsAsync<ArgumentNullException>("request", () => Client.CreateCallAsync(null!, CancellationToken.None));
+        await Assert.ThrowsAsync<ArgumentNullException>("request", () => Client.CreateMessageAsync(null!, CancellationToken.None));
+        await Assert.ThrowsAsync<ArgumentNullException>("request", () => Client.ListMessagesAsync(null!, CancellationToken.None));
+        await Assert.ThrowsAsync<ArgumentNullException>("request", () => Client.ListCallsAsync(null!, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Sids_NotTwilios_AreRefusedWithTheirRule()
+    {
+        var call = await Assert.ThrowsAsync<ArgumentException>("callSid", () => Client.GetCallAsync("CA1", CancellationToken.None));
+        var recording = await Assert.ThrowsAsync<ArgumentException>("recordingSid", () => Client.OpenRecordingAsync("RE1", CancellationToken.None));
+
+        Assert.StartsWith("Not a call SID (CA and 32 hex digits).", call.Message, StringComparison.Ordinal);
+        Assert.StartsWith("Not a recording SID (RE and 32 lowercase hex digits).", recording.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CreateMessageAsync_CancelledByTheCaller_IsCancelledNotOutcomeUnknown()
+    {
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Client.CreateMessageAsync(
+            new CreateMessageRequest("+15551234567", "hi", From: "+15550001111"), cancelled.Token));
+    }
+
+    [Fact]
+    public async Task CreateMessageAsync_AnswerOfNull_OutcomeUnknown()
+    {
+        _twilio.Server.Given(WireMock.RequestBuilders.Request.Create().WithPath("/2010-04-01/Accounts/*/Messages.json").UsingPost()).AtPriority(1)
+            .RespondWith(WireMock.ResponseBuilders.Response.Create().WithStatusCode(201).WithHeader("Content-Type", "application/json").WithBody("null"));
+
+        var error = await Assert.ThrowsAsync<TwilioOutcomeUnknownException>(() => Client.CreateMessageAsync(
+            new CreateMessageRequest("+15551234567", "hi", From: "+15550001111"), CancellationToken.None));
+
+        Assert.Equal("empty answer", Assert.IsType<System.Text.Json.JsonException>(error.InnerException).Message);
+    }
+
+    [Fact]
+    public async Task GetCallAsync_AnswerOfNull_ThrowsTypedError()
+    {
+        AnswerGet($"/2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}.json", 200, "null");
+
+        var error = await Assert.ThrowsAsync<TwilioApiException>(() => Client.GetCallAsync(CallSid, CancellationToken.None));
+
+        Assert.Equal((200, "empty answer"), (error.HttpStatus, error.TwilioMessage));
+    }
+
+    [Theory]
+    [InlineData(200, 200)]
+    [InlineData(201, 200)]
+    [InlineData(20, 20)]
+    public async Task GetCallAsync_ErrorThatIsNotTwiliosJson_KeepsAtMost200CharactersOfIt(int length, int kept)
+    {
+        var text = "<html>" + new string('x', length - 6);
+        AnswerGet($"/2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}.json", 400, text);
+
+        var error = await Assert.ThrowsAsync<TwilioApiException>(() => Client.GetCallAsync(CallSid, CancellationToken.None));
+
+        Assert.Equal((400, (int?)null, text[..kept]), (error.HttpStatus, error.Code, error.TwilioMessage));
+    }
+
+    [Fact]
+    public async Task GetCallAsync_EmptyParentAndAnsweredBy_AreNull_AndMachineDetectionIsRead()
+    {
+        AnswerGet($"/2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}.json", 200,
+            CallJson.Replace("\"parent_call_sid\": null", "\"parent_call_sid\": \"\"", StringComparison.Ordinal)
+                .Replace("\"answered_by\": null", "\"answered_by\": \"\"", StringComparison.Ordinal));
+        const string other = "CA0123456789abcdef0123456789abcdee";
+        AnswerGet($"/2010-04-01/Accounts/{AccountSid}/Calls/{other}.json", 200,
+            CallJson.Replace("\"parent_call_sid\": null", "\"parent_call_sid\": \"CAparent\"", StringComparison.Ordinal)
+                .Replace("\"answered_by\": null", "\"answered_by\": \"machine_start\"", StringComparison.Ordinal));
+
+        var empty = await Client.GetCallAsync(CallSid, CancellationToken.None);
+        var detected = await Client.GetCallAsync(other, CancellationToken.None);
+
+        Assert.Equal(((string?)null, (string?)null), (empty!.ParentCallSid, empty.AnsweredBy));
+        Assert.Equal(("CAparent", "machine_start"), (detected!.ParentCallSid, detected.AnsweredBy));
+    }
+
+    [Fact]
+    public async Task ListMessagesAsync_APageWithoutMessagesOrNextPage_EndsTheList()
+    {
+        AnswerGet($"/2010-04-01/Accounts/{AccountSid}/Messages.json", 200, "{\"messages\": null, \"next_page_uri\": \"\"}");
+
+        var messages = await Client.ListMessagesAsync(new ListMessagesRequest("+15551234567", new DateOnly(2026, 11, 18)), CancellationToken.None);
+
+        Assert.Empty(messages);
+        Assert.Single(_twilio.Server.LogEntries);
+    }
+
+    [Fact]
+    public async Task ListMessagesAsync_AMessageWithoutItsFields_ReadsThemAsEmpty()
+    {
+        AnswerGet($"/2010-04-01/Accounts/{AccountSid}/Messages.json", 200, "{\"messages\": [{\"sid\": \"SM1\"}], \"next_page_uri\": null}");
+
+        var message = Assert.Single(await Client.ListMessagesAsync(new ListMessagesRequest("+15551234567", new DateOnly(2026, 11, 18)), CancellationToken.None));
+
+        Assert.Equal(new MessageRecord("SM1", "", "", "", "", "", null, null, null), message);
+    }
+
+    [Fact]
+    public async Task ListCallsAsync_APageWithoutCallsOrNextPage_EndsTheList()
+    {
+        AnswerGet($"/2010-04-01/Accounts/{AccountSid}/Calls.json", 200, "{\"calls\": null, \"next_page_uri\": \"\"}");
+
+        Assert.Empty(await Client.ListCallsAsync(new ListCallsRequest(), CancellationToken.None));
+        Assert.Single(_twilio.Server.LogEntries);
+    }
+
+    [Fact]
+    public async Task ListCallsAsync_ACallWithoutItsFields_ReadsThemAsEmpty()
+    {
+        AnswerGet($"/2010-04-01/Accounts/{AccountSid}/Calls.json", 200, "{\"calls\": [{\"sid\": \"CA1\"}], \"next_page_uri\": null}");
+
+        var call = Assert.Single(await Client.ListCallsAsync(new ListCallsRequest(), CancellationToken.None));
+
+        Assert.Equal(new CallRecord("CA1", null, "", "", "", "", null, null, null, null, null), call);
+    }
+
+    [Fact]
+    public async Task ListMessagesAsync_MaxResultsReachedOnAPageBoundary_AsksForNoFurtherPage()
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            await AcceptAsync("+15551234567", $"text {i}", new DateTimeOffset(2026, 11, 18, 17, i, 0, TimeSpan.Zero));
+        }
+
+        _twilio.MaxPageSize = 2;
+        _twilio.Server.ResetLogEntries();
+
+        var messages = await Client.ListMessagesAsync(new ListMessagesRequest("+15551234567", new DateOnly(2026, 11, 18), MaxResults: 2), CancellationToken.None);
+
+        Assert.Equal(2, messages.Count);
+        Assert.Single(_twilio.Requests("Messages.json"));
+    }
+
+    [Fact]
+    public async Task ListCallsAsync_FollowsNextPageUri_UntilMaxResultsWithoutAFurtherPage()
+    {
+        var calls = $"/2010-04-01/Accounts/{AccountSid}/Calls";
+        AnswerGet(calls + ".json", 200, $"{{\"calls\": [{{\"sid\": \"CA1\"}}, {{\"sid\": \"CA2\"}}], \"next_page_uri\": \"{calls}/Page2.json\"}}");
+        AnswerGet(calls + "/Page2.json", 200, $"{{\"calls\": [{{\"sid\": \"CA3\"}}, {{\"sid\": \"CA4\"}}], \"next_page_uri\": \"{calls}/Page3.json\"}}");
+        AnswerGet(calls + "/Page3.json", 200, "{\"calls\": [{\"sid\": \"CA5\"}], \"next_page_uri\": null}");
+
+        var four = await Client.ListCallsAsync(new ListCallsRequest(MaxResults: 4), CancellationToken.None);
+        Assert.Equal(2, _twilio.Server.LogEntries.Count);
+        var three = await Client.ListCallsAsync(new ListCallsRequest(MaxResults: 3), CancellationToken.None);
+        var all = await Client.ListCallsAsync(new ListCallsRequest(), CancellationToken.None);
+
+        Assert.Equal(["CA1", "CA2", "CA3", "CA4"], four.Select(c => c.Sid));
+        Assert.Equal(["CA1", "CA2", "CA3"], three.Select(c => c.Sid));
+        Assert.Equal(["CA1", "CA2", "CA3", "CA4", "CA5"], all.Select(c => c.Sid));
+    }
+
+    [Theory]
+    [InlineData("completed", true)]
+    [InlineData("canceled", true)]
+    [InlineData("failed", true)]
+    [InlineData("busy", true)]
+    [InlineData("no-answer", true)]
+    [InlineData("queued", false)]
+    [InlineData("ringing", false)]
+    [InlineData("in-progress", false)]
+    [InlineData("", false)]
+    public void CallRecord_Ended_OnlyForTheFinalStatuses(string status, bool ended) =>
+        Assert.Equal(ended, new CallRecord("CA1", null, "", "", status, "", null, null, null, null, null).Ended);
+
+    [Fact]
+    public void RecordingAudio_Dispose_ReleasesTheBodyAndTheAnswer()
+    {
+        var body = new MemoryStream([1, 2, 3]);
+        var answer = new HttpResponseMessage();
+        answer.Content = new ByteArrayContent([1]);
+
+        new RecordingAudio(body, "audio/mpeg", 3, answer).Dispose();
+
+        Assert.False(body.CanRead);
+        Assert.Throws<ObjectDisposedException>(() => answer.Content.ReadAsStream());
+    }
+
+    /// <summary>A client over an in-process handler (no socket): for what WireMock cannot show, such as disposal.</summary>
+    private static TwilioRestClient Over(Func<HttpRequestMessage, HttpResponseMessage> answer) =>
+        new(new HttpClient(new AnsweringHandler(answer)),
+            Microsoft.Extensions.Options.Options.Create(new TwilioOptions { AccountSid = AccountSid, AuthToken = "secret-token", ApiBaseUrl = "https://api.twilio.test/" }));
+
+    private sealed class AnsweringHandler(Func<HttpRequestMessage, HttpResponseMessage> answer) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            Task.FromResult(answer(request));
+    }
+
+    /// <summary>A body that records its disposal, and can fail when read.</summary>
+    private sealed class TrackedContent(bool failOnRead = false) : HttpContent
+    {
+        public bool Disposed { get; private set; }
+
+        protected override Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context) =>
+            failOnRead ? throw new IOException("connection reset while reading") : stream.WriteAsync("{}"u8.ToArray()).AsTask();
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 2;
+            return !failOnRead;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            Disposed = true;
+            base.Dispose(disposing);
+        }
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.NotFound)]
+    [InlineData(HttpStatusCode.Forbidden)]
+    public async Task OpenRecordingAsync_NoAudio_ReleasesTheAnswer(HttpStatusCode status)
+    {
+        var content = new TrackedContent();
+        var client = Over(_ => new HttpResponseMessage(status) { Content = content });
+
+        if (status == HttpStatusCode.NotFound)
+        {
+            Assert.Null(await client.OpenRecordingAsync(RecordingSid, CancellationToken.None));
+        }
+        else
+        {
+            await Assert.ThrowsAsync<TwilioApiException>(() => client.OpenRecordingAsync(RecordingSid, CancellationToken.None));
+        }
+
+        Assert.True(content.Disposed);
+    }
+
+    [Fact]
+    public async Task OpenRecordingAsync_AnswerWithoutAContentType_IsMpeg_AndAsksForMpeg()
+    {
+        HttpRequestMessage? sent = null;
+        var client = Over(request =>
+        {
+            sent = request;
+            return new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent([1, 2, 3]) };
+        });
+
+        using var audio = await client.OpenRecordingAsync(RecordingSid, CancellationToken.None);
+
+        Assert.Equal(("audio/mpeg", (long?)3), (audio!.ContentType, audio.Length));
+        Assert.Equal(["audio/mpeg"], sent!.Headers.Accept.Select(a => a.MediaType));
+        Assert.Equal($"https://api.twilio.test/2010-04-01/Accounts/{AccountSid}/Recordings/{RecordingSid}.mp3", sent.RequestUri!.AbsoluteUri);
+    }
+
+    [Fact]
+    public async Task GetCallAsync_AsksForJson()
+    {
+        HttpRequestMessage? sent = null;
+        var client = Over(request =>
+        {
+            sent = request;
+            return new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(CallJson, Encoding.UTF8, "application/json") };
+        });
+
+        await client.GetCallAsync(CallSid, CancellationToken.None);
+
+        Assert.Equal(["application/json"], sent!.Headers.Accept.Select(a => a.MediaType));
+    }
+
+    [Fact]
+    public async Task CreateMessageAsync_AnswerWhoseBodyBreaksWhileRead_OutcomeUnknown()
+    {
+        var client = Over(_ => new HttpResponseMessage(HttpStatusCode.BadGateway) { Content = new TrackedContent(failOnRead: true) });
+
+        var error = await Assert.ThrowsAsync<TwilioOutcomeUnknownException>(() => client.CreateMessageAsync(
+            new CreateMessageRequest("+15551234567", "hi", From: "+15550001111"), CancellationToken.None));
+
+        // Note: HttpClient reads the whole answer inside SendAsync, so the failure surfaces there (no status yet),
+        // wrapped in HttpRequestException with the IOException inside.
+        Assert.Null(error.HttpStatus);
+        Assert.IsType<IOException>(Assert.IsType<HttpRequestException>(error.InnerException).InnerException);
+    }
+
     public void Dispose()
     {
         _services.Dispose();

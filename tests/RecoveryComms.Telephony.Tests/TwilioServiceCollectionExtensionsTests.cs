@@ -13,6 +13,8 @@ public sealed class TwilioServiceCollectionExtensionsTests
         // A read is safe to repeat whatever went wrong.
         { "GET", "Messages.json", "429", true },
         { "GET", "Messages.json", "503", true },
+        { "GET", "Calls.json", "500", true },
+        { "GET", "Calls.json", "499", false },
         { "GET", "Messages.json", "connection", true },
         { "GET", "Messages.json", "timeout", true },
         { "GET", "Messages.json", "400", false },
@@ -43,5 +45,15 @@ public sealed class TwilioServiceCollectionExtensionsTests
         };
 
         Assert.Equal(retried, TwilioServiceCollectionExtensions.ShouldRetry(request, result));
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.TooManyRequests)]
+    [InlineData(HttpStatusCode.ServiceUnavailable)]
+    public void ShouldRetry_NoRequestKnown_NeverRepeats(HttpStatusCode status)
+    {
+        using var response = new HttpResponseMessage(status);
+
+        Assert.False(TwilioServiceCollectionExtensions.ShouldRetry(null, Outcome.FromResult(response)));
     }
 }

@@ -144,4 +144,90 @@ public sealed class TwilioSignatureTests
     {
         Assert.Equal(expected, TwilioSignature.IsBodyHashValid(body, hash));
     }
+
+    [Fact]
+    public void IsValidWithBody_ForgedSignature_IsRefusedEvenWhenTheBodyHashMatches()
+    {
+        // The body hash alone proves nothing: anyone can hash a body they wrote.
+        Assert.False(TwilioSignature.IsValidWithBody(Token, U + "&bodySHA256=" + JsonHash, JsonBody, "RSOYDt4T1cUTdK1PDd93/VVr8B8="));
+        Assert.False(TwilioSignature.IsValidWithBody(Token, U + "&bodySHA256=" + JsonHash, JsonBody, null));
+        Assert.False(TwilioSignature.IsValidWithBody("54321", U + "&bodySHA256=" + JsonHash, JsonBody, "a9nBmqA0ju/hNViExpshrM61xv4="));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData(null)]
+    public void IsValidWithBody_NoUrl_IsInvalid(string? url) => Assert.False(TwilioSignature.IsValidWithBody(Token, url!, JsonBody, "a9nBmqA0ju/hNViExpshrM61xv4="));
+
+    [Fact]
+    public void IsValidWithBody_BodyHashAfterTheFragment_DoesNotCount()
+    {
+        var url = U + "#bodySHA256=" + JsonHash;
+
+        Assert.False(TwilioSignature.IsValidWithBody(Token, url, JsonBody, TwilioSignature.Compute(Token, url, [])));
+    }
+
+    [Fact]
+    public void IsValid_EmptyUrlOrToken_IsInvalid()
+    {
+        Assert.False(TwilioSignature.IsValid(Token, "", [], TwilioSignature.Compute(Token, "", [])));
+        Assert.False(TwilioSignature.IsValid("", U, [], TwilioSignature.Compute("", U, [])));
+    }
+
+    [Fact]
+    public void Compute_ANullValue_SignsAsEmpty() =>
+        Assert.Equal(TwilioSignature.Compute(Token, U, [new("Digits", "")]), TwilioSignature.Compute(Token, U, [new("Digits", null!)]));
+
+    [Fact]
+    public void IsValid_UrlWithoutScheme_IsCheckedAsGiven()
+    {
+        const string url = "mycompany.com/myapp.php?foo=1&bar=2";
+
+        Assert.True(TwilioSignature.IsValid(Token, url, P5, TwilioSignature.Compute(Token, url, P5)));
+    }
+
+    [Theory]
+    [InlineData("https://mycompany.com", "https://mycompany.com:443")]
+    [InlineData("https://mycompany.com:443", "https://mycompany.com")]
+    [InlineData("http://mycompany.com?x=1", "http://mycompany.com:80?x=1")]
+    public void IsValid_HostWithoutPath_TogglesTheDefaultPort(string url, string signedUrl) =>
+        Assert.True(TwilioSignature.IsValid(Token, url, P5, TwilioSignature.Compute(Token, signedUrl, P5)));
+
+    [Fact]
+    public void IsValid_SchemeWithoutADefaultPort_OnlyTheUrlAsGiven()
+    {
+        const string url = "ftp://mycompany.com/file";
+
+        Assert.True(TwilioSignature.IsValid(Token, url, P5, TwilioSignature.Compute(Token, url, P5)));
+        Assert.False(TwilioSignature.IsValid(Token, url, P5, TwilioSignature.Compute(Token, "ftp://mycompany.com:21/file", P5)));
+    }
+
+    [Theory]
+    [InlineData("http://[::1]/myapp.php", "http://[::1]:80/myapp.php")]
+    [InlineData("http://[::1]:80/myapp.php", "http://[::1]/myapp.php")]
+    [InlineData("https://user:pass@mycompany.com/myapp.php", "https://user:pass@mycompany.com:443/myapp.php")]
+    public void IsValid_IPv6AndUserInfo_TheColonsThereAreNoPort(string url, string signedUrl) =>
+        Assert.True(TwilioSignature.IsValid(Token, url, P5, TwilioSignature.Compute(Token, signedUrl, P5)));
+
+    [Fact]
+    public void Arguments_Null_ThrowNamingTheArgument()
+    {
+        Assert.Throws<ArgumentNullException>("authToken", () => TwilioSignature.Compute(null!, U, P5));
+        Assert.Throws<ArgumentNullException>("url", () => TwilioSignature.Compute(Token, null!, P5));
+        Assert.Throws<ArgumentNullException>("parameters", () => TwilioSignature.Compute(Token, U, null!));
+        Assert.Throws<ArgumentNullException>("authToken", () => TwilioSignature.IsValid(null!, U, P5, "x"));
+        Assert.Throws<ArgumentNullException>("parameters", () => TwilioSignature.IsValid(Token, U, null!, "x"));
+        Assert.Throws<ArgumentNullException>("body", () => TwilioSignature.IsValidWithBody(Token, U, null!, "x"));
+        Assert.Throws<ArgumentNullException>("body", () => TwilioSignature.IsBodyHashValid(null!, JsonHash));
+        Assert.Throws<ArgumentNullException>("expectedHex", () => TwilioSignature.IsBodyHashValid(JsonBody, null!));
+        Assert.Equal("X-Twilio-Signature", TwilioSignature.HeaderName);
+    }
+
+    [Fact]
+    public void IsValidWithBody_UrlWithoutAQuery_IsInvalid()
+    {
+        const string url = "https://mycompany.com/myapp.php";
+
+        Assert.False(TwilioSignature.IsValidWithBody(Token, url, JsonBody, TwilioSignature.Compute(Token, url, [])));
+    }
 }

@@ -89,4 +89,63 @@ public sealed class TwimlTests
         Assert.Equal("initiated ringing answered completed", number.Attribute("statusCallbackEvent")!.Value);
         Assert.Null(number.Attribute("url"));
     }
+
+    private const string Declaration = "<?xml version=\"1.0\" encoding=\"utf-8\"?>";
+
+    public static TheoryData<string, Func<XElement>, string> Verbs => new()
+    {
+        { "say with a voice", () => Twiml.Say("Hello", "Polly.Joanna"), "<Say voice=\"Polly.Joanna\">Hello</Say>" },
+        { "say in the default voice", () => Twiml.Say("Hello"), "<Say>Hello</Say>" },
+        {
+            "dial posting its result", () => Twiml.Dial("https://x.example/done", 20, "+15550001111", answerOnBridge: false, Twiml.Number("+15550002222")),
+            "<Dial action=\"https://x.example/done\" method=\"POST\" timeout=\"20\" callerId=\"+15550001111\"><Number>+15550002222</Number></Dial>"
+        },
+        {
+            "dial falling through, answer on bridge", () => Twiml.Dial(null, 600, null, answerOnBridge: true),
+            "<Dial timeout=\"600\" answerOnBridge=\"true\" />"
+        },
+        { "dial at the shortest timeout", () => Twiml.Dial(null, 5, null, answerOnBridge: false), "<Dial timeout=\"5\" />" },
+        {
+            "dial recorded", () => Twiml.Dial(null, 30, null, false, new DialRecording("https://x.example/rec"), Twiml.Number("+15550002222")),
+            "<Dial timeout=\"30\" record=\"record-from-answer-dual\" recordingStatusCallback=\"https://x.example/rec\" recordingStatusCallbackMethod=\"POST\" "
+                + "recordingStatusCallbackEvent=\"completed\"><Number>+15550002222</Number></Dial>"
+        },
+        {
+            "number screened with progress", () => Twiml.Number("+15550002222", "https://x.example/screen", "https://x.example/status"),
+            "<Number url=\"https://x.example/screen\" method=\"POST\" statusCallback=\"https://x.example/status\" statusCallbackEvent=\"initiated ringing answered completed\">+15550002222</Number>"
+        },
+        { "number alone", () => Twiml.Number("+15550002222"), "<Number>+15550002222</Number>" },
+        {
+            "gather one key", () => Twiml.GatherOneKey("https://x.example/key", 7, Twiml.Say("Press 1")),
+            "<Gather action=\"https://x.example/key\" method=\"POST\" numDigits=\"1\" timeout=\"7\" actionOnEmptyResult=\"true\"><Say>Press 1</Say></Gather>"
+        },
+        {
+            "record without transcription", () => Twiml.Record("https://x.example/done", 120, "https://x.example/rec", null),
+            "<Record action=\"https://x.example/done\" method=\"POST\" maxLength=\"120\" playBeep=\"true\" recordingStatusCallback=\"https://x.example/rec\" "
+                + "recordingStatusCallbackMethod=\"POST\" recordingStatusCallbackEvent=\"completed\" />"
+        },
+        {
+            "record with transcription", () => Twiml.Record("https://x.example/done", 60, "https://x.example/rec", "https://x.example/tr"),
+            "<Record action=\"https://x.example/done\" method=\"POST\" maxLength=\"60\" playBeep=\"true\" recordingStatusCallback=\"https://x.example/rec\" "
+                + "recordingStatusCallbackMethod=\"POST\" recordingStatusCallbackEvent=\"completed\" transcribe=\"true\" transcribeCallback=\"https://x.example/tr\" />"
+        },
+        { "hang up", Twiml.Hangup, "<Hangup />" },
+        { "message", () => Twiml.Message("Thanks & bye"), "<Message>Thanks &amp; bye</Message>" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Verbs))]
+    public void Render_EachVerb_IsExactlyTheTwimlTwilioReads(string scenario, Func<XElement> verb, string xml)
+    {
+        Assert.NotEmpty(scenario);
+        Assert.Equal(Declaration + "<Response>" + xml + "</Response>", Twiml.Render(Twiml.Response(verb())));
+    }
+
+    [Fact]
+    public void Render_EmptyResponse_AndNull()
+    {
+        Assert.Equal(Declaration + "<Response />", Twiml.Render(Twiml.Response()));
+        Assert.Equal("text/xml; charset=utf-8", Twiml.ContentType);
+        Assert.Throws<ArgumentNullException>("response", () => Twiml.Render(null!));
+    }
 }

@@ -105,6 +105,14 @@ public sealed class LoopClockTests
     }
 
     [Fact]
+    public void ForCall_ShopOpeningAtTheMorningMark_IsDueByOpeningPlusTheTarget()
+    {
+        var clock = new LoopClock(NewSettings(business: b => b.OpenHours = Hours(("Tuesday", "08:30-18:00"))));
+
+        AssertTimes(clock.ForCall(At("2026-03-03T07:00-06:00"), false), "2026-03-03T08:30-06:00", "2026-03-03T08:35-06:00", "2026-03-03T08:45-06:00", true);
+    }
+
+    [Fact]
     public void ForCall_ShopWithNoOpenDay_StartsNowAndUsesTheTarget()
     {
         var clock = new LoopClock(NewSettings(business: b => b.OpenHours = new()));
@@ -140,7 +148,7 @@ public sealed class LoopClockTests
         { "promised update due in the past: everything now", ItemTypes.PromisedUpdate, "2026-03-03T10:00-06:00", "2026-03-03T09:00-06:00", "2026-03-03T10:00-06:00", "2026-03-03T10:00-06:00", "2026-03-03T10:00-06:00", false },
         { "promised update without a time: the SLA", ItemTypes.PromisedUpdate, "2026-03-03T10:00-06:00", null, "2026-03-03T10:00-06:00", "2026-03-03T10:00-06:00", "2026-03-03T10:15-06:00", false },
         { "promised update at night: its own time, never after hours", ItemTypes.PromisedUpdate, "2026-03-03T23:00-06:00", "2026-03-04T02:00-06:00", "2026-03-03T23:00-06:00", "2026-03-04T01:30-06:00", "2026-03-04T02:00-06:00", false },
-        { "post-job with its time: 20 and 24 hours on", ItemTypes.PostJob, "2026-03-03T10:00-06:00", "2026-03-04T10:00-06:00", "2026-03-04T10:00-06:00", "2026-03-05T06:00-06:00", "2026-03-05T10:00-06:00", false },
+        { "post-job with its time: 20 and 24 hours on", ItemTypes.PostJob, "2026-03-03T10:00-06:00", "2026-03-05T09:00-06:00", "2026-03-05T09:00-06:00", "2026-03-06T05:00-06:00", "2026-03-06T09:00-06:00", false },
         { "post-job without a time: from tomorrow", ItemTypes.PostJob, "2026-03-03T10:00-06:00", null, "2026-03-04T10:00-06:00", "2026-03-05T06:00-06:00", "2026-03-05T10:00-06:00", false },
         { "post-job across spring-forward: real hours", ItemTypes.PostJob, "2026-03-07T10:00-06:00", null, "2026-03-08T11:00-05:00", "2026-03-09T07:00-05:00", "2026-03-09T11:00-05:00", false },
         { "warranty on Tuesday: Wednesday's close", ItemTypes.Warranty, "2026-03-03T10:00-06:00", null, "2026-03-03T10:00-06:00", "2026-03-04T17:50-06:00", "2026-03-04T18:00-06:00", false },

@@ -29,6 +29,10 @@ public sealed class ConsentLedgerTests
         Assert.Equal("2231423acbe67358b530afb3dd5d939394945d4e390f38f3da703339e39a052d", ConsentLedger.HashOf(Row(version: 1)));
 
     [Fact]
+    public void HashOf_Version1_WritesTheFlagAsOne() =>
+        Assert.Equal("5176fc24c977d6604372fe1060027e2c7e8b2b23571eada15e0f47a8f28c41e8", ConsentLedger.HashOf(Row(version: 1) with { NeedsReview = true }));
+
+    [Fact]
     public void HashOf_IgnoresTheStoredHashAndTheKindOfTheTime()
     {
         var row = Row();
@@ -92,8 +96,13 @@ public sealed class ConsentLedgerTests
     [Theory]
     [InlineData(0)]
     [InlineData(3)]
-    public void HashOf_UnknownCanonicalVersion_Throws(int version) =>
-        Assert.Throws<ArgumentOutOfRangeException>(() => ConsentLedger.HashOf(Row() with { CanonicalVersion = version }));
+    public void HashOf_UnknownCanonicalVersion_Throws(int version)
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>("row", () => ConsentLedger.HashOf(Row() with { CanonicalVersion = version }));
+
+        Assert.Equal(version, error.ActualValue);
+        Assert.StartsWith("unknown canonical version", error.Message, StringComparison.Ordinal);
+    }
 
     [Fact]
     public void HashOf_Null_Throws() => Assert.Throws<ArgumentNullException>(() => ConsentLedger.HashOf(null!));

@@ -111,6 +111,7 @@ public sealed class ShopSettingsTests
         { "an SLA a second over a day", d => d with { Sla = "1.00:00:01" }, "sla", ["A positive duration (hh:mm:ss) of at most 24 hours is required."] },
         { "an SLA equal to the target", d => d with { Sla = "00:05:00" }, "sla", ["The SLA must be longer than the first-attempt target."] },
         { "an SLA shorter than the target", d => d with { Sla = "00:04:59" }, "sla", ["The SLA must be longer than the first-attempt target."] },
+        { "an SLA shorter than the longest target", d => d with { FirstAttemptTarget = "04:00:00", Sla = "03:00:00" }, "sla", ["The SLA must be longer than the first-attempt target."] },
 
         { "no after-hours mark", d => d with { AfterHoursFirstAttemptBy = null }, "afterHoursFirstAttemptBy", ["A shop-local time HH:mm is required."] },
         { "an after-hours mark without its zero", d => d with { AfterHoursFirstAttemptBy = "8:30" }, "afterHoursFirstAttemptBy", ["A shop-local time HH:mm is required."] },
@@ -144,6 +145,11 @@ public sealed class ShopSettingsTests
             "a name one character too long for one segment", d => d with { ShopName = "Main Street Auto" },
             "smsTemplate",
             ["Filled with the shop's name and the longest windows the automatic SMS offers, it counts 161 GSM-7 characters; one SMS segment holds 160."]
+        },
+        {
+            "a two-letter name is measured too", d => d with { ShopName = "Ab", SmsTemplate = Template + new string('.', 20) },
+            "smsTemplate",
+            ["Filled with the shop's name and the longest windows the automatic SMS offers, it counts 167 GSM-7 characters; one SMS segment holds 160."]
         },
         {
             "a curly apostrophe makes it UCS-2",
@@ -255,10 +261,12 @@ public sealed class ShopSettingsTests
             Sla = "1.00:00:00",
             PromisedCheckBefore = "1.00:00:00",
             CallbackBlocks = [.. Enumerable.Range(8, 12).Select(h => $"{h:00}:00")],
+            RingGroup = Numbers(10),
             TalkTracks = new TalkTracks(new string('a', 2000), "{customer} {csr} {shop}", "x"),
         });
 
         Assert.Equal(0, saved.Version);
+        Assert.Equal(Numbers(10), saved.RingGroup);
         Assert.Equal("04:00:00", saved.FirstAttemptTarget);
         Assert.Equal("1.00:00:00", saved.Sla);
         Assert.Equal("1.00:00:00", saved.PromisedCheckBefore);
@@ -321,7 +329,9 @@ public sealed class ShopSettingsTests
         Assert.Equal(
             ["'+44 20 7946 0018' is a number in GB; the ring group takes numbers in US, ca (Recovery:RingGroupCountries allows more)."],
             ErrorsOf(Valid() with { RingGroup = ["+44 20 7946 0018"] }, countries: ["US", "ca"])["ringGroup"]);
-        Assert.Equal(["ringGroup"], ErrorsOf(canadian, countries: []).Keys);
+        Assert.Equal(
+            ["'+1 204 234 5678' is a number in CA; the ring group takes numbers in US (Recovery:RingGroupCountries allows more)."],
+            ErrorsOf(canadian, countries: [])["ringGroup"]);
     }
 
     [Fact]
@@ -430,6 +440,19 @@ public sealed class ShopSettingsTests
         Assert.Equal([new LocalTime(9, 0), LocalTime.Noon, new LocalTime(16, 0)], current.CallbackBlocks);
         Assert.Equal("{shop} Reply STOP", current.SmsTemplate);
         Assert.Equal(new TalkTracks("Call {csr}", ShopSettings.DefaultVoicemailTrack, ShopSettings.DefaultFollowUpTrack), current.TalkTracks);
+    }
+
+    [Fact]
+    public void Apply_PutsTheSavedWeekInTheShopsCalendar_AndEachTalkTrackOnItsOwn()
+    {
+        var calendar = new ShopCalendar(Options.Create(new BusinessOptions()));
+        var settings = new ShopSettings(Options.Create(new RecoveryOptions()), Options.Create(new BusinessOptions()), new ConfigurationBuilder().Build(), calendar);
+
+        Assert.True(settings.Apply(1, Valid() with { TimeZone = "Europe/Berlin", TalkTracks = new TalkTracks(null, "Voicemail {csr}", "Follow up {shop}") }, "m", null));
+
+        Assert.Same(settings.Current.Week, calendar.Current);
+        Assert.Equal("Europe/Berlin", calendar.Zone.Id);
+        Assert.Equal(new TalkTracks(ShopSettings.DefaultCallTrack, "Voicemail {csr}", "Follow up {shop}"), settings.Current.TalkTracks);
     }
 
     [Fact]
