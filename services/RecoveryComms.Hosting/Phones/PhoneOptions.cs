@@ -1,6 +1,8 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PhoneNumbers;
 
@@ -56,10 +58,32 @@ public sealed class PhoneOptions : IValidatableObject
 
 public static class PhoneOptionsExtensions
 {
-    /// <summary><see cref="PhoneOptions"/>, read from configuration with its fallbacks and validated at start-up.</summary>
+    /// <summary>
+    /// <see cref="PhoneOptions"/>, read from configuration with its fallbacks and validated at start-up; a start-up
+    /// warning names a deprecated key when the region came from one.
+    /// </summary>
     public static IServiceCollection AddPhoneOptions(this IServiceCollection services)
     {
         services.AddOptions<PhoneOptions>().Configure<IConfiguration>(PhoneOptions.Read).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHostedService<DeprecatedRegionKeyWarning>();
         return services;
     }
+}
+
+internal sealed partial class DeprecatedRegionKeyWarning(IOptions<PhoneOptions> phones, ILogger<DeprecatedRegionKeyWarning> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (phones.Value.ReadFrom is { } key && PhoneOptions.DeprecatedKeys.Contains(key))
+        {
+            LogDeprecated(key, phones.Value.DefaultRegion);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Key} is deprecated: set Phones:DefaultRegion (Phones__DefaultRegion) to {Region} instead; the old key is read only while the new one is not set")]
+    private partial void LogDeprecated(string key, string region);
 }
