@@ -8,7 +8,6 @@ using RecoveryComms.Hosting;
 using RecoveryComms.Hosting.Auth;
 using RecoveryComms.Hosting.Data;
 using RecoveryComms.Hosting.Messaging;
-using RecoveryComms.Hosting.Observability;
 using RecoveryComms.Telephony;
 
 if (MigrateCommand.IsRequested(args))
@@ -21,23 +20,20 @@ if (MigrateCommand.IsRequested(args))
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults("recoverycomms-consent");
 
-builder.Services.AddValidatedOptions<ConsentOptions>(ConsentOptions.Section);
-builder.Services.AddValidatedOptions<MessagingOptions>(MessagingOptions.Section);
+// What every service has: its schema, its outbox, retention, Twilio, a replica of the API keys.
 builder.Services.AddPostgres(builder.Configuration, "consent", typeof(ConsentEntryPoint).Assembly);
 builder.Services.AddOutbox("consent");
 builder.Services.AddRetention(ConsentRetention.Steps);
-builder.Services.AddOutboxMetrics();
 builder.Services.AddTwilio();
 builder.Services.AddApiKeyAuthentication(builder.Configuration, "consent", acceptBootstrapKey: false);
 builder.Services.AddSingleton(new ApiKeyReplica("consent"));
-builder.Services.AddSingleton<AccountStore>();
-builder.Services.AddSingleton<ConsentStore>();
-builder.Services.AddSingleton<AuditLog>();
-builder.Services.AddSingleton<LedgerVerifier>();
-builder.Services.AddLedgerCheckpoints();
-builder.Services.AddSingleton<QuietHours>();
-builder.Services.AddSingleton<SuppressionPolicy>();
-builder.Services.AddSingleton<OptOutRecorder>();
+
+// The consent service's features, one folder each.
+builder.Services.AddConsentOptions();
+builder.Services.AddAccounts();
+builder.Services.AddConsentLedger();
+builder.Services.AddKeywords();
+builder.Services.AddSuppression();
 builder.Services.AddSmsSending();
 builder.Services.AddRecoveryCommsOpenApi("RecoveryComms Consent");
 builder.Services.AddRecoveryCommsBus(builder.Configuration.RabbitMq(), "consent", bus =>

@@ -9,6 +9,8 @@ using Npgsql;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using RecoveryComms.Hosting.Background;
+using RecoveryComms.Hosting.Phones;
 
 namespace RecoveryComms.Hosting;
 
@@ -28,9 +30,14 @@ public static class ServiceDefaults
             console.TimestampFormat = "HH:mm:ss.fff ";
             console.UseUtcTimestamp = true;
         });
-        builder.Services.AddProblemDetails();
+        // Note: readiness is logged once per change by ReadinessLog, not once per probe and check by the health check service.
+        builder.Logging.AddFilter(Observability.ReadinessLog.HealthCheckServiceCategory, LogLevel.None);
+        builder.Services.AddProblemAnswers();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddHealthChecks();
+        builder.Services.AddBackgroundLoops();
+        builder.Services.AddPhoneOptions();
+        builder.Services.AddSingleton<Observability.ReadinessLog>();
 
         var telemetry = builder.Services.AddOpenTelemetry().ConfigureResource(resource => resource.AddService(serviceName));
 

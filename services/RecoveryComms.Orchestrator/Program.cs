@@ -1,22 +1,25 @@
-using RecoveryComms.Hosting;
 using RecoveryComms.Hosting.Auth;
 using RecoveryComms.Hosting.Business;
 using RecoveryComms.Hosting.Data;
 using RecoveryComms.Hosting.Messaging;
-using RecoveryComms.Hosting.Observability;
-using RecoveryComms.Orchestrator;
+using RecoveryComms.Hosting;
+using RecoveryComms.Orchestrator.Actions;
 using RecoveryComms.Orchestrator.Alerts;
 using RecoveryComms.Orchestrator.Attempts;
-using RecoveryComms.Orchestrator.Console;
 using RecoveryComms.Orchestrator.ConsentProxy;
+using RecoveryComms.Orchestrator.Console;
+using RecoveryComms.Orchestrator.Intake;
 using RecoveryComms.Orchestrator.Integrations;
+using RecoveryComms.Orchestrator.Items;
 using RecoveryComms.Orchestrator.Owners;
-using RecoveryComms.Orchestrator.Queue;
 using RecoveryComms.Orchestrator.Recordings;
 using RecoveryComms.Orchestrator.Review;
 using RecoveryComms.Orchestrator.Settings;
+using RecoveryComms.Orchestrator.Sms;
 using RecoveryComms.Orchestrator.Timers;
 using RecoveryComms.Orchestrator.Users;
+using RecoveryComms.Orchestrator.Views;
+using RecoveryComms.Orchestrator;
 using RecoveryComms.Telephony;
 
 // Note: the orchestrator's one column-mapping rule, snake_case columns to PascalCase properties. It is global to
@@ -33,55 +36,29 @@ if (MigrateCommand.IsRequested(args))
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults("recoverycomms-orchestrator");
 
-builder.Services.AddValidatedOptions<RecoveryOptions>(RecoveryOptions.Section);
-builder.Services.AddValidatedOptions<BusinessOptions>(BusinessOptions.Section);
+// What every service has: its schema, its outbox, retention, Twilio, API keys, the shop's calendar.
 builder.Services.AddPostgres(builder.Configuration, "orchestrator", typeof(OrchestratorEntryPoint).Assembly);
 builder.Services.AddOutbox("orchestrator");
 builder.Services.AddRetention(CrmRetention.Steps);
-builder.Services.AddOutboxMetrics();
 builder.Services.AddTwilio();
 builder.Services.AddApiKeyAuthentication(builder.Configuration, "orchestrator", acceptBootstrapKey: true);
-builder.Services.AddSingleton<UserStore>();
-builder.Services.AddSingleton<ShopCalendar>();
+builder.Services.AddShopCalendar();
 
-// Settings/: the shop settings a manager changes in the console, kept in step across replicas.
-builder.Services.AddSingleton<ShopSettings>();
-builder.Services.AddSingleton<SettingsStore>();
-builder.Services.AddSingleton<SettingsFeed>();
-builder.Services.AddHostedService(provider => provider.GetRequiredService<SettingsFeed>());
-builder.Services.AddHealthChecks().AddCheck<SettingsHealthCheck>("settings", tags: ["ready"]);
-
-// Queue/: items, their views and the live stream. Timers/: durable timers. Attempts/: calls and the one SMS.
-builder.Services.AddSingleton<LoopClock>();
-builder.Services.AddSingleton<ItemChanges>();
-builder.Services.AddSingleton<ItemQueries>();
-builder.Services.AddSingleton<ItemActions>();
-builder.Services.AddSingleton<Contacts>();
-builder.Services.AddSingleton<RecoveryIntake>();
-builder.Services.AddSingleton<Rotation>();
-builder.Services.AddSingleton<StaffAlerts>();
-builder.Services.AddSingleton<StaffAlertSms>();
-builder.Services.AddHostedService<StaffAlertSmsReconciler>();
-builder.Services.AddSingleton<CallAttempts>();
-builder.Services.AddSingleton<AttemptOutcomes>();
-builder.Services.AddSingleton<RecoverySms>();
-builder.Services.AddSingleton<ReviewQueries>();
-builder.Services.AddSingleton<ItemFeed>();
-builder.Services.AddHostedService(provider => provider.GetRequiredService<ItemFeed>());
-builder.Services.AddMetricsSource<StreamMetrics>();
-builder.Services.AddSingleton<TimerWorkerState>();
-builder.Services.AddSingleton<ITimerHandler, LoopTimers>();
-builder.Services.AddSingleton<ITimerHandler, ShopTimers>();
-builder.Services.AddSingleton<ITimerHandler, AttemptSettleTimer>();
-builder.Services.AddSingleton<ITimerHandler, AttemptCheckTimer>();
-builder.Services.AddSingleton<ITimerHandler, SmsRecheckTimer>();
-builder.Services.AddSingleton<TimerWorker>();
-builder.Services.AddHostedService(provider => provider.GetRequiredService<TimerWorker>());
-builder.Services.AddHostedService<ShopTimerSeeder>();
-builder.Services.AddTimerLag();
-
+// The orchestrator's features, one folder each.
+builder.Services.AddValidatedOptions<RecoveryOptions>(RecoveryOptions.Section);
+builder.Services.AddShopSettings();
+builder.Services.AddItems();
+builder.Services.AddIntake();
+builder.Services.AddOwners();
+builder.Services.AddViews();
+builder.Services.AddActions();
+builder.Services.AddAttempts();
+builder.Services.AddRecoverySms();
+builder.Services.AddStaffAlerts();
+builder.Services.AddTimers();
+builder.Services.AddReview();
+builder.Services.AddUsers();
 builder.Services.AddCrmWebhooks(builder.Configuration);
-builder.Services.AddMetricsSource<CrmMetrics>();
 builder.Services.AddConsentForwarding();
 builder.Services.AddRecoveryCommsOpenApi("RecoveryComms Orchestrator");
 builder.Services.AddRecoveryCommsBus(builder.Configuration.RabbitMq(), "orchestrator", bus =>

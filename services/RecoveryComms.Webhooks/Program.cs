@@ -6,9 +6,7 @@ using RecoveryComms.Hosting.Observability;
 using RecoveryComms.Telephony;
 using RecoveryComms.Webhooks;
 using RecoveryComms.Webhooks.Capture;
-using RecoveryComms.Webhooks.Capture.Calls;
 using RecoveryComms.Webhooks.Capture.Intake;
-using RecoveryComms.Webhooks.Capture.Messages;
 using RecoveryComms.Webhooks.FrontDoor;
 
 if (MigrateCommand.IsRequested(args))
@@ -22,42 +20,27 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults("recoverycomms-webhooks");
 
 var rabbit = builder.Configuration.RabbitMq();
-builder.Services.AddTwilio();
-builder.Services.AddValidatedOptions<WebhookOptions>(WebhookOptions.Section);
-builder.Services.AddValidatedOptions<BusinessOptions>(BusinessOptions.Section);
+var spool = $"{rabbit.EndpointPrefix}webhook-spool";
+
+// What every service has: its schema, its outbox, retention, Twilio, the shop's calendar.
 builder.Services.AddPostgres(builder.Configuration, "webhooks", typeof(WebhookOptions).Assembly);
 builder.Services.AddOutbox("webhooks");
 builder.Services.AddRetention(WebhookRetention.Steps);
-builder.Services.AddOutboxMetrics();
-builder.Services.AddSingleton<ShopCalendar>();
-builder.Services.AddSingleton<FrontDoorSettings>();
-builder.Services.AddSingleton<ShopSettingsCopy>();
-builder.Services.AddHostedService<ShopSettingsCopyFeed>();
-builder.Services.AddHealthChecks().AddCheck<ShopSettingsCopyHealthCheck>("shop-settings", tags: ["ready"]);
-builder.Services.AddSingleton<FrontDoorTwiml>();
-builder.Services.AddSingleton<WebhookRoutes>();
-builder.Services.AddSingleton<WebhookReader>();
-builder.Services.AddSingleton<CallCapture>();
-builder.Services.AddSingleton<MessageCapture>();
-builder.Services.AddSingleton<CaptureProcessor>();
-builder.Services.AddSingleton<WebhookSpool>();
-builder.Services.AddSingleton<WebhookJournal>();
-builder.Services.AddSingleton<WebhookKeeper>();
-builder.Services.AddHostedService<OutageRecovery>();
-builder.Services.AddSingleton<InboundOptOuts>();
-builder.Services.AddSingleton<StorageOutage>();
-builder.Services.AddSingleton<WebhookPipeline>();
-builder.Services.AddMetricsSource<IntakeMetrics>();
+builder.Services.AddTwilio();
+builder.Services.AddShopCalendar();
+
+// The webhooks service's features.
+builder.Services.AddValidatedOptions<WebhookOptions>(WebhookOptions.Section);
+builder.Services.AddFrontDoor();
+builder.Services.AddCapture(spool);
 // Ready while Twilio can be answered: the journal must be writable; PostgreSQL, the broker and the relay are
 // reported but only as Degraded, because the spool and the journal exist to answer Twilio without them.
-builder.Services.AddHealthChecks().AddCheck<JournalHealthCheck>("journal", tags: ["ready"]);
 builder.Services.ReportAsDegradedOnly("postgres", "outbox", "masstransit-bus");
-builder.Services.AddSingleton(new SpoolSettings($"{rabbit.EndpointPrefix}webhook-spool"));
 builder.Services.AddRecoveryCommsBus(rabbit, "webhooks", bus =>
 {
     bus.AddConsumer<ParkedMessagesReplayConsumer>();
     bus.AddConsumer<SpooledWebhookConsumer>(typeof(SpooledWebhookConsumerDefinition))
-        .Endpoint(endpoint => endpoint.Name = $"{rabbit.EndpointPrefix}webhook-spool");
+        .Endpoint(endpoint => endpoint.Name = spool);
     bus.AddConsumer<ShopSettingsChangedConsumer>();
 });
 

@@ -56,14 +56,6 @@ public sealed class WebhookOptions
     [Required]
     public string OptOutConfirmation { get; set; } = "You are unsubscribed and will get no more texts from us. Reply START to resubscribe.";
 
-    /// <summary>Region for numbers that arrive without a country code.</summary>
-    [Required]
-    public string DefaultRegion { get; set; } = "US";
-
-    /// <summary>Twilio's connection overrides on every callback URL we hand out: retry connect, read timeouts and 5xx.</summary>
-    [Required]
-    public string CallbackFragment { get; set; } = "#rc=3&rp=ct,rt,5xx";
-
     /// <summary>
     /// The local file a voice webhook goes to when neither PostgreSQL nor RabbitMQ takes it (replayed when one is
     /// back). Relative to the content root; by default <c>data/webhook-journal.jsonl</c>. One path per replica,

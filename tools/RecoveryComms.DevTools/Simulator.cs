@@ -1,3 +1,4 @@
+using RecoveryComms.Telephony;
 using RecoveryComms.Testing;
 
 namespace RecoveryComms.DevTools;
@@ -38,30 +39,30 @@ internal static class Simulator
             switch (scenario)
             {
                 case "missed-call":
-                    if ((await Post("/twilio/voice/incoming", ("CallStatus", "ringing"))).Contains("<Dial", StringComparison.Ordinal))
+                    if ((await Post(TwilioCallbacks.VoiceIncoming, ("CallStatus", "ringing"))).Contains("<Dial", StringComparison.Ordinal))
                     {
-                        await Post("/twilio/voice/dial-complete", ("CallStatus", "in-progress"), ("DialCallStatus", "no-answer"));
+                        await Post(TwilioCallbacks.VoiceDialComplete, ("CallStatus", "in-progress"), ("DialCallStatus", "no-answer"));
                     }
 
-                    await Post("/twilio/voice/status", ("CallStatus", "completed"), ("SequenceNumber", "4"), ("CallDuration", "27"));
+                    await Post(TwilioCallbacks.VoiceStatus, ("CallStatus", "completed"), ("SequenceNumber", "4"), ("CallDuration", "27"));
                     break;
                 case "voicemail":
                     var recordingSid = Sids.Recording();
-                    if ((await Post("/twilio/voice/incoming", ("CallStatus", "ringing"))).Contains("<Dial", StringComparison.Ordinal))
+                    if ((await Post(TwilioCallbacks.VoiceIncoming, ("CallStatus", "ringing"))).Contains("<Dial", StringComparison.Ordinal))
                     {
-                        await Post("/twilio/voice/dial-complete", ("CallStatus", "in-progress"), ("DialCallStatus", "no-answer"));
+                        await Post(TwilioCallbacks.VoiceDialComplete, ("CallStatus", "in-progress"), ("DialCallStatus", "no-answer"));
                     }
 
-                    await Post("/twilio/voice/voicemail-complete", ("CallStatus", "in-progress"), ("RecordingUrl", $"https://api.twilio.com/Recordings/{recordingSid}"), ("RecordingDuration", "18"), ("Digits", "hangup"));
-                    await Post("/twilio/voice/recording", ("RecordingSid", recordingSid), ("RecordingStatus", "completed"), ("RecordingDuration", "18"),
+                    await Post(TwilioCallbacks.VoiceVoicemailComplete, ("CallStatus", "in-progress"), ("RecordingUrl", $"https://api.twilio.com/Recordings/{recordingSid}"), ("RecordingDuration", "18"), ("Digits", "hangup"));
+                    await Post(TwilioCallbacks.VoiceRecording, ("RecordingSid", recordingSid), ("RecordingStatus", "completed"), ("RecordingDuration", "18"),
                         ("RecordingUrl", $"https://api.twilio.com/2010-04-01/Accounts/AC00000000000000000000000000000000/Recordings/{recordingSid}"));
-                    await Post("/twilio/voice/transcription", ("RecordingSid", recordingSid), ("TranscriptionSid", Sids.Transcription()),
+                    await Post(TwilioCallbacks.VoiceTranscription, ("RecordingSid", recordingSid), ("TranscriptionSid", Sids.Transcription()),
                         ("TranscriptionStatus", "completed"), ("TranscriptionText", "Hi, our AC stopped working, please call me back."));
-                    await Post("/twilio/voice/status", ("CallStatus", "completed"), ("SequenceNumber", "4"), ("CallDuration", "45"));
+                    await Post(TwilioCallbacks.VoiceStatus, ("CallStatus", "completed"), ("SequenceNumber", "4"), ("CallDuration", "45"));
                     break;
                 case "abandoned":
-                    await Post("/twilio/voice/incoming", ("CallStatus", "ringing"));
-                    await Post("/twilio/voice/status", ("CallStatus", "completed"), ("SequenceNumber", "3"), ("CallDuration", options.Get("duration", "4")));
+                    await Post(TwilioCallbacks.VoiceIncoming, ("CallStatus", "ringing"));
+                    await Post(TwilioCallbacks.VoiceStatus, ("CallStatus", "completed"), ("SequenceNumber", "3"), ("CallDuration", options.Get("duration", "4")));
                     break;
                 case "callback":
                     // The legs of a click-to-call attempt: the CSR answers, then the customer's leg ends with --status.
@@ -77,7 +78,7 @@ internal static class Simulator
                     {
                         (string, string)[] form = [("AccountSid", "AC00000000000000000000000000000000"), ("CallSid", sid), ("CallStatus", status),
                             ("From", to), ("To", from), ("Direction", "outbound-api")];
-                        var response = await twilio.PostAsync("/twilio/voice/attempt-status", parent is null ? form : [.. form, ("ParentCallSid", parent)]);
+                        var response = await twilio.PostAsync(TwilioCallbacks.VoiceAttemptStatus, parent is null ? form : [.. form, ("ParentCallSid", parent)]);
                         Console.WriteLine($"{++step}. POST /twilio/voice/attempt-status ({sid} {status}) → {(int)response.StatusCode}");
                         if (!response.IsSuccessStatusCode)
                         {
@@ -90,7 +91,7 @@ internal static class Simulator
                     await Leg(csrCall, null, "completed");
                     break;
                 case "sms":
-                    await Post("/twilio/sms/incoming", ("MessageSid", Sids.Message()), ("Body", options.Get("body", "Hello")), ("NumMedia", "0"));
+                    await Post(TwilioCallbacks.SmsIncoming, ("MessageSid", Sids.Message()), ("Body", options.Get("body", "Hello")), ("NumMedia", "0"));
                     break;
                 default:
                     Console.Error.WriteLine($"unknown scenario '{scenario}': missed-call, voicemail, abandoned, sms, callback");

@@ -10,7 +10,7 @@ namespace RecoveryComms.Contracts.Capture;
 /// <param name="CallerWithheld">True when the caller ID was anonymous or restricted: nobody can call or text it back.</param>
 /// <param name="ShopLine">The shop number that was called, E.164.</param>
 /// <param name="AfterHours">True when the call came in outside business hours.</param>
-/// <param name="Reason">Why it counts as missed: <c>no-answer</c>, <c>busy</c>, <c>failed</c>, <c>canceled</c> or <c>after-hours</c>.</param>
+/// <param name="Reason">Why it counts as missed: <c>after-hours</c>; <c>no-ring-group</c> (in hours with an empty ring group, so nobody was dialled); or the <c>DialCallStatus</c> of the ring group, <c>no-answer</c>, <c>busy</c>, <c>failed</c> or <c>canceled</c>.</param>
 /// <param name="OccurredAt">When the miss was known (Twilio's callback time, else receipt).</param>
 public sealed record MissedCallCaptured(
     Guid CorrelationId,

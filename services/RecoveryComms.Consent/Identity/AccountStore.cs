@@ -21,7 +21,10 @@ public enum SaveOutcome
     Unchanged,
 }
 
-/// <summary><c>consent.accounts</c> and <c>consent.account_phones</c>: who is one customer.</summary>
+/// <summary>
+/// Owns <c>consent.accounts</c> and <c>consent.account_phones</c> (the only class that writes them): who is one customer.
+/// <see cref="Ledger.ConsentStore"/> reads an account's zone for the suppression facts.
+/// </summary>
 public sealed class AccountStore(NpgsqlDataSource dataSource, TimeProvider time)
 {
     private const string ByRefSql = "SELECT id, external_ref AS ExternalRef, name, time_zone AS TimeZone FROM consent.accounts WHERE external_ref = @ExternalRef FOR UPDATE";

@@ -4,7 +4,7 @@ using Npgsql;
 
 namespace RecoveryComms.Consent.Ledger;
 
-/// <summary><c>consent.audit_reads</c>: every read of the audit API, with its reader.</summary>
+/// <summary>Owns <c>consent.audit_reads</c> (the only class that writes it): every read of the audit API, with its reader.</summary>
 public sealed class AuditLog(NpgsqlDataSource dataSource, TimeProvider time)
 {
     public async Task RecordAsync(ClaimsPrincipal reader, HttpRequest request, CancellationToken ct)

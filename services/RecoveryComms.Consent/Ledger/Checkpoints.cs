@@ -96,7 +96,10 @@ public sealed class CheckpointKeyValidation(IHostEnvironment environment) : IVal
 /// <param name="Problems">What is wrong, in words (empty when signed).</param>
 public sealed record CheckpointAttempt(Checkpoint? Checkpoint, long? FirstBrokenEventId, IReadOnlyList<string> Problems);
 
-/// <summary><c>consent.ledger_checkpoints</c>: signs the ledger's head and keeps the signatures.</summary>
+/// <summary>
+/// Owns <c>consent.ledger_checkpoints</c> (the only class that writes it): signs the ledger's head and keeps the
+/// signatures. It reads the ledger through <see cref="ConsentStore"/>.
+/// </summary>
 /// <remarks>
 /// Note: a checkpoint vouches for every row up to its head, so the rows since the previous checkpoint are checked
 /// (each hash over its content, each link, no gap, ending exactly at the head) before the head is signed. Without
@@ -109,15 +112,8 @@ public sealed partial class CheckpointStore(NpgsqlDataSource dataSource, Checkpo
 {
     private const string Columns = "id, event_id AS EventId, hash, key_id AS KeyId, signature, created_at AS CreatedAt";
 
-    private const string HeadSql = "SELECT last_id AS EventId, last_hash AS Hash FROM consent.ledger_head WHERE id = 1";
-
     // The newest few: the newest one this key signed is where the check starts (from row 1 when there is none).
     private const string RecentSql = $"SELECT {Columns} FROM consent.ledger_checkpoints ORDER BY event_id DESC LIMIT 50";
-
-    private const string RowSql = $"SELECT {ConsentLedger.SelectColumns} FROM consent.consent_events WHERE id = @Id";
-
-    // Note: no upper bound at the head: a row behind the head is itself a break (CheckHead names it).
-    private const string SinceSql = $"SELECT {ConsentLedger.SelectColumns} FROM consent.consent_events WHERE id > @From ORDER BY id";
 
     private const string InsertSql = $"""
         INSERT INTO consent.ledger_checkpoints (event_id, hash, key_id, signature, created_at) VALUES (@EventId, @Hash, @KeyId, @Signature, @At)
@@ -138,7 +134,7 @@ public sealed partial class CheckpointStore(NpgsqlDataSource dataSource, Checkpo
         // One snapshot for the head and the rows, so an append running meanwhile never looks like a break.
         await using (var tx = await c.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct))
         {
-            head = await c.QuerySingleAsync<LedgerHeadView>(new CommandDefinition(HeadSql, transaction: tx, cancellationToken: ct));
+            head = await ConsentStore.HeadAsync(c, tx, ct);
             broken = await CheckSincePreviousAsync(c, tx, head, problems, ct);
             await tx.CommitAsync(ct);
         }
@@ -165,7 +161,7 @@ public sealed partial class CheckpointStore(NpgsqlDataSource dataSource, Checkpo
     {
         await using (var c = await dataSource.OpenConnectionAsync(ct))
         {
-            var head = await c.QuerySingleAsync<LedgerHeadView>(new CommandDefinition(HeadSql, cancellationToken: ct));
+            var head = await ConsentStore.HeadAsync(c, null, ct);
             var newest = await c.ExecuteScalarAsync<long?>(new CommandDefinition(NewestSql, cancellationToken: ct));
             if (head.EventId == 0 || head.EventId == newest)
             {
@@ -192,7 +188,7 @@ public sealed partial class CheckpointStore(NpgsqlDataSource dataSource, Checkpo
 
             if (previous.EventId > 0)
             {
-                var row = await c.QuerySingleOrDefaultAsync<ConsentEvent>(new CommandDefinition(RowSql, new { Id = previous.EventId }, tx, cancellationToken: ct));
+                var row = await ConsentStore.EventAsync(c, tx, previous.EventId, ct);
                 if (row is null || row.CanonicalVersion is not (1 or 2) || row.Hash != previous.Hash || ConsentLedger.HashOf(row) != row.Hash)
                 {
                     problems.Add($"Event {previous.EventId}, signed in checkpoint {previous.Id}, {(row is null ? "is missing" : "no longer has the signed hash or content")}.");
@@ -203,20 +199,15 @@ public sealed partial class CheckpointStore(NpgsqlDataSource dataSource, Checkpo
             }
         }
 
-        await using (var reader = await c.ExecuteReaderAsync(new CommandDefinition(SinceSql, new { From = lastId }, tx, cancellationToken: ct)))
+        await foreach (var row in ConsentStore.EventsAfterAsync(c, tx, lastId, ct))
         {
-            var parser = reader.GetRowParser<ConsentEvent>();
-            while (await reader.ReadAsync(ct))
+            if (LedgerVerifier.Check(row, lastId, lastHash, sawVersion2, problems) is { } broken)
             {
-                var row = parser(reader);
-                if (LedgerVerifier.Check(row, lastId, lastHash, sawVersion2, problems) is { } broken)
-                {
-                    return broken;
-                }
-
-                (lastId, lastHash) = (row.Id, row.Hash);
-                sawVersion2 |= row.CanonicalVersion >= 2;
+                return broken;
             }
+
+            (lastId, lastHash) = (row.Id, row.Hash);
+            sawVersion2 |= row.CanonicalVersion >= 2;
         }
 
         return LedgerVerifier.CheckHead(head, lastId, lastHash, problems);

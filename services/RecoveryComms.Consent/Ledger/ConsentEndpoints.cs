@@ -3,10 +3,8 @@ using System.Security.Claims;
 using System.Text;
 using CsvHelper;
 using CsvHelper.Configuration;
-using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using RecoveryComms.Hosting;
 using RecoveryComms.Hosting.Auth;
 using RecoveryComms.Hosting.Phones;
@@ -42,8 +40,7 @@ public static class ConsentEndpoints
     }
 
     private static async Task<Results<Ok<ConsentView>, ProblemHttpResult>> GetAsync(
-        string phone, ClaimsPrincipal user, HttpRequest http, ConsentStore store, AuditLog audit, NpgsqlDataSource dataSource,
-        IOptions<ConsentOptions> options, CancellationToken ct)
+        string phone, ClaimsPrincipal user, HttpRequest http, ConsentStore store, AuditLog audit, IOptions<ConsentOptions> options, CancellationToken ct)
     {
         if (!Phone.TryNormalize(phone, options.Value.DefaultRegion, out var e164))
         {
@@ -51,12 +48,7 @@ public static class ConsentEndpoints
         }
 
         await audit.RecordAsync(user, http, ct);
-        await using var c = await dataSource.OpenConnectionAsync(ct);
-        var flags = await c.QuerySingleOrDefaultAsync<NumberFlags>(new CommandDefinition(
-            "SELECT wrong_number AS WrongNumber, spam FROM consent.numbers WHERE phone = @Phone", new { Phone = e164 }, cancellationToken: ct)) ?? new NumberFlags(false, false);
-        var history = (await c.QueryAsync<ConsentEvent>(new CommandDefinition(
-            $"SELECT {ConsentLedger.SelectColumns} FROM consent.consent_events WHERE phone = @Phone ORDER BY id", new { Phone = e164 }, cancellationToken: ct))).AsList();
-        return TypedResults.Ok(new ConsentView(e164, await store.StatesAsync(e164, ct), flags, history));
+        return TypedResults.Ok(await store.ViewAsync(e164, ct));
     }
 
     private static async Task<Results<Created<RecordedConsent>, ValidationProblem, ProblemHttpResult>> RecordAsync(
@@ -94,57 +86,30 @@ public static class ConsentEndpoints
             new RecordedConsent(result.EventId, e164, request.Channel!, result.OldState, request.State!));
     }
 
-    private sealed record Filter(string Where, DynamicParameters Parameters);
-
-    private static Filter? BuildFilter(string? phone, DateTimeOffset? from, DateTimeOffset? to, string? type, string region, out string? error)
+    private static EventFilter? ParseFilter(string? phone, DateTimeOffset? from, DateTimeOffset? to, string? type, string region, out string? error)
     {
         error = null;
-        var clauses = new List<string>();
-        var parameters = new DynamicParameters();
-        if (!string.IsNullOrWhiteSpace(phone))
+        string? e164 = null;
+        if (!string.IsNullOrWhiteSpace(phone) && !Phone.TryNormalize(phone, region, out e164))
         {
-            if (!Phone.TryNormalize(phone, region, out var e164))
-            {
-                error = $"'{phone}' is not a phone number.";
-                return null;
-            }
-
-            clauses.Add("phone = @Phone");
-            parameters.Add("Phone", e164);
+            error = $"'{phone}' is not a phone number.";
+            return null;
         }
 
-        if (from is not null)
+        if (!string.IsNullOrWhiteSpace(type) && !ConsentStates.Settable.Contains(type))
         {
-            clauses.Add("occurred_at >= @From");
-            parameters.Add("From", from.Value);
+            error = "type must be express, implied, opted_out or do_not_contact.";
+            return null;
         }
 
-        if (to is not null)
-        {
-            clauses.Add("occurred_at < @To");
-            parameters.Add("To", to.Value);
-        }
-
-        if (!string.IsNullOrWhiteSpace(type))
-        {
-            if (!ConsentStates.Settable.Contains(type))
-            {
-                error = "type must be express, implied, opted_out or do_not_contact.";
-                return null;
-            }
-
-            clauses.Add("new_state = @Type");
-            parameters.Add("Type", type);
-        }
-
-        return new Filter(clauses.Count == 0 ? "" : "WHERE " + string.Join(" AND ", clauses), parameters);
+        return new EventFilter(e164, from, to, string.IsNullOrWhiteSpace(type) ? null : type);
     }
 
     private static async Task<Results<Ok<EventPage>, ProblemHttpResult>> EventsAsync(
         string? phone, DateTimeOffset? from, DateTimeOffset? to, string? type, int? page, int? pageSize,
-        ClaimsPrincipal user, HttpRequest http, AuditLog audit, NpgsqlDataSource dataSource, IOptions<ConsentOptions> options, CancellationToken ct)
+        ClaimsPrincipal user, HttpRequest http, AuditLog audit, ConsentStore store, IOptions<ConsentOptions> options, CancellationToken ct)
     {
-        var filter = BuildFilter(phone, from, to, type, options.Value.DefaultRegion, out var error);
+        var filter = ParseFilter(phone, from, to, type, options.Value.DefaultRegion, out var error);
         var size = pageSize ?? 50;
         var number = page ?? 1;
         if (filter is null || size is < 1 or > 500 || number < 1)
@@ -164,58 +129,38 @@ public static class ConsentEndpoints
         }
 
         await audit.RecordAsync(user, http, ct);
-        filter.Parameters.Add("Limit", size);
-        filter.Parameters.Add("Offset", offset);
-        await using var c = await dataSource.OpenConnectionAsync(ct);
-        var total = await c.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT count(*) FROM consent.consent_events {filter.Where}", filter.Parameters, cancellationToken: ct));
-        var events = (await c.QueryAsync<ConsentEvent>(new CommandDefinition(
-            $"SELECT {ConsentLedger.SelectColumns} FROM consent.consent_events {filter.Where} ORDER BY id LIMIT @Limit OFFSET @Offset",
-            filter.Parameters, cancellationToken: ct))).AsList();
+        var (total, events) = await store.EventPageAsync(filter, size, offset, ct);
         return TypedResults.Ok(new EventPage(number, size, total, events));
     }
 
     private static async Task<IResult> EventsCsvAsync(
         string? phone, DateTimeOffset? from, DateTimeOffset? to, string? type,
-        ClaimsPrincipal user, HttpRequest http, AuditLog audit, NpgsqlDataSource dataSource, IOptions<ConsentOptions> options, CancellationToken ct)
+        ClaimsPrincipal user, HttpRequest http, AuditLog audit, ConsentStore store, IOptions<ConsentOptions> options, CancellationToken ct)
     {
-        var filter = BuildFilter(phone, from, to, type, options.Value.DefaultRegion, out var error);
+        var filter = ParseFilter(phone, from, to, type, options.Value.DefaultRegion, out var error);
         if (filter is null)
         {
             return Problems.Create(StatusCodes.Status400BadRequest, "invalid-query", "The ledger query is not valid.", error);
         }
 
         await audit.RecordAsync(user, http, ct);
-        var sql = $"SELECT {ConsentLedger.SelectColumns} FROM consent.consent_events {filter.Where} ORDER BY id";
         // Note: streamed, each row written as it is read (one query, so one snapshot): the ledger only grows and an
         // export of all of it must not be held in memory. A failure half way cuts the download short (the status
         // was sent with the first bytes); the file then lacks rows, which a re-export or verify shows.
         return Results.Stream(async body =>
         {
-            await using var c = await dataSource.OpenConnectionAsync(ct);
             await using var text = new StreamWriter(body, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 16 * 1024, leaveOpen: true);
             // Note: every flush is asynchronous (Kestrel refuses synchronous writes), so both writers are left open and flushed here.
             await using (var csv = new CsvWriter(text, CsvSettings, leaveOpen: true))
             {
                 // Times as ISO 8601 with their offset (UTC, "Z"), as the JSON writes them, never in a server culture.
                 csv.Context.TypeConverterOptionsCache.GetOptions<DateTime>().Formats = ["yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'"];
-                await csv.WriteRecordsAsync(ReadAsync(c, sql, filter.Parameters, ct), ct);
+                await csv.WriteRecordsAsync(store.EventsAsync(filter, ct), ct);
                 await csv.FlushAsync();
             }
 
             await text.FlushAsync(ct);
         }, "text/csv", "consent-events.csv");
-    }
-
-    /// <summary>Rows as the reader yields them, never a list.</summary>
-    private static async IAsyncEnumerable<ConsentEvent> ReadAsync(
-        NpgsqlConnection c, string sql, DynamicParameters parameters, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
-    {
-        await using var reader = await c.ExecuteReaderAsync(new CommandDefinition(sql, parameters, cancellationToken: ct));
-        var parser = reader.GetRowParser<ConsentEvent>();
-        while (await reader.ReadAsync(ct))
-        {
-            yield return parser(reader);
-        }
     }
 
     /// <summary>

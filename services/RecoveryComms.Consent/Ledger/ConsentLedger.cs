@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using Dapper;
-using Npgsql;
 
 namespace RecoveryComms.Consent.Ledger;
 
@@ -28,9 +26,10 @@ public sealed record LedgerEntry(
     string Phone, string Channel, string OldState, string NewState, string Source, string? SourceRef, string Actor, string Evidence, bool NeedsReview, DateTimeOffset OccurredAt);
 
 /// <summary>
-/// <c>consent.consent_events</c>: append-only and hash-chained. Each row's hash is SHA-256 over the previous
-/// row's hash and the row's canonical content; appends take the chain head's row lock so the chain stays a
-/// line however many appends run at once. The table's triggers refuse UPDATE, DELETE and TRUNCATE.
+/// The consent ledger's chain rule. <c>consent.consent_events</c> is append-only and hash-chained: each row's hash is
+/// SHA-256 over the previous row's hash and the row's canonical content. <see cref="ConsentStore"/> appends the rows
+/// (taking the chain head's row lock, so the chain stays a line however many appends run at once); the table's
+/// triggers refuse UPDATE, DELETE and TRUNCATE.
 /// </summary>
 public static class ConsentLedger
 {
@@ -39,35 +38,22 @@ public static class ConsentLedger
     /// <summary>The canonical form new rows are hashed in (see <see cref="HashOf"/>).</summary>
     public const int CurrentVersion = 2;
 
-    private const string HeadSql = "SELECT last_id, last_hash FROM consent.ledger_head WHERE id = 1 FOR UPDATE";
-
-    private const string InsertSql = """
-        INSERT INTO consent.consent_events
-            (id, phone, channel, old_state, new_state, source, source_ref, actor, evidence, needs_review, occurred_at, prev_hash, hash, canonical_version)
-        VALUES (@Id, @Phone, @Channel, @OldState, @NewState, @Source, @SourceRef, @Actor, @Evidence, @NeedsReview, @OccurredAt, @PrevHash, @Hash, @CanonicalVersion)
-        """;
-
-    private const string MoveHeadSql = "UPDATE consent.ledger_head SET last_id = @Id, last_hash = @Hash WHERE id = 1";
-
+    /// <summary>The columns of <c>consent.consent_events</c> as a <see cref="ConsentEvent"/> reads them (by alias).</summary>
     public const string SelectColumns = """
         id, phone, channel, old_state AS OldState, new_state AS NewState, source, source_ref AS SourceRef, actor, evidence,
         needs_review AS NeedsReview, occurred_at AS OccurredAt, prev_hash AS PrevHash, hash, canonical_version AS CanonicalVersion
         """;
 
-    /// <summary>Appends inside the caller's transaction; returns the row's id.</summary>
-    public static async Task<long> AppendAsync(NpgsqlConnection connection, NpgsqlTransaction tx, LedgerEntry entry, CancellationToken ct)
+    /// <summary>The row that follows the head (<paramref name="lastId"/>, <paramref name="lastHash"/>) with this entry, hashed.</summary>
+    public static ConsentEvent NextRow(LedgerEntry entry, long lastId, string lastHash)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        var (lastId, lastHash) = await connection.QuerySingleAsync<(long, string)>(new CommandDefinition(HeadSql, transaction: tx, cancellationToken: ct));
         // Note: PostgreSQL keeps microseconds; the hash is computed over exactly what is stored.
         var at = entry.OccurredAt.UtcDateTime;
         at = new DateTime(at.Ticks - (at.Ticks % 10), DateTimeKind.Utc);
         var row = new ConsentEvent(lastId + 1, entry.Phone, entry.Channel, entry.OldState, entry.NewState, entry.Source, entry.SourceRef,
             entry.Actor, entry.Evidence, entry.NeedsReview, at, lastHash, "", CurrentVersion);
-        row = row with { Hash = HashOf(row) };
-        await connection.ExecuteAsync(new CommandDefinition(InsertSql, row, tx, cancellationToken: ct));
-        await connection.ExecuteAsync(new CommandDefinition(MoveHeadSql, new { row.Id, row.Hash }, tx, cancellationToken: ct));
-        return row.Id;
+        return row with { Hash = HashOf(row) };
     }
 
     /// <summary>SHA-256 (hex) over the previous hash and the canonical content of the row, in the row's own canonical version.</summary>

@@ -1,5 +1,4 @@
 using System.Data;
-using Dapper;
 using Npgsql;
 
 namespace RecoveryComms.Consent.Ledger;
@@ -51,19 +50,11 @@ public sealed class LedgerVerifier(NpgsqlDataSource dataSource, CheckpointSigner
 {
     private const int MaxMismatches = 1000;
 
-    private const string HeadSql = "SELECT last_id AS EventId, last_hash AS Hash FROM consent.ledger_head WHERE id = 1";
-    private const string StatesSql = "SELECT phone, channel, state FROM consent.consent_state";
-    private const string FlagsSql = "SELECT phone, wrong_number AS WrongNumber, spam FROM consent.numbers";
-
-    private sealed record StateRow(string Phone, string Channel, string State);
-
-    private sealed record FlagRow(string Phone, bool WrongNumber, bool Spam);
-
     public async Task<VerifyResult> VerifyAsync(CheckpointClaim? claim, CancellationToken ct)
     {
         await using var c = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await c.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
-        var head = await c.QuerySingleAsync<LedgerHeadView>(new CommandDefinition(HeadSql, transaction: tx, cancellationToken: ct));
+        var head = await ConsentStore.HeadAsync(c, tx, ct);
         var checkpoints = await CheckpointStore.ListAsync(c, tx, ct);
 
         // The hashes the chain gives at the rows checkpoints name (0: the empty ledger), while it is intact.
@@ -78,30 +69,24 @@ public sealed class LedgerVerifier(NpgsqlDataSource dataSource, CheckpointSigner
         var ledgerStates = new Dictionary<(string Phone, string Channel), string>();
         var ledgerFlags = new Dictionary<string, Dictionary<string, bool>>(StringComparer.Ordinal);
 
-        await using (var reader = await c.ExecuteReaderAsync(new CommandDefinition(
-            $"SELECT {ConsentLedger.SelectColumns} FROM consent.consent_events ORDER BY id", transaction: tx, cancellationToken: ct)))
+        await foreach (var row in ConsentStore.EventsAsync(c, tx, ct))
         {
-            var parser = reader.GetRowParser<ConsentEvent>();
-            while (await reader.ReadAsync(ct))
+            count++;
+            Replay(row, ledgerStates, ledgerFlags);
+            if (firstBroken is not null)
             {
-                var row = parser(reader);
-                count++;
-                Replay(row, ledgerStates, ledgerFlags);
-                if (firstBroken is not null)
-                {
-                    continue;
-                }
+                continue;
+            }
 
-                firstBroken = Check(row, lastId, previous, sawVersion2, problems);
-                if (firstBroken is null)
+            firstBroken = Check(row, lastId, previous, sawVersion2, problems);
+            if (firstBroken is null)
+            {
+                sawVersion2 |= row.CanonicalVersion >= 2;
+                previous = row.Hash;
+                lastId = row.Id;
+                if (wanted.Contains(row.Id))
                 {
-                    sawVersion2 |= row.CanonicalVersion >= 2;
-                    previous = row.Hash;
-                    lastId = row.Id;
-                    if (wanted.Contains(row.Id))
-                    {
-                        intactHashes[row.Id] = row.Hash;
-                    }
+                    intactHashes[row.Id] = row.Hash;
                 }
             }
         }
@@ -243,7 +228,7 @@ public sealed class LedgerVerifier(NpgsqlDataSource dataSource, CheckpointSigner
     {
         var mismatches = new List<StateMismatch>();
         var seen = new HashSet<(string, string)>();
-        foreach (var row in await c.QueryAsync<StateRow>(new CommandDefinition(StatesSql, transaction: tx, cancellationToken: ct)))
+        foreach (var row in await ConsentStore.AllStatesAsync(c, tx, ct))
         {
             seen.Add((row.Phone, row.Channel));
             var given = ledger.GetValueOrDefault((row.Phone, row.Channel), ConsentStates.Unknown);
@@ -261,7 +246,7 @@ public sealed class LedgerVerifier(NpgsqlDataSource dataSource, CheckpointSigner
             }
         }
 
-        foreach (var row in await c.QueryAsync<FlagRow>(new CommandDefinition(FlagsSql, transaction: tx, cancellationToken: ct)))
+        foreach (var row in await ConsentStore.AllFlagsAsync(c, tx, ct))
         {
             var given = ledgerFlags.GetValueOrDefault(row.Phone);
             foreach (var (flag, value) in new[] { (NumberFlagChanges.WrongNumber, row.WrongNumber), (NumberFlagChanges.Spam, row.Spam) })

@@ -147,7 +147,7 @@ public sealed partial class SmsGate(
 
     private async Task<Outcome> CallTwilioAsync(SendSms request, string e164, DateTime claimedAt)
     {
-        var statusCallback = new Uri(twilioOptions.Value.PublicBaseUrl.TrimEnd('/') + "/twilio/sms/status#rc=3&rp=ct,rt,5xx");
+        var statusCallback = new Uri(TwilioCallbacks.Callback(twilioOptions.Value.PublicBaseUrl, TwilioCallbacks.SmsStatus));
         try
         {
             var message = await twilio.CreateMessageAsync(new CreateMessageRequest(

@@ -37,7 +37,7 @@ public sealed class SmsSend
 }
 
 /// <summary>
-/// The SQL of <c>consent.sms_sends</c>: every text the gate was asked to send, claimed before Twilio is called and
+/// Owns <c>consent.sms_sends</c> (the only class with its SQL): every text the gate was asked to send, claimed before Twilio is called and
 /// settled afterwards by the gate or the reconciler. Columns map by alias (<c>message_sid AS MessageSid</c>).
 /// </summary>
 public static class SmsSendStore

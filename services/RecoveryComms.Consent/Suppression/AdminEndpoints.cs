@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -31,12 +30,8 @@ public static class AdminEndpoints
         return endpoints;
     }
 
-    private static async Task<Ok<QuietWindow[]>> ListAsync(NpgsqlDataSource dataSource, CancellationToken ct)
-    {
-        await using var c = await dataSource.OpenConnectionAsync(ct);
-        return TypedResults.Ok((await c.QueryAsync<QuietWindow>(new CommandDefinition(
-            "SELECT region, opens_at AS OpensAt, closes_at AS ClosesAt FROM consent.quiet_hours ORDER BY region", cancellationToken: ct))).ToArray());
-    }
+    private static async Task<Ok<QuietWindow[]>> ListAsync(NpgsqlDataSource dataSource, CancellationToken ct) =>
+        TypedResults.Ok(await QuietHoursStore.ListAsync(dataSource, ct));
 
     /// <summary>Sets a window: <c>default</c>, or a US state as <c>US-FL</c>. Takes effect within 30 s (the cache).</summary>
     private static async Task<Results<NoContent, ProblemHttpResult>> SetAsync(string region, QuietHoursRequest request, NpgsqlDataSource dataSource, CancellationToken ct)
@@ -56,11 +51,7 @@ public static class AdminEndpoints
                 "Texts may reach a recipient between 08:00 and 21:00 their local time at most (47 CFR 64.1200(c)(1)); a window may only be stricter.");
         }
 
-        await using var c = await dataSource.OpenConnectionAsync(ct);
-        await c.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO consent.quiet_hours (region, opens_at, closes_at, source_note) VALUES (@Region, @Opens::time, @Closes::time, @Note)
-            ON CONFLICT (region) DO UPDATE SET opens_at = EXCLUDED.opens_at, closes_at = EXCLUDED.closes_at, source_note = EXCLUDED.source_note
-            """, new { Region = region, Opens = opens.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture), Closes = closes.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture), Note = request.SourceNote }, cancellationToken: ct));
+        await QuietHoursStore.SetAsync(dataSource, new QuietWindow(region, opens, closes), request.SourceNote, ct);
         return TypedResults.NoContent();
     }
 

@@ -1,4 +1,3 @@
-using Dapper;
 using NodaTime;
 using NodaTime.TimeZones;
 using Npgsql;
@@ -28,8 +27,8 @@ public enum QuietHoursVerdict
 /// The recipient must be inside the window in every one of them (the most restrictive wins, always: an account's
 /// zone can only narrow the window); when nothing names a zone the answer is <see cref="QuietHoursVerdict.ZoneUnknown"/>,
 /// never the shop's own zone.
-/// The window is the stricter of the default and the recipient's state row in <c>consent.quiet_hours</c>, and
-/// never wider than the federal 08:00–21:00 whatever the table says.
+/// The window is the stricter of the default and the recipient's state row in <c>consent.quiet_hours</c> (read through
+/// <see cref="QuietHoursStore"/>), and never wider than the federal 08:00–21:00 whatever the table says.
 /// </summary>
 public sealed class QuietHours(NpgsqlDataSource dataSource, TimeProvider time)
 {
@@ -178,8 +177,7 @@ public sealed class QuietHours(NpgsqlDataSource dataSource, TimeProvider time)
             return cache.Windows;
         }
 
-        var rows = await c.QueryAsync<QuietWindow>(new CommandDefinition(
-            "SELECT region, opens_at AS OpensAt, closes_at AS ClosesAt FROM consent.quiet_hours", transaction: tx, cancellationToken: ct));
+        var rows = await QuietHoursStore.WindowsAsync(c, tx, ct);
         // Note: a row wider than the federal window (written before it was refused, or by hand) is narrowed to it.
         var windows = rows
             .Select(w => w with { OpensAt = Max(w.OpensAt, Federal.OpensAt), ClosesAt = Min(w.ClosesAt, Federal.ClosesAt) })

@@ -1,4 +1,3 @@
-using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using RecoveryComms.Consent.Ledger;
@@ -15,16 +14,6 @@ public sealed record Decision(string Phone, string Channel, bool Allowed, IReadO
 public sealed class SuppressionPolicy(
     NpgsqlDataSource dataSource, QuietHours quietHours, TimeProvider time, IOptionsMonitor<ConsentOptions> consent, IOptionsMonitor<MessagingOptions> messaging)
 {
-    private const string StateAndFlagsSql = """
-        SELECT (SELECT state FROM consent.consent_state WHERE phone = @Phone AND channel = 'sms') AS Sms,
-               (SELECT state FROM consent.consent_state WHERE phone = @Phone AND channel = 'voice') AS Voice,
-               COALESCE((SELECT wrong_number FROM consent.numbers WHERE phone = @Phone), false) AS WrongNumber,
-               COALESCE((SELECT spam FROM consent.numbers WHERE phone = @Phone), false) AS Spam,
-               (SELECT a.time_zone FROM consent.account_phones p JOIN consent.accounts a ON a.id = p.account_id WHERE p.phone = @Phone) AS AccountZone
-        """;
-
-    private sealed record Facts(string? Sms, string? Voice, bool WrongNumber, bool Spam, string? AccountZone);
-
     public static bool IsChannel(string? channel) => channel is "sms" or "voice";
 
     /// <summary>Decides on a fresh connection (the read path: API and bus).</summary>
@@ -48,7 +37,7 @@ public sealed class SuppressionPolicy(
     public async Task<Decision> DecideAsync(NpgsqlConnection c, NpgsqlTransaction? tx, string e164, string channel, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(c);
-        var facts = await c.QuerySingleAsync<Facts>(new CommandDefinition(StateAndFlagsSql, new { Phone = e164 }, tx, cancellationToken: ct));
+        var facts = await ConsentStore.SuppressionFactsAsync(c, tx, e164, ct);
         var state = channel == "sms" ? facts.Sms : facts.Voice;
         var reasons = new List<string>();
         if (state == ConsentStates.OptedOut)

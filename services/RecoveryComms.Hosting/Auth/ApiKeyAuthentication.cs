@@ -13,6 +13,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using RecoveryComms.Hosting.Background;
 
 namespace RecoveryComms.Hosting.Auth;
 
@@ -117,16 +118,8 @@ public sealed class ApiKeyAuthenticationHandler(
 
     internal static async Task WriteProblemAsync(HttpContext context, int status, string slug, string title, string? detail = null)
     {
-        context.Response.StatusCode = status;
-        var problems = context.RequestServices.GetService<IProblemDetailsService>();
-        if (problems is not null)
-        {
-            await problems.TryWriteAsync(new ProblemDetailsContext
-            {
-                HttpContext = context,
-                ProblemDetails = { Status = status, Type = Problems.TypeBase + slug, Title = title, Detail = detail },
-            });
-        }
+        // Note: as every endpoint's problem, so a client whose Accept names no JSON gets the body too.
+        await Problems.Create(status, slug, title, detail).ExecuteAsync(context);
     }
 
     private static AuthenticateResult Success(Guid userId, string name, string role, bool bootstrap, string? keyHash)
@@ -244,6 +237,7 @@ public static class ApiKeyAuthenticationExtensions
         if (acceptBootstrapKey)
         {
             services.AddHostedService<ApiKeyHeartbeatPublisher>();
+            services.AddHealthChecks().AddLoopCheck(ApiKeyHeartbeatPublisher.LoopName);
             if (!string.IsNullOrEmpty(configuration["Auth:BootstrapAdminKey"]))
             {
                 services.AddHostedService<BootstrapKeyWarning>();

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using RecoveryComms.Contracts.Identity;
-using RecoveryComms.Hosting.Data;
+using RecoveryComms.Hosting.Background;
 
 namespace RecoveryComms.Hosting.Auth;
 
@@ -13,50 +13,28 @@ namespace RecoveryComms.Hosting.Auth;
 /// Replicas apply the revocations and store the heartbeat's time; without it they fail closed on privileged
 /// routes (<see cref="KeyReplicaFreshnessHandler"/>).
 /// </summary>
-internal sealed partial class ApiKeyHeartbeatPublisher(
-    NpgsqlDataSource dataSource, IBus bus, KeyReplicaSchema keys, KeyEventSigner signer, MigrationState migrations, ILogger<ApiKeyHeartbeatPublisher> logger) : BackgroundService
+internal sealed class ApiKeyHeartbeatPublisher(
+    NpgsqlDataSource dataSource, IBus bus, KeyReplicaSchema keys, KeyEventSigner signer, BackgroundLoops loops, ILogger<ApiKeyHeartbeatPublisher> logger)
+    // Note: the loop's failures are logged when they start and when they end; the replicas turn stale meanwhile,
+    // and refuse privileged routes until the heartbeat is published again, which is the point.
+    : BackgroundLoop(loops, new LoopSettings(LoopName, "Publishing the API key heartbeat") { Idle = Interval }, logger)
 {
+    /// <summary>The loop's health and readiness name.</summary>
+    public const string LoopName = "api-key-heartbeat";
+
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
     /// <summary>How long a heartbeat may wait on the broker before it is dropped (the replicas need only the newest).</summary>
     public static readonly TimeSpan HeartbeatTimeToLive = TimeSpan.FromSeconds(30);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task<LoopStep> StepAsync(CancellationToken ct)
     {
-        while (!migrations.Done)
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(100), stoppingToken);
-        }
-
-        // Note: infrastructure time, like the outbox relay: tests that drive business time must not stop it.
-        using var timer = new PeriodicTimer(Interval, TimeProvider.System);
-        var failing = false;
-        do
-        {
-            try
-            {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                timeout.CancelAfter(TimeSpan.FromSeconds(3));
-                // Note: a heartbeat is worth something only while it is fresh; expired, the broker drops it instead of piling a
-                // day of them up for a consent service that is down.
-                await bus.Publish(await ReadAsync(timeout.Token), publish => publish.TimeToLive = HeartbeatTimeToLive, timeout.Token);
-                if (failing)
-                {
-                    failing = false;
-                    LogRecovered();
-                }
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-            {
-                // Logged when the outage starts and when it ends; the replicas turn stale meanwhile, which is the point.
-                if (!failing)
-                {
-                    failing = true;
-                    LogFailing(e.GetType().Name, e.Message);
-                }
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(3));
+        // Note: a heartbeat is worth something only while it is fresh; expired, the broker drops it instead of piling a
+        // day of them up for a consent service that is down.
+        await bus.Publish(await ReadAsync(timeout.Token), publish => publish.TimeToLive = HeartbeatTimeToLive, timeout.Token);
+        return LoopStep.Idle;
     }
 
     private async Task<ApiKeyHeartbeat> ReadAsync(CancellationToken cancellationToken)
@@ -84,10 +62,4 @@ internal sealed partial class ApiKeyHeartbeatPublisher(
 
         return signer.Sign(new ApiKeyHeartbeat(at, revocations));
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing the API key heartbeat failed ({ErrorType}: {Error}); other services refuse privileged routes until it works again")]
-    private partial void LogFailing(string errorType, string error);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "The API key heartbeat is published again")]
-    private partial void LogRecovered();
 }

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using RecoveryComms.Hosting.Data;
+using RecoveryComms.Hosting.Background;
 
 namespace RecoveryComms.Hosting.Auth;
 
@@ -30,15 +30,12 @@ public static class BootstrapKey
 
 /// <summary>At start-up, a warning while the bootstrap key is still configured.</summary>
 internal sealed partial class BootstrapKeyWarning(
-    NpgsqlDataSource dataSource, KeyReplicaSchema keys, MigrationState migrations, ILogger<BootstrapKeyWarning> logger) : BackgroundService
+    NpgsqlDataSource dataSource, KeyReplicaSchema keys, BackgroundLoops loops, ILogger<BootstrapKeyWarning> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         LogConfigured();
-        while (!migrations.Done)
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(200), stoppingToken);
-        }
+        await loops.MigratedAsync(stoppingToken);
 
         try
         {

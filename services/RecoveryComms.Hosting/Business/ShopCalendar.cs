@@ -79,8 +79,14 @@ public sealed class ShopWeek
     }
 
     /// <summary>A day's English name, any case (<c>monday</c>, <c>Monday</c>).</summary>
-    public static bool TryParseDay(string? day, out IsoDayOfWeek isoDay) =>
-        Enum.TryParse(day, ignoreCase: true, out isoDay) && isoDay != IsoDayOfWeek.None && Enum.IsDefined(isoDay) && !int.TryParse(day, out _);
+    public static bool TryParseDay(string? day, out IsoDayOfWeek isoDay)
+    {
+        isoDay = IsoDayOfWeek.None;
+        // Note: a day's name only: Enum.TryParse also reads numbers and comma lists ("Monday,Tuesday" is 1 | 2, a Wednesday).
+        var name = day?.Trim();
+        return !string.IsNullOrEmpty(name) && name.All(char.IsAsciiLetter)
+            && Enum.TryParse(name, ignoreCase: true, out isoDay) && isoDay != IsoDayOfWeek.None && Enum.IsDefined(isoDay);
+    }
 
     public bool IsOpen(DateTimeOffset at)
     {

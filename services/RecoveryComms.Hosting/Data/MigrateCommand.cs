@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using RecoveryComms.Hosting.Background;
 
 namespace RecoveryComms.Hosting.Data;
 
@@ -70,57 +71,67 @@ public static class MigrateCommand
 /// In a service that does not migrate (the default): readiness stays red until the schema's journal lists every
 /// migration this build carries, so a service never serves a schema older than its code.
 /// </summary>
-internal sealed partial class SchemaCheckHostedService(
-    MigrationPlan plan, MigrationState state, NpgsqlDataSource dataSource, ILogger<SchemaCheckHostedService> logger) : BackgroundService
+internal sealed partial class SchemaCheckHostedService : BackgroundLoop
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private readonly MigrationPlan _plan;
+    private readonly MigrationState _state;
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly ILogger<SchemaCheckHostedService> _logger;
+    private string? _reported;
+
+    // Note: polled every 2 s on the loops' clock (real time): a test's controlled business clock must not stall it.
+    public SchemaCheckHostedService(MigrationPlan plan, MigrationState state, NpgsqlDataSource dataSource, BackgroundLoops loops, ILogger<SchemaCheckHostedService> logger)
+        : base(loops, new LoopSettings("schema-check", $"Checking schema {plan?.Schema}") { AfterMigrations = false, Idle = TimeSpan.FromSeconds(2) }, logger)
     {
-        string? reported = null;
-        while (!stoppingToken.IsCancellationRequested)
+        ArgumentNullException.ThrowIfNull(plan);
+        (_plan, _state, _dataSource, _logger) = (plan, state, dataSource, logger);
+    }
+
+    protected override async Task<LoopStep> StepAsync(CancellationToken ct)
+    {
+        string? problem;
+        try
         {
-            string? problem;
-            try
+            await using var command = _dataSource.CreateCommand($"SELECT scriptname FROM \"{_plan.Schema}\".schema_versions");
+            var applied = new HashSet<string>(StringComparer.Ordinal);
+            await using (var reader = await command.ExecuteReaderAsync(ct))
             {
-                await using var command = dataSource.CreateCommand($"SELECT scriptname FROM \"{plan.Schema}\".schema_versions");
-                var applied = new HashSet<string>(StringComparer.Ordinal);
-                await using (var reader = await command.ExecuteReaderAsync(stoppingToken))
+                while (await reader.ReadAsync(ct))
                 {
-                    while (await reader.ReadAsync(stoppingToken))
-                    {
-                        applied.Add(reader.GetString(0));
-                    }
+                    applied.Add(reader.GetString(0));
                 }
-
-                var missing = plan.Scripts.Where(s => !applied.Contains(s)).ToList();
-                problem = missing.Count == 0 ? null
-                    : $"schema {plan.Schema} lacks {missing.Count} migration(s), first {missing[0]}: run `dotnet {plan.Assembly.GetName().Name}.dll migrate`";
-            }
-            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
-            {
-                problem = $"schema {plan.Schema} is not migrated: run `dotnet {plan.Assembly.GetName().Name}.dll migrate`";
-            }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException)
-            {
-                problem = $"PostgreSQL: {e.Message}";
             }
 
-            state.LastError = problem;
-            if (problem is null)
-            {
-                state.MarkDone();
-                LogCurrent(plan.Schema);
-                return;
-            }
-
-            if (problem != reported)
-            {
-                LogNotCurrent(plan.Schema, problem);
-                reported = problem;
-            }
-
-            // Note: real time, not the host's clock: a test's controlled clock must not stall this poll.
-            await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken);
+            var missing = _plan.Scripts.Where(s => !applied.Contains(s)).ToList();
+            problem = missing.Count == 0 ? null
+                : $"schema {_plan.Schema} lacks {missing.Count} migration(s), first {missing[0]}: run `dotnet {_plan.Assembly.GetName().Name}.dll migrate`";
         }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
+        {
+            problem = $"schema {_plan.Schema} is not migrated: run `dotnet {_plan.Assembly.GetName().Name}.dll migrate`";
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            // PostgreSQL itself is away: the loop logs it and backs off.
+            _state.LastError = $"PostgreSQL: {e.Message}";
+            throw;
+        }
+
+        _state.LastError = problem;
+        if (problem is null)
+        {
+            _state.MarkDone();
+            LogCurrent(_plan.Schema);
+            return LoopStep.Done;
+        }
+
+        if (problem != _reported)
+        {
+            LogNotCurrent(_plan.Schema, problem);
+            _reported = problem;
+        }
+
+        return LoopStep.Idle;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Schema {Schema} is current")]

@@ -1,8 +1,8 @@
 using System.Reflection;
 using DbUp;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using RecoveryComms.Hosting.Background;
 
 namespace RecoveryComms.Hosting.Data;
 
@@ -16,15 +16,19 @@ public sealed record MigrationPlan(string Schema, Assembly Assembly, string? Con
     internal static bool IsMigration(string name) => name.Contains(".Migrations.", StringComparison.Ordinal) && name.EndsWith(".sql", StringComparison.Ordinal);
 }
 
+/// <summary>Whether the service's schema carries every migration of this build; background loops start once it does.</summary>
 public sealed class MigrationState
 {
-    private volatile bool _done;
+    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public bool Done => _done;
+    public bool Done => _done.Task.IsCompleted;
 
     public string? LastError { get; internal set; }
 
-    internal void MarkDone() => _done = true;
+    /// <summary>Completes once the schema is current.</summary>
+    public Task WaitAsync(CancellationToken ct) => _done.Task.WaitAsync(ct);
+
+    internal void MarkDone() => _done.TrySetResult();
 }
 
 /// <summary>Runs a service's forward-only migrations with DbUp, one replica at a time.</summary>
@@ -79,34 +83,38 @@ public static class DatabaseMigrator
     }
 }
 
-internal sealed partial class MigrationHostedService(MigrationPlan plan, MigrationState state, ILogger<MigrationHostedService> logger) : BackgroundService
+/// <summary>Migrates the schema at start (<c>Postgres:MigrateOnStart</c>), trying again with the loops' back-off until it succeeds.</summary>
+internal sealed partial class MigrationHostedService : BackgroundLoop
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private readonly MigrationPlan _plan;
+    private readonly MigrationState _state;
+    private readonly ILogger<MigrationHostedService> _logger;
+
+    public MigrationHostedService(MigrationPlan plan, MigrationState state, BackgroundLoops loops, ILogger<MigrationHostedService> logger)
+        : base(loops, new LoopSettings("migrations", $"Migrating schema {plan?.Schema}") { AfterMigrations = false }, logger)
     {
-        var delay = TimeSpan.FromMilliseconds(250);
-        while (!stoppingToken.IsCancellationRequested)
+        ArgumentNullException.ThrowIfNull(plan);
+        (_plan, _state, _logger) = (plan, state, logger);
+    }
+
+    protected override async Task<LoopStep> StepAsync(CancellationToken ct)
+    {
+        try
         {
-            try
-            {
-                await DatabaseMigrator.MigrateAsync(plan, stoppingToken);
-                state.MarkDone();
-                state.LastError = null;
-                LogMigrated(plan.Schema);
-                return;
-            }
-            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
-            {
-                state.LastError = e.Message;
-                LogMigrationFailed(e, plan.Schema, delay);
-                await Task.Delay(delay, stoppingToken);
-                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 10_000));
-            }
+            await DatabaseMigrator.MigrateAsync(_plan, ct);
         }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+        {
+            _state.LastError = e.Message;
+            throw;
+        }
+
+        _state.LastError = null;
+        _state.MarkDone();
+        LogMigrated(_plan.Schema);
+        return LoopStep.Done;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Schema {Schema} is migrated")]
     private partial void LogMigrated(string schema);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Migrating schema {Schema} failed; retrying in {Delay}")]
-    private partial void LogMigrationFailed(Exception e, string schema, TimeSpan delay);
 }

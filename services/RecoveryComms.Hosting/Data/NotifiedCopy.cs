@@ -1,28 +1,34 @@
+using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Npgsql;
+using RecoveryComms.Hosting.Background;
 
 namespace RecoveryComms.Hosting.Data;
 
 /// <summary>
 /// Keeps an in-memory copy of stored data current across replicas: reads it once migrations are done, again whenever
-/// a NOTIFY on <see cref="Channel"/> says it changed, and again at every reconnect.
+/// a NOTIFY on <see cref="Channel"/> says it changed, and again at every reconnect (<see cref="PostgresListener"/>).
 /// </summary>
 /// <remarks>
-/// Note: LISTEN/NOTIFY rather than a poll. The NOTIFY is sent by the writing transaction at commit, so a replica hears
-/// of a change within milliseconds and never before the data is visible. The listener is in place before each read,
-/// so a change between the two is both read and heard; a notification missed while disconnected is covered by the
-/// read at reconnect. Reads run one at a time, and a burst of notifications makes one more read, not one per
-/// notification.
+/// Note: LISTEN/NOTIFY rather than a poll: a replica hears of a change within milliseconds of its commit. Reads run
+/// one at a time, and a burst of notifications makes one more read, not one per notification.
 /// </remarks>
-public abstract class NotifiedCopy(NpgsqlDataSource dataSource, MigrationState migrations) : BackgroundService
+public abstract class NotifiedCopy(NpgsqlDataSource dataSource, BackgroundLoops loops, ILogger logger) : BackgroundService
 {
-    private volatile bool _listening;
+    private PostgresListener? _listener;
 
     /// <summary>False while (re)connecting: a change made meanwhile is read at reconnect.</summary>
-    public bool Listening => _listening;
+    public bool Listening => _listener?.Listening ?? false;
 
     /// <summary>The NOTIFY channel the writers signal on.</summary>
     protected abstract string Channel { get; }
+
+    /// <summary>The listener's health name.</summary>
+    protected abstract string Name { get; }
+
+    /// <summary>What the listener does, as its log lines begin ("Listening for settings changes").</summary>
+    protected abstract string Description { get; }
 
     /// <summary>Reads the stored data into the copy.</summary>
     protected abstract Task ReadAsync(CancellationToken ct);
@@ -30,65 +36,37 @@ public abstract class NotifiedCopy(NpgsqlDataSource dataSource, MigrationState m
     /// <summary>Whether a notification's payload calls for a read (e.g. only a newer version).</summary>
     protected virtual bool Wants(string payload) => true;
 
-    /// <summary>Listening and read, at start and after each reconnect; <paramref name="afterOutage"/> after a failure.</summary>
+    /// <summary>Listening and read, at start and after each reconnect (<paramref name="afterOutage"/>).</summary>
     protected virtual void OnListening(bool afterOutage)
     {
     }
-
-    /// <summary>The listening connection failed; <paramref name="outageStarts"/> for the first failure of an outage.</summary>
-    protected abstract void OnListenFailed(Exception e, bool outageStarts);
 
     /// <summary>A read after a notification failed; the next notification or reconnect reads again.</summary>
     protected abstract void OnReadFailed(Exception e);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        while (!migrations.Done)
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(100), stoppingToken);
-        }
-
-        var changed = System.Threading.Channels.Channel.CreateBounded<bool>(
-            new System.Threading.Channels.BoundedChannelOptions(1) { FullMode = System.Threading.Channels.BoundedChannelFullMode.DropWrite });
-        _ = Task.Run(() => ReadOnNotificationAsync(changed.Reader, stoppingToken), stoppingToken);
-        var failing = false;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
+        _listener = new PostgresListener(dataSource, loops, Name, Description, [Channel], logger);
+        var changed = System.Threading.Channels.Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+        var reading = Task.Run(() => ReadOnNotificationAsync(changed.Reader, stoppingToken), stoppingToken);
+        await _listener.RunAsync(
+            e =>
             {
-                await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
-                connection.Notification += (_, e) =>
+                if (e.Channel == Channel && Wants(e.Payload))
                 {
-                    if (e.Channel == Channel && Wants(e.Payload))
-                    {
-                        changed.Writer.TryWrite(true);
-                    }
-                };
-                await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
-                {
-                    await listen.ExecuteNonQueryAsync(stoppingToken);
+                    changed.Writer.TryWrite(true);
                 }
-
-                await ReadAsync(stoppingToken);
-                _listening = true;
-                OnListening(failing);
-                failing = false;
-                while (!stoppingToken.IsCancellationRequested)
-                {
-                    await connection.WaitAsync(stoppingToken);
-                }
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            },
+            async (reconnect, ct) =>
             {
-                _listening = false;
-                OnListenFailed(e, outageStarts: !failing);
-                failing = true;
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
-            }
-        }
+                await ReadAsync(ct);
+                OnListening(reconnect);
+            },
+            stoppingToken);
+        await reading;
     }
 
-    private async Task ReadOnNotificationAsync(System.Threading.Channels.ChannelReader<bool> changed, CancellationToken ct)
+    private async Task ReadOnNotificationAsync(ChannelReader<bool> changed, CancellationToken ct)
     {
         await foreach (var _ in changed.ReadAllAsync(ct))
         {

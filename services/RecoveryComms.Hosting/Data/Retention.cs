@@ -1,10 +1,10 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using RecoveryComms.Hosting.Background;
 
 namespace RecoveryComms.Hosting.Data;
 
@@ -194,62 +194,23 @@ public sealed partial class RetentionRunner(NpgsqlDataSource dataSource, TimePro
     private partial void LogSkipped(string step);
 }
 
-/// <summary>Whether the last prune run worked; drives a Degraded readiness entry (a prune that fails harms nothing yet).</summary>
-public sealed class RetentionState
-{
-    private volatile string? _lastError;
-
-    public string? LastError => _lastError;
-
-    internal void Failed(string error) => _lastError = error;
-
-    internal void Succeeded() => _lastError = null;
-}
-
 /// <summary>
 /// Runs the service's prune steps every <see cref="RetentionOptions.Every"/>, the first time one period after start
-/// (once the migrations are done). A failed run is logged, turns readiness Degraded, and is tried again sooner.
+/// (once the migrations are done). A failed run is logged, turns readiness Degraded (a prune that fails harms nothing
+/// yet), and is tried again with the loops' back-off.
 /// </summary>
-public sealed partial class RetentionWorker(
-    RetentionRunner runner, RetentionSteps steps, IOptions<RetentionOptions> options, MigrationState migrations, RetentionState state,
-    ILogger<RetentionWorker> logger) : BackgroundService
+public sealed class RetentionWorker(
+    RetentionRunner runner, RetentionSteps steps, IOptions<RetentionOptions> options, BackgroundLoops loops, ILogger<RetentionWorker> logger)
+    : BackgroundLoop(loops, new LoopSettings(LoopName, "Retention") { Idle = options.Value.Every, IdleFirst = true }, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>The worker's health and readiness name.</summary>
+    public const string LoopName = "retention";
+
+    protected override async Task<LoopStep> StepAsync(CancellationToken ct)
     {
-        while (!migrations.Done)
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(100), stoppingToken);
-        }
-
-        var every = options.Value.Every;
-        var wait = every;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            // Note: how often to prune is infrastructure time, not business time: the system clock.
-            await Task.Delay(wait, TimeProvider.System, stoppingToken);
-            try
-            {
-                await runner.RunAsync(steps.Steps, options.Value, stoppingToken);
-                state.Succeeded();
-                wait = every;
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-            {
-                state.Failed(e.Message);
-                wait = TimeSpan.FromTicks(Math.Min(every.Ticks, TimeSpan.FromMinutes(1).Ticks));
-                LogRunFailed(e, wait);
-            }
-        }
+        await runner.RunAsync(steps.Steps, options.Value, ct);
+        return LoopStep.Idle;
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Retention failed; trying again in {Delay}")]
-    private partial void LogRunFailed(Exception e, TimeSpan delay);
-}
-
-internal sealed class RetentionHealthCheck(RetentionState state) : IHealthCheck
-{
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(state.LastError is { } error ? HealthCheckResult.Degraded($"retention failing: {error}") : HealthCheckResult.Healthy());
 }
 
 public static class RetentionExtensions
@@ -259,10 +220,9 @@ public static class RetentionExtensions
     {
         services.AddValidatedOptions<RetentionOptions>(RetentionOptions.Section);
         services.AddSingleton(new RetentionSteps(steps));
-        services.AddSingleton<RetentionState>();
         services.AddSingleton<RetentionRunner>();
         services.AddHostedService<RetentionWorker>();
-        services.AddHealthChecks().AddCheck<RetentionHealthCheck>("retention", tags: ["ready"]);
+        services.AddHealthChecks().AddLoopCheck(RetentionWorker.LoopName);
         return services;
     }
 }

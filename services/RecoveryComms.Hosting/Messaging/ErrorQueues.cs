@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
+using RecoveryComms.Hosting.Background;
 
 namespace RecoveryComms.Hosting.Messaging;
 
@@ -167,38 +168,35 @@ public sealed partial class ErrorQueues(RabbitMqOptions options, OwnQueues queue
 }
 
 /// <summary>The last count of parked messages, refreshed every few seconds; read by readiness and <c>/metrics</c>.</summary>
-public sealed class ParkedMessages(ErrorQueues errorQueues) : BackgroundService, IHealthCheck
+/// <remarks>Note: needs the broker only, so it runs before the migrations and while PostgreSQL is away.</remarks>
+public sealed class ParkedMessages(ErrorQueues errorQueues, BackgroundLoops loops, ILogger<ParkedMessages> logger)
+    : BackgroundLoop(loops, new LoopSettings("parked-messages", "Counting parked messages") { Idle = Every, AfterMigrations = false }, logger), IHealthCheck
 {
     public static readonly TimeSpan Every = TimeSpan.FromSeconds(10);
 
     private IReadOnlyDictionary<string, long> _counts = new Dictionary<string, long>();
-    private string? _lastError;
 
     public IReadOnlyDictionary<string, long> Counts => _counts;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task<LoopStep> StepAsync(CancellationToken ct)
     {
-        // Note: infrastructure time, like the outbox relay: tests that drive business time must not freeze it.
-        using var timer = new PeriodicTimer(Every, TimeProvider.System);
-        do
-        {
-            await RefreshAsync(stoppingToken);
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        _counts = await errorQueues.CountAsync(ct);
+        return LoopStep.Idle;
     }
 
-    /// <summary>Reads the counts now (also after a replay, so readiness does not lag behind it).</summary>
+    /// <summary>Reads the counts now (after a replay, so readiness does not lag behind it); a failure keeps the last counts.</summary>
     public async Task RefreshAsync(CancellationToken ct)
     {
+        var startedAt = Time.Clock.GetUtcNow();
         try
         {
             _counts = await errorQueues.CountAsync(ct);
-            _lastError = null;
+            Health.Succeeded();
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             // The broker is down or refusing us: the counts keep their last value and readiness says so.
-            _lastError ??= e.Message;
+            Health.Failed(startedAt, e.Message);
         }
     }
 
@@ -207,7 +205,7 @@ public sealed class ParkedMessages(ErrorQueues errorQueues) : BackgroundService,
         var parked = _counts.Where(p => p.Value > 0).ToList();
         var result = parked.Count > 0
             ? HealthCheckResult.Degraded("parked messages: " + string.Join(", ", parked.Select(p => $"{p.Key}={p.Value}")) + " (./infra/dev.sh replay-errors)")
-            : _lastError is not null ? HealthCheckResult.Degraded("error queues not readable: " + _lastError) : HealthCheckResult.Healthy();
+            : Health.LastError is { } error ? HealthCheckResult.Degraded("error queues not readable: " + error) : HealthCheckResult.Healthy();
         return Task.FromResult(result);
     }
 }

@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Text.Json;
 using MassTransit;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using RecoveryComms.Contracts;
+using RecoveryComms.Hosting.Background;
 using RecoveryComms.Hosting.Data;
 
 namespace RecoveryComms.Hosting.Messaging;
@@ -54,147 +54,61 @@ public sealed class OutboxOptions
     public TimeSpan UnhealthyAfter { get; set; } = TimeSpan.FromSeconds(30);
 }
 
-/// <summary>Whether the relay is keeping up; drives the readiness check.</summary>
-public sealed class OutboxRelayState
-{
-    private readonly Lock _lock = new();
-    private DateTimeOffset? _failingSince;
-    private DateTimeOffset? _lastFailureAt;
-    private string? _lastError;
-
-    public DateTimeOffset? LastFailureAt
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _lastFailureAt;
-            }
-        }
-    }
-
-    public string? LastError
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _lastError;
-            }
-        }
-    }
-
-    /// <summary>When the current run of failures began (the start of the first failed attempt); null while the relay works.</summary>
-    public DateTimeOffset? FailingSince
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _failingSince;
-            }
-        }
-    }
-
-    internal void Failed(DateTimeOffset attemptStartedAt, DateTimeOffset now, string error)
-    {
-        lock (_lock)
-        {
-            _failingSince ??= attemptStartedAt;
-            _lastFailureAt = now;
-            _lastError = error;
-        }
-    }
-
-    internal void Succeeded()
-    {
-        lock (_lock)
-        {
-            _failingSince = null;
-            _lastError = null;
-        }
-    }
-}
-
 /// <summary>
 /// Publishes the outbox to RabbitMQ. Woken by NOTIFY on commit (so an event leaves within milliseconds) and
 /// by a one-second poll as a backstop. Rows are claimed with <c>FOR UPDATE SKIP LOCKED</c>, so any number of
 /// replicas relay without publishing a row twice at once; a crash between publish and mark can publish
 /// again, which is why every consumer tolerates a repeated <c>MessageId</c>.
 /// </summary>
-public sealed partial class OutboxRelay(
-    Outbox outbox, NpgsqlDataSource dataSource, IBus bus, OutboxRelayState state, MigrationState migrations, ILogger<OutboxRelay> logger) : BackgroundService
+public sealed partial class OutboxRelay : BackgroundLoop
 {
+    /// <summary>The relay's health and readiness name.</summary>
+    public const string LoopName = "outbox";
+
     private const int BatchSize = 200;
     private static readonly ActivitySource Source = new("RecoveryComms.Outbox");
-    private readonly SemaphoreSlim _wake = new(0);
+    private readonly Outbox _outbox;
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly IBus _bus;
+    private readonly PostgresListener _listener;
+    private readonly ILogger<OutboxRelay> _logger;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public OutboxRelay(Outbox outbox, NpgsqlDataSource dataSource, IBus bus, BackgroundLoops loops, ILogger<OutboxRelay> logger)
+        : base(loops, new LoopSettings(LoopName, $"Relaying the {outbox?.Schema} outbox"), logger)
     {
-        while (!migrations.Done)
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(100), stoppingToken);
-        }
-
-        _ = ListenAsync(stoppingToken);
-        var backoff = TimeSpan.FromMilliseconds(200);
-        var failedAttempts = 0;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var attemptStartedAt = TimeProvider.System.GetUtcNow();
-            try
-            {
-                var published = await RelayBatchAsync(stoppingToken);
-                if (failedAttempts > 0 && state.FailingSince is { } since)
-                {
-                    var seconds = (int)(TimeProvider.System.GetUtcNow() - since).TotalSeconds;
-                    LogRelayRecovered(outbox.Schema, seconds, failedAttempts);
-                }
-
-                failedAttempts = 0;
-                state.Succeeded();
-                backoff = TimeSpan.FromMilliseconds(200);
-                if (published < BatchSize)
-                {
-                    await _wake.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);
-                }
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-            {
-                state.Failed(attemptStartedAt, TimeProvider.System.GetUtcNow(), e.Message);
-                // Note: an outage is logged when it starts and when it ends (LogRelayRecovered), not on every retry;
-                // the stack trace is kept for failures that are not an unavailable database or broker.
-                if (failedAttempts++ == 0)
-                {
-                    if (IsExpectedOutage(e))
-                    {
-                        var errorType = e.GetType().Name;
-                        LogRelayFailing(outbox.Schema, errorType, e.Message);
-                    }
-                    else
-                    {
-                        LogRelayFailed(e, outbox.Schema, backoff);
-                    }
-                }
-                await Task.Delay(backoff, stoppingToken);
-                backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, 5_000));
-            }
-        }
+        ArgumentNullException.ThrowIfNull(outbox);
+        _outbox = outbox;
+        _dataSource = dataSource;
+        _bus = bus;
+        _logger = logger;
+        // The one-second poll keeps events flowing while the listener reconnects.
+        _listener = new PostgresListener(dataSource, loops, "outbox-listener", $"Listening on {outbox.Channel}", [outbox.Channel], logger);
     }
 
-    private static bool IsExpectedOutage(Exception e) =>
-        DatabaseErrors.IsUnavailable(e) || e is OperationCanceledException or TimeoutException or MassTransitException or System.Net.Sockets.SocketException;
+    protected override Task StartingAsync(CancellationToken ct)
+    {
+        // Note: a reconnect wakes the relay too, for the rows committed while nobody listened.
+        _ = _listener.RunAsync(_ => Wake(), (_, _) =>
+        {
+            Wake();
+            return Task.CompletedTask;
+        }, ct);
+        return Task.CompletedTask;
+    }
+
+    protected override async Task<LoopStep> StepAsync(CancellationToken ct) =>
+        await RelayBatchAsync(ct) < BatchSize ? LoopStep.Idle : LoopStep.Again;
 
     /// <summary>Publishes one batch; returns how many rows it published.</summary>
     public async Task<int> RelayBatchAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var rows = new List<OutboxRow>();
         await using (var select = new NpgsqlCommand(
             $"""
             SELECT id, message_id, message_type, payload::text, trace_parent
-            FROM {outbox.Schema}.outbox
+            FROM {_outbox.Schema}.outbox
             WHERE published_at IS NULL
             ORDER BY id
             LIMIT {BatchSize}
@@ -225,7 +139,7 @@ public sealed partial class OutboxRelay(
             else
             {
                 await DeadLetterAsync(connection, transaction, row, error, cancellationToken);
-                LogDeadLettered(outbox.Schema, row.Id, row.MessageId, row.Type, error);
+                LogDeadLettered(_outbox.Schema, row.Id, row.MessageId, row.Type, error);
             }
         }
 
@@ -236,7 +150,7 @@ public sealed partial class OutboxRelay(
         await Task.WhenAll(readable.Select(r => PublishAsync(r.Row, r.Message, r.Type, timeout.Token)));
 
         await using (var mark = new NpgsqlCommand(
-            $"UPDATE {outbox.Schema}.outbox SET published_at = now() WHERE id = ANY(@ids)", connection, transaction))
+            $"UPDATE {_outbox.Schema}.outbox SET published_at = now() WHERE id = ANY(@ids)", connection, transaction))
         {
             mark.Parameters.AddWithValue("ids", readable.Select(r => r.Row.Id).ToArray());
             await mark.ExecuteNonQueryAsync(cancellationToken);
@@ -282,8 +196,8 @@ public sealed partial class OutboxRelay(
     {
         await using var move = new NpgsqlCommand(
             $"""
-            WITH moved AS (DELETE FROM {outbox.Schema}.outbox WHERE id = @id RETURNING id, message_id, message_type, payload, trace_parent, created_at)
-            INSERT INTO {outbox.Schema}.outbox_dead_letters (outbox_id, message_id, message_type, payload, trace_parent, created_at, error)
+            WITH moved AS (DELETE FROM {_outbox.Schema}.outbox WHERE id = @id RETURNING id, message_id, message_type, payload, trace_parent, created_at)
+            INSERT INTO {_outbox.Schema}.outbox_dead_letters (outbox_id, message_id, message_type, payload, trace_parent, created_at, error)
             SELECT id, message_id, message_type, payload, trace_parent, created_at, @error FROM moved
             """, connection, transaction);
         move.Parameters.AddWithValue("id", row.Id);
@@ -296,71 +210,9 @@ public sealed partial class OutboxRelay(
         using var activity = row.TraceParent is null
             ? Source.StartActivity("outbox publish", ActivityKind.Producer)
             : Source.StartActivity("outbox publish", ActivityKind.Producer, row.TraceParent);
-        await bus.Publish(message, type, context => context.MessageId = row.MessageId, cancellationToken);
+        await _bus.Publish(message, type, context => context.MessageId = row.MessageId, cancellationToken);
     }
-
-    private async Task ListenAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
-                connection.Notification += (_, _) => _wake.Release();
-                await using (var listen = new NpgsqlCommand($"LISTEN {outbox.Channel}", connection))
-                {
-                    await listen.ExecuteNonQueryAsync(stoppingToken);
-                }
-
-                while (!stoppingToken.IsCancellationRequested)
-                {
-                    await connection.WaitAsync(stoppingToken);
-                }
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-            {
-                // The one-second poll keeps events flowing while the listener reconnects.
-                LogListenFailed(e, outbox.Channel);
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
-            }
-        }
-    }
-
-    public override void Dispose()
-    {
-        _wake.Dispose();
-        base.Dispose();
-    }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Relaying the {Schema} outbox failed; retrying in {Delay}")]
-    private partial void LogRelayFailed(Exception e, string schema, TimeSpan delay);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Relaying the {Schema} outbox failed ({ErrorType}: {Error}); retrying with back-off until it recovers")]
-    private partial void LogRelayFailing(string schema, string errorType, string error);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "The {Schema} outbox relay recovered after {Seconds} s and {Attempts} failed attempts")]
-    private partial void LogRelayRecovered(string schema, int seconds, int attempts);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Moved {Schema} outbox row {OutboxId} (message {MessageId}, {MessageType}) to the dead letters: {Error}")]
     private partial void LogDeadLettered(string schema, long outboxId, Guid messageId, string messageType, string error);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Listening on {Channel} failed; polling until it reconnects")]
-    private partial void LogListenFailed(Exception e, string channel);
-}
-
-// Note: relay timing is infrastructure time (back-off, health), not business time, so it reads the system
-// clock even where tests drive business time with a fake one.
-internal sealed class OutboxHealthCheck(OutboxRelayState state, Microsoft.Extensions.Options.IOptions<OutboxOptions> options) : IHealthCheck
-{
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        var now = TimeProvider.System.GetUtcNow();
-        return Task.FromResult((state.FailingSince, state.LastError) switch
-        {
-            ({ } since, { } error) when now - since >= options.Value.UnhealthyAfter =>
-                HealthCheckResult.Unhealthy($"outbox relay failing for {(int)(now - since).TotalSeconds} s: {error}"),
-            (not null, { } error) => HealthCheckResult.Degraded($"outbox relay failing: {error}"),
-            _ => HealthCheckResult.Healthy(),
-        });
-    }
 }

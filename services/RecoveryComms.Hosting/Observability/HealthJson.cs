@@ -16,6 +16,7 @@ public static class HealthJson
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(report);
+        (context.RequestServices.GetService(typeof(ReadinessLog)) as ReadinessLog)?.Observe(report);
         context.Response.ContentType = "application/json; charset=utf-8";
         context.Response.Headers.CacheControl = "no-store";
         await using var json = new Utf8JsonWriter(context.Response.Body, Options);

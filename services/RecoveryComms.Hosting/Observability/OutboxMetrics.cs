@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using RecoveryComms.Hosting.Messaging;
@@ -41,10 +40,4 @@ public sealed class OutboxMetrics
         await using var command = _dataSource.CreateCommand(_sql);
         return (double)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
-}
-
-public static class OutboxMetricsExtensions
-{
-    /// <summary>Exports the age of the service's oldest unpublished outbox event; call after <c>AddOutbox</c>.</summary>
-    public static IServiceCollection AddOutboxMetrics(this IServiceCollection services) => services.AddMetricsSource<OutboxMetrics>();
 }

@@ -1,39 +1,33 @@
-using Dapper;
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using RecoveryComms.Contracts.Consent;
 using RecoveryComms.Contracts.Recovery;
 using RecoveryComms.Hosting.Auth;
+using RecoveryComms.Hosting.Background;
 using RecoveryComms.Hosting.Data;
 using RecoveryComms.Hosting.Messaging;
 using RecoveryComms.Hosting.Phones;
-using RecoveryComms.Orchestrator.Queue;
+using RecoveryComms.Orchestrator.Items;
+using RecoveryComms.Orchestrator.Users;
 
 namespace RecoveryComms.Orchestrator.Alerts;
 
 /// <summary>
 /// Tells the person who must act when a backup trigger fires or an item is escalated: on the item's timeline and
 /// the console stream always, and by SMS to their own phone when <c>Recovery__AlertStaffBySms</c> is on. At most
-/// one alert per item and trigger (the primary key of <c>orchestrator.staff_alerts</c>).
+/// one alert per item and trigger (the primary key of <c>orchestrator.staff_alerts</c>, written by <see cref="StaffAlertStore"/>).
 /// </summary>
 public sealed class StaffAlerts(Outbox outbox, IOptions<RecoveryOptions> options, TimeProvider time)
 {
     public const string AlertChannel = "orchestrator_alerts";
-
-    // Note: the feed sends what the row says, never what a NOTIFY said: anyone who may NOTIFY can only point at an alert.
-    private const string FeedSql = """
-        SELECT a.item_id AS ItemId, a.trigger AS Trigger, a.user_id AS UserId, coalesce(u.name, '') AS UserName, coalesce(a.detail, '') AS Text
-        FROM orchestrator.staff_alerts a LEFT JOIN orchestrator.users u ON u.id = a.user_id
-        WHERE a.item_id = @ItemId AND a.trigger = @Trigger
-        """;
 
     /// <summary>What the live feed's <c>alert</c> event carries to the one user it is for.</summary>
     public sealed record FeedAlert(Guid ItemId, string Trigger, Guid? UserId, string UserName, string Text);
 
     /// <summary>The stored alert a NOTIFY named; null when there is none.</summary>
     public static Task<FeedAlert?> ReadForFeedAsync(NpgsqlConnection c, Guid itemId, string trigger, CancellationToken ct) =>
-        c.QuerySingleOrDefaultAsync<FeedAlert?>(new CommandDefinition(FeedSql, new { ItemId = itemId, Trigger = trigger }, cancellationToken: ct));
+        StaffAlertStore.FeedAlertAsync(c, itemId, trigger, ct);
 
     /// <summary>A NOTIFY on <see cref="AlertChannel"/> carries the alert's key only (<c>&lt;item id&gt;:&lt;trigger&gt;</c>).</summary>
     public static string Notification(Guid itemId, string trigger) => $"{itemId:D}:{trigger}";
@@ -60,25 +54,14 @@ public sealed class StaffAlerts(Outbox outbox, IOptions<RecoveryOptions> options
             return;
         }
 
-        var name = await c.QuerySingleOrDefaultAsync<string>(new CommandDefinition("SELECT name FROM orchestrator.users WHERE id = @Id", new { Id = userId }, tx, cancellationToken: ct)) ?? "";
-        var inserted = await c.ExecuteAsync(new CommandDefinition(
-            """
-            INSERT INTO orchestrator.staff_alerts (item_id, trigger, user_id, sent_at, channel, detail, sms_status)
-            VALUES (@ItemId, @Trigger, @UserId, @At, @Channel, @Text, @SmsStatus)
-            ON CONFLICT (item_id, trigger) DO NOTHING
-            """,
-            new
-            {
-                ItemId = item.Id, Trigger = trigger, UserId = userId, At = time.GetUtcNow(), Channel = options.Value.AlertStaffBySms ? "console+sms" : "console",
-                Text = text, SmsStatus = options.Value.AlertStaffBySms ? "pending" : null,
-            }, tx, cancellationToken: ct));
-        if (inserted == 0)
+        var name = await UserStore.NameAsync(c, tx, userId.Value, ct) ?? "";
+        if (!await StaffAlertStore.InsertAsync(c, tx, item.Id, trigger, userId.Value, time.GetUtcNow(), options.Value.AlertStaffBySms ? "console+sms" : "console",
+            text, options.Value.AlertStaffBySms ? "pending" : null, ct))
         {
             return;
         }
 
-        await c.ExecuteAsync(new CommandDefinition("SELECT pg_notify(@Channel, @Payload)", new { Channel = AlertChannel, Payload = Notification(item.Id, trigger) },
-            tx, cancellationToken: ct));
+        await StaffAlertStore.NotifyAsync(c, tx, item.Id, trigger, ct);
         if (options.Value.AlertStaffBySms)
         {
             await outbox.EnqueueAsync(c, tx, new StaffAlertRaised(item.Id, item.Id, trigger, userId.Value, name, text, time.GetUtcNow()), ct);
@@ -91,24 +74,6 @@ public sealed class StaffAlertSmsConsumer(StaffAlertSms sms) : IConsumer<StaffAl
 {
     public Task Consume(ConsumeContext<StaffAlertRaised> context) =>
         sms.SendAsync(context.Message.ItemId, context.Message.Trigger, context.CancellationToken);
-}
-
-/// <summary>One row of <c>orchestrator.staff_alerts</c> with its SMS claim.</summary>
-public sealed class StaffAlertSmsRow
-{
-    public Guid ItemId { get; init; }
-
-    public string Trigger { get; init; } = "";
-
-    public string? Detail { get; init; }
-
-    public string? SmsStatus { get; init; }
-
-    public string? SmsPhone { get; init; }
-
-    public DateTime? SmsClaimedAt { get; init; }
-
-    public int SmsSends { get; init; }
 }
 
 /// <summary>
@@ -134,38 +99,6 @@ public sealed partial class StaffAlertSms(
     /// <summary>When an <c>unknown</c> answer is asked about again (the gate's own first look at Twilio is 15 s after the send).</summary>
     public static readonly TimeSpan UnknownCheckAfter = TimeSpan.FromSeconds(20);
 
-    private const string Columns = """
-        item_id, trigger, detail, sms_status AS SmsStatus, sms_phone AS SmsPhone, sms_claimed_at AS SmsClaimedAt, sms_sends AS SmsSends
-        """;
-
-    // Note: no phone settles the alert as failed at once; a claim without one could never send.
-    private const string ClaimSql = """
-        UPDATE orchestrator.staff_alerts a
-        SET sms_status = CASE WHEN u.phone IS NULL THEN 'failed: the user has no phone' ELSE 'sending' END,
-            sms_phone = u.phone, sms_claimed_at = @At, sms_sends = a.sms_sends + 1,
-            sms_check_after = CASE WHEN u.phone IS NULL THEN NULL ELSE @CheckAfter END
-        FROM orchestrator.users u
-        WHERE a.item_id = @ItemId AND a.trigger = @Trigger AND a.sms_status = 'pending' AND u.id = a.user_id
-        RETURNING a.sms_status
-        """;
-
-    private const string ByKeySql = $"SELECT {Columns} FROM orchestrator.staff_alerts WHERE item_id = @ItemId AND trigger = @Trigger";
-
-    // Only an open claim is settled: a second answer for a settled alert (a slow reply after the reconciler's) changes nothing.
-    private const string SettleSql = """
-        UPDATE orchestrator.staff_alerts SET sms_status = @Status, sms_sid = @Sid, sms_check_after = @CheckAfter
-        WHERE item_id = @ItemId AND trigger = @Trigger AND sms_status IN ('sending', 'unknown')
-        """;
-
-    // Note: SKIP LOCKED passes over a row another replica is asking about.
-    private const string NextDueSql = $"""
-        SELECT {Columns} FROM orchestrator.staff_alerts
-        WHERE sms_check_after <= @Now AND sms_status IN ('sending', 'unknown')
-        ORDER BY sms_check_after
-        LIMIT 1
-        FOR UPDATE SKIP LOCKED
-        """;
-
     /// <summary>The gate's SendId for an alert's SMS: the same for every ask about it, so the gate sends it at most once.</summary>
     public static Guid SendIdOf(Guid itemId, string trigger)
     {
@@ -180,10 +113,7 @@ public sealed partial class StaffAlertSms(
         string? status;
         await using (var c = await dataSource.OpenConnectionAsync(ct))
         {
-            status = await c.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(ClaimSql, new
-            {
-                ItemId = itemId, Trigger = trigger, At = now, CheckAfter = now + options.Value.StaffAlertSmsLease,
-            }, cancellationToken: ct));
+            status = await StaffAlertStore.ClaimSmsAsync(c, itemId, trigger, now, now + options.Value.StaffAlertSmsLease, ct);
         }
 
         if (status != "sending")
@@ -194,7 +124,7 @@ public sealed partial class StaffAlertSms(
         StaffAlertSmsRow claim;
         await using (var c = await dataSource.OpenConnectionAsync(ct))
         {
-            claim = await c.QuerySingleAsync<StaffAlertSmsRow>(new CommandDefinition(ByKeySql, new { ItemId = itemId, Trigger = trigger }, cancellationToken: ct));
+            claim = await StaffAlertStore.SmsClaimAsync(c, itemId, trigger, ct);
         }
 
         // Note: once claimed, the ask runs to its end whatever the caller's token says; an unanswered ask is asked again.
@@ -222,7 +152,7 @@ public sealed partial class StaffAlertSms(
         var now = time.GetUtcNow();
         await using var c = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await c.BeginTransactionAsync(ct);
-        var claim = await c.QuerySingleOrDefaultAsync<StaffAlertSmsRow>(new CommandDefinition(NextDueSql, new { Now = now }, tx, cancellationToken: ct));
+        var claim = await StaffAlertStore.NextDueSmsAsync(c, tx, now, ct);
         if (claim is null)
         {
             return false;
@@ -233,9 +163,7 @@ public sealed partial class StaffAlertSms(
         var result = await AskGateAsync(claim, ct);
         if (result is null)
         {
-            await c.ExecuteAsync(new CommandDefinition(
-                "UPDATE orchestrator.staff_alerts SET sms_check_after = @CheckAfter WHERE item_id = @ItemId AND trigger = @Trigger",
-                new { CheckAfter = now + options.Value.StaffAlertSmsLease, claim.ItemId, claim.Trigger }, tx, cancellationToken: ct));
+            await StaffAlertStore.PostponeSmsAsync(c, tx, claim.ItemId, claim.Trigger, now + options.Value.StaffAlertSmsLease, ct);
         }
         else
         {
@@ -276,7 +204,7 @@ public sealed partial class StaffAlertSms(
             // The gate is settling it with Twilio: ask again after its first look.
             _ => ("unknown", null, time.GetUtcNow() + UnknownCheckAfter),
         };
-        await c.ExecuteAsync(new CommandDefinition(SettleSql, new { Status = status, Sid = sid, CheckAfter = checkAfter, claim.ItemId, claim.Trigger }, tx, cancellationToken: ct));
+        await StaffAlertStore.SettleSmsAsync(c, tx, claim.ItemId, claim.Trigger, status, sid, checkAfter, ct);
         if (result.Status is "refused" or "failed")
         {
             var masked = Phone.Mask(claim.SmsPhone);
@@ -295,39 +223,13 @@ public sealed partial class StaffAlertSms(
 }
 
 /// <summary>Runs <see cref="StaffAlertSms.ReconcileDueAsync"/> on every replica (rows are shared with SKIP LOCKED); a failure is logged and backed off.</summary>
-public sealed partial class StaffAlertSmsReconciler(StaffAlertSms sms, MigrationState migrations, ILogger<StaffAlertSmsReconciler> logger) : BackgroundService
+public sealed class StaffAlertSmsReconciler(StaffAlertSms sms, BackgroundLoops loops, ILogger<StaffAlertSmsReconciler> logger)
+    // How often due claims are looked for: infrastructure time; "due" is business time.
+    : BackgroundLoop(loops, new LoopSettings(LoopName, "Settling staff alert texts") { Idle = TimeSpan.FromSeconds(1) }, logger)
 {
-    /// <summary>How often due claims are looked for (infrastructure time; "due" is business time).</summary>
-    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
+    /// <summary>The loop's health and readiness name.</summary>
+    public const string LoopName = "staff-alert-sms";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!migrations.Done)
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(100), stoppingToken);
-        }
-
-        var backoff = TimeSpan.FromMilliseconds(200);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                if (await sms.ReconcileDueAsync(50, stoppingToken) < 50)
-                {
-                    await Task.Delay(Poll, stoppingToken);
-                }
-
-                backoff = TimeSpan.FromMilliseconds(200);
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-            {
-                LogFailed(e, backoff);
-                await Task.Delay(backoff, stoppingToken);
-                backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, 30_000));
-            }
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Settling staff alert texts failed; retrying in {Delay}")]
-    private partial void LogFailed(Exception e, TimeSpan delay);
+    protected override async Task<LoopStep> StepAsync(CancellationToken ct) =>
+        await sms.ReconcileDueAsync(50, ct) < 50 ? LoopStep.Idle : LoopStep.Again;
 }

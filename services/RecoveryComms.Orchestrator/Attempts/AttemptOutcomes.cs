@@ -2,44 +2,13 @@ using Dapper;
 using MassTransit;
 using Npgsql;
 using RecoveryComms.Contracts.Capture;
-using RecoveryComms.Orchestrator.Queue;
+using RecoveryComms.Orchestrator.Actions;
+using RecoveryComms.Orchestrator.Items;
+using RecoveryComms.Orchestrator.Sms;
 using RecoveryComms.Orchestrator.Timers;
+using RecoveryComms.Orchestrator.Views;
 
 namespace RecoveryComms.Orchestrator.Attempts;
-
-/// <summary>A row of <c>orchestrator.call_attempts</c>.</summary>
-public sealed class CallAttempt
-{
-    public Guid Id { get; init; }
-
-    public Guid ItemId { get; init; }
-
-    public Guid CsrId { get; init; }
-
-    public DateTime StartedAt { get; init; }
-
-    public string Result { get; set; } = "";
-
-    public bool Counts { get; set; }
-
-    public string? CsrCallSid { get; set; }
-
-    public DateTime? EndedAt { get; init; }
-
-    public string? CsrPhone { get; init; }
-
-    public string? ShopLine { get; init; }
-
-    public string? CustomerCallSid { get; set; }
-
-    public string? CsrLegStatus { get; set; }
-
-    public string? CustomerLegStatus { get; set; }
-
-    public string? AnsweredBy { get; set; }
-
-    public bool VoicemailLeft { get; set; }
-}
 
 /// <summary>
 /// Applies Twilio's status reports of click-to-call legs. The CSR's leg is the call the orchestrator created;
@@ -70,13 +39,8 @@ public sealed partial class AttemptOutcomes(NpgsqlDataSource dataSource, ItemCha
             await using var tx = await c.BeginTransactionAsync(ct);
             // Note: by the attempt id of the status callback URL first (the CSR's leg), so a report matches even when
             // the SID was never stored; else by SID, the customer's leg by its parent.
-            var attempt = report.AttemptId is { } attemptId
-                ? await c.QuerySingleOrDefaultAsync<CallAttempt>(new CommandDefinition(
-                    "SELECT * FROM orchestrator.call_attempts WHERE id = @Id FOR UPDATE", new { Id = attemptId }, tx, cancellationToken: ct))
-                : null;
-            attempt ??= await c.QuerySingleOrDefaultAsync<CallAttempt>(new CommandDefinition(
-                "SELECT * FROM orchestrator.call_attempts WHERE csr_call_sid = @Sid OR csr_call_sid = @Parent FOR UPDATE",
-                new { Sid = report.CallSid, Parent = report.ParentCallSid ?? "-" }, tx, cancellationToken: ct));
+            var attempt = report.AttemptId is { } attemptId ? await AttemptStore.LockAsync(c, tx, attemptId, ct) : null;
+            attempt ??= await AttemptStore.LockByCallAsync(c, tx, report.CallSid, report.ParentCallSid, ct);
             if (attempt is null)
             {
                 // No attempt has this id or SID: nothing can ever match it, so it is not retried. A customer leg whose
@@ -97,8 +61,7 @@ public sealed partial class AttemptOutcomes(NpgsqlDataSource dataSource, ItemCha
             if (attempt.CsrCallSid is null && report.ParentCallSid is null)
             {
                 // The CSR's leg, matched by attempt id: the SID the create's lost answer would have stored.
-                await c.ExecuteAsync(new CommandDefinition("UPDATE orchestrator.call_attempts SET csr_call_sid = @Sid WHERE id = @Id",
-                    new { Sid = report.CallSid, attempt.Id }, tx, cancellationToken: ct));
+                await AttemptStore.AdoptCsrCallSidAsync(c, tx, attempt.Id, report.CallSid, ringing: false, ct);
                 attempt.CsrCallSid = report.CallSid;
             }
 
@@ -151,29 +114,19 @@ public sealed partial class AttemptOutcomes(NpgsqlDataSource dataSource, ItemCha
             }
 
             var finished = IsFinal(attempt.Result) && !IsFinal(before);
-            await c.ExecuteAsync(new CommandDefinition(
-                """
-                UPDATE orchestrator.call_attempts SET result = @Result, customer_call_sid = @CustomerCallSid, csr_leg_status = @CsrLegStatus,
-                    customer_leg_status = @CustomerLegStatus, answered_by = @AnsweredBy, ended_at = CASE WHEN @Finished THEN @At ELSE ended_at END
-                WHERE id = @Id
-                """, new
-                {
-                    attempt.Result, attempt.CustomerCallSid, attempt.CsrLegStatus, attempt.CustomerLegStatus, attempt.AnsweredBy,
-                    Finished = finished, At = report.OccurredAt, attempt.Id,
-                }, tx, cancellationToken: ct));
+            await AttemptStore.SaveLegsAsync(c, tx, attempt, finished, report.OccurredAt, ct);
 
             if (finished)
             {
                 if (attempt.Result == "csr-unreachable")
                 {
-                    await UncountAsync(c, tx, item, attempt.Id, ct);
-                    await changes.SaveAsync(c, tx, item, Actor.System, TimelineKinds.AttemptResult,
+                    await NotCountedAsync(c, tx, changes, item, attempt.Id, Actor.System,
                         "Your phone did not answer, so the customer was not dialled. It does not count as an attempt.", ct);
                 }
                 else
                 {
-                    await changes.SaveAsync(c, tx, item, Actor.System, TimelineKinds.AttemptResult, Describe(attempt), ct);
-                    sendAutoSms = attempt.Result != "answered" && item.Attempts == 1 && !item.SmsSent && item.IsOpen && sms.AutoSendEnabled;
+                    await changes.ApplyAsync(c, tx, item, Actor.System, item.AttemptSettled(Describe(attempt)), ct);
+                    sendAutoSms = sms.AutoSendEnabled && item.WantsAutomaticSms(attempt.Result);
                 }
             }
             else
@@ -200,42 +153,24 @@ public sealed partial class AttemptOutcomes(NpgsqlDataSource dataSource, ItemCha
         NpgsqlConnection c, NpgsqlTransaction tx, ItemChanges changes, Guid attemptId, Actor actor, string error, DateTimeOffset at, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(changes);
-        var itemId = await c.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(
-            """
-            UPDATE orchestrator.call_attempts SET result = 'not-placed', counts = false, ended_at = @At, error = @Error
-            WHERE id = @Id AND result IN ('placing', 'ringing-csr', 'connecting')
-            RETURNING item_id
-            """, new { Id = attemptId, At = at, Error = error }, tx, cancellationToken: ct));
+        var itemId = await AttemptStore.NotPlacedAsync(c, tx, attemptId, error, at, ct);
         if (itemId is null || await RecoveryItemStore.LockAsync(c, tx, itemId.Value, ct) is not { } item)
         {
             return false;
         }
 
-        await UncountAsync(c, tx, item, attemptId, ct);
-        await changes.SaveAsync(c, tx, item, actor, TimelineKinds.AttemptResult, $"Call not placed: {error}. It does not count as an attempt.", ct);
+        await NotCountedAsync(c, tx, changes, item, attemptId, actor, $"Call not placed: {error}. It does not count as an attempt.", ct);
         return true;
     }
 
-    /// <summary>An attempt that never dialled the customer gives its place in the loop back.</summary>
-    public static async Task UncountAsync(NpgsqlConnection c, NpgsqlTransaction tx, RecoveryItem item, Guid attemptId, CancellationToken ct)
+    /// <summary>An attempt that never dialled the customer gives its place in the loop back (<see cref="RecoveryItem.AttemptNotCounted"/>).</summary>
+    public static async Task NotCountedAsync(
+        NpgsqlConnection c, NpgsqlTransaction tx, ItemChanges changes, RecoveryItem item, Guid attemptId, Actor actor, string description, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(changes);
         ArgumentNullException.ThrowIfNull(item);
-        await c.ExecuteAsync(new CommandDefinition("UPDATE orchestrator.call_attempts SET counts = false WHERE id = @Id", new { Id = attemptId }, tx, cancellationToken: ct));
-        var counted = await c.QuerySingleAsync<(long Count, DateTime? First)>(new CommandDefinition(
-            "SELECT count(*), min(started_at) FROM orchestrator.call_attempts WHERE item_id = @ItemId AND counts", new { ItemId = item.Id }, tx, cancellationToken: ct));
-        item.Attempts = (int)counted.Count;
-        item.FirstAttemptAt = counted.First;
-        if (item.Attempts == 0 && item.Status == ItemStatuses.InProgress && item.ClaimedAt is null)
-        {
-            item.Status = ItemStatuses.NeedsCallback;
-        }
-
-        if (item.Attempts == 0 && item.IsOpen)
-        {
-            // Note: the SLA timer may have fired while this attempt still counted (it settled late, by its check
-            // timer): armed again at its due time, it fires now if that has passed, and escalates a loop with no attempt.
-            await TimerStore.ArmAsync(c, tx, TimerKinds.SlaDue, item.Id, ItemQueries.Utc(item.SlaDueAt), ct);
-        }
+        var (counted, first) = await AttemptStore.UncountAsync(c, tx, attemptId, item.Id, ct);
+        await changes.ApplyAsync(c, tx, item, actor, item.AttemptNotCounted(counted, first, description), ct);
     }
 
     private static bool IsFinal(string result) => result is "answered" or "no-answer" or "busy" or "failed" or "canceled" or "csr-unreachable" or "not-placed";
@@ -258,68 +193,4 @@ public sealed partial class AttemptOutcomes(NpgsqlDataSource dataSource, ItemCha
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Automatic SMS for item {ItemId} after an unanswered first attempt: {Outcome}")]
     private partial void LogAutoSms(Guid itemId, string outcome);
-}
-
-/// <summary>Settles an attempt whose customer leg never reported after the CSR's leg ended: the customer was not reached.</summary>
-public sealed class AttemptSettleTimer(ItemChanges changes) : ITimerHandler
-{
-    public IReadOnlyCollection<string> Kinds { get; } = [TimerKinds.AttemptSettle];
-
-    public async Task FireAsync(NpgsqlConnection c, NpgsqlTransaction tx, DueTimer timer, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(timer);
-        var attemptId = await c.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(
-            """
-            UPDATE orchestrator.call_attempts SET result = 'canceled', ended_at = @At
-            WHERE item_id = @ItemId AND result IN ('placing', 'ringing-csr', 'connecting') AND customer_leg_status IS NULL
-            RETURNING id
-            """, new { timer.ItemId, At = changes.Now }, tx, cancellationToken: ct));
-        var item = attemptId is null ? null : await RecoveryItemStore.LockAsync(c, tx, timer.ItemId!.Value, ct);
-        if (item is null)
-        {
-            return;
-        }
-
-        await AttemptOutcomes.UncountAsync(c, tx, item, attemptId!.Value, ct);
-        await changes.SaveAsync(c, tx, item, Actor.System, TimelineKinds.AttemptResult,
-            "The call ended before the customer was dialled. It does not count as an attempt.", ct);
-    }
-}
-
-/// <summary>
-/// The recording of a bridged click-to-call (when the shop records callbacks): kept on the attempt for the
-/// manager's daily review. Its call is the CSR's leg (the one the orchestrator created), so a repeat changes nothing.
-/// </summary>
-public sealed class CallbackRecordingConsumer(NpgsqlDataSource dataSource, ItemChanges changes) : IConsumer<CallbackRecordingCaptured>
-{
-    public async Task Consume(ConsumeContext<CallbackRecordingCaptured> context)
-    {
-        var m = context.Message;
-        var ct = context.CancellationToken;
-        await using var c = await dataSource.OpenConnectionAsync(ct);
-        await using var tx = await c.BeginTransactionAsync(ct);
-        var itemId = await c.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(
-            """
-            UPDATE orchestrator.call_attempts SET recording_sid = @RecordingSid, recording_url = @RecordingUrl, recording_seconds = @DurationSeconds, recorded = true
-            WHERE (csr_call_sid = @CallSid OR customer_call_sid = @CallSid) AND recording_sid IS DISTINCT FROM @RecordingSid
-            RETURNING item_id
-            """, new { m.RecordingSid, m.RecordingUrl, m.DurationSeconds, m.CallSid }, tx, cancellationToken: ct));
-        if (itemId is { } id && await RecoveryItemStore.LockAsync(c, tx, id, ct) is { } item)
-        {
-            await changes.NoteAsync(c, tx, item, Actor.System, TimelineKinds.Recorded, $"The call was recorded ({m.DurationSeconds} s) for review.", ct);
-        }
-        else if (itemId is null && !await c.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT EXISTS (SELECT 1 FROM orchestrator.call_attempts WHERE csr_call_sid = @CallSid OR customer_call_sid = @CallSid)", new { m.CallSid }, tx, cancellationToken: ct)))
-        {
-            throw new NotYetException($"No attempt knows call {m.CallSid} yet.");
-        }
-
-        await tx.CommitAsync(ct);
-    }
-}
-
-/// <summary>Status reports of click-to-call legs (from the webhooks service).</summary>
-public sealed class AttemptStatusConsumer(AttemptOutcomes outcomes) : IConsumer<CallbackAttemptStatusReported>
-{
-    public Task Consume(ConsumeContext<CallbackAttemptStatusReported> context) => outcomes.ApplyAsync(context.Message, context.CancellationToken);
 }

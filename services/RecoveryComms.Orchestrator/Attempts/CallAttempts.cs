@@ -6,10 +6,12 @@ using Npgsql;
 using RecoveryComms.Contracts.Consent;
 using RecoveryComms.Hosting.Business;
 using RecoveryComms.Hosting.Phones;
-using RecoveryComms.Orchestrator.Queue;
+using RecoveryComms.Orchestrator.Actions;
+using RecoveryComms.Orchestrator.Items;
 using RecoveryComms.Orchestrator.Timers;
-using RecoveryComms.Telephony;
+using RecoveryComms.Orchestrator.Views;
 using RecoveryComms.Telephony.Rest;
+using RecoveryComms.Telephony;
 
 namespace RecoveryComms.Orchestrator.Attempts;
 
@@ -35,15 +37,8 @@ public sealed partial class CallAttempts(
     IOptions<TwilioOptions> twilioOptions, IOptions<BusinessOptions> business, IOptions<RecoveryOptions> options, TimeProvider time,
     ILogger<CallAttempts> logger)
 {
-    public const int MaxAttempts = 2;
-
     /// <summary>How long Twilio rings the CSR's phone (Twilio may add a 5 s buffer).</summary>
     public const int RingTimeoutSeconds = 20;
-
-    private const string InsertSql = """
-        INSERT INTO orchestrator.call_attempts (id, item_id, csr_id, started_at, recorded, csr_phone, shop_line)
-        VALUES (@Id, @ItemId, @CsrId, @At, @Recorded, @CsrPhone, @ShopLine)
-        """;
 
     public async Task<ActionResult<AttemptStarted>> StartAsync(Guid itemId, Actor csr, CancellationToken ct)
     {
@@ -79,8 +74,15 @@ public sealed partial class CallAttempts(
 
             await using var tx = await c.BeginTransactionAsync(ct);
             var item = await RecoveryItemStore.LockAsync(c, tx, itemId, ct);
-            var refusal = Check(item!, csr);
-            if (refusal is not null)
+            if (item is null)
+            {
+                return Act.No<AttemptStarted>(404, "not-found", "No such recovery item.");
+            }
+
+            // Note: asked before the CSR's phone is looked up, so the refusals come in the loop's order (completed, owner, attempts).
+            var startedAt = time.GetUtcNow();
+            var placed = item.AttemptPlaced(csr.Id!.Value, csr.Name, startedAt.UtcDateTime, (startedAt + options.Value.AttemptSettleAfter).UtcDateTime);
+            if (placed.Refusal is { } refusal)
             {
                 return new ActionResult<AttemptStarted>(null, refusal);
             }
@@ -101,25 +103,15 @@ public sealed partial class CallAttempts(
                 return Act.No<AttemptStarted>(422, "no-shop-line", "No shop line to call from (Business:ShopLines is empty).");
             }
 
-            var startedAt = time.GetUtcNow();
-            try
-            {
-                await c.ExecuteAsync(new CommandDefinition(InsertSql,
-                    new { Id = attemptId, ItemId = itemId, CsrId = csr.Id, At = startedAt, Recorded = record, CsrPhone = csrPhone, ShopLine = shopLine },
-                    tx, cancellationToken: ct));
-            }
-            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+            if (!await AttemptStore.TryInsertAsync(c, tx, attemptId, itemId, csr.Id.Value, startedAt, record, csrPhone, shopLine, ct))
             {
                 return Act.No<AttemptStarted>(409, "attempt-in-progress", "A call for this item is already ringing.");
             }
 
-            item.AttemptPlaced(changes.Now);
             number = item.Attempts;
-            await changes.SaveAsync(c, tx, item, csr, TimelineKinds.AttemptPlaced,
-                $"Attempt {number}: ringing {csr.Name}'s phone, then the customer from the shop line.", ct);
-            // Note: armed with the attempt, in its transaction: whatever happens after this commit (a crash, a lost
-            // Twilio answer, lost status reports), the attempt is looked up at Twilio and settled.
-            await TimerStore.ArmAsync(c, tx, TimerKinds.AttemptCheck, itemId, startedAt + options.Value.AttemptSettleAfter, ct);
+            // Note: the check timer is armed with the attempt, in its transaction: whatever happens after this commit (a
+            // crash, a lost Twilio answer, lost status reports), the attempt is looked up at Twilio and settled.
+            await changes.ApplyAsync(c, tx, item, csr, placed, ct);
             await tx.CommitAsync(ct);
         }
 
@@ -135,12 +127,12 @@ public sealed partial class CallAttempts(
     {
         var ct = CancellationToken.None;
 
-        var publicBase = twilioOptions.Value.PublicBaseUrl.TrimEnd('/');
+        var publicBase = twilioOptions.Value.PublicBaseUrl;
         var attempt = attemptId.ToString("D", CultureInfo.InvariantCulture);
         // Note: the attempt id rides in the (signed) query of both URLs, so a report finds its attempt even when the
         // SID below was never stored. The fragment sets Twilio's connection overrides; it is neither sent nor signed.
-        var connect = $"{publicBase}/twilio/voice/connect?customer={Uri.EscapeDataString(customer)}&callerId={Uri.EscapeDataString(shopLine)}{(record ? "&record=true" : "")}&attempt={attempt}";
-        var statusCallback = $"{publicBase}/twilio/voice/attempt-status?attempt={attempt}#rc=3&rp=ct,rt,5xx";
+        var connect = TwilioCallbacks.Url(publicBase, TwilioCallbacks.VoiceConnect, $"customer={Uri.EscapeDataString(customer)}&callerId={Uri.EscapeDataString(shopLine)}{(record ? "&record=true" : "")}&attempt={attempt}");
+        var statusCallback = TwilioCallbacks.Callback(publicBase, TwilioCallbacks.VoiceAttemptStatus, $"attempt={attempt}");
         CallResource call;
         try
         {
@@ -163,9 +155,7 @@ public sealed partial class CallAttempts(
         try
         {
             await using var c = await dataSource.OpenConnectionAsync(ct);
-            await c.ExecuteAsync(new CommandDefinition(
-                "UPDATE orchestrator.call_attempts SET csr_call_sid = @Sid, result = CASE WHEN result = 'placing' THEN 'ringing-csr' ELSE result END WHERE id = @Id AND csr_call_sid IS NULL",
-                new { Sid = call.Sid, Id = attemptId }, cancellationToken: ct));
+            await AttemptStore.StoreCsrCallSidAsync(c, attemptId, call.Sid, ct);
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException)
         {
@@ -176,27 +166,6 @@ public sealed partial class CallAttempts(
         var masked = Phone.Mask(customer);
         LogPlaced(itemId, number, masked);
         return Act.Ok(new AttemptStarted(attemptId, itemId, number, call.Sid, record));
-    }
-
-    private static Refusal? Check(RecoveryItem item, Actor csr)
-    {
-        if (!item.IsOpen)
-        {
-            return new Refusal(409, "item-completed", "The item is completed.");
-        }
-
-        if (!item.IsOwnedBy(csr.Id!.Value))
-        {
-            return new Refusal(403, "not-owner", "Only the item's owner places its calls; claim it first.");
-        }
-
-        if (item.Attempts >= MaxAttempts)
-        {
-            return new Refusal(409, "attempts-exhausted", $"This loop already had {MaxAttempts} call attempts.",
-                "Record a disposition (no-answer-two-attempts, left-voicemail, …) or a reschedule.");
-        }
-
-        return null;
     }
 
     /// <summary>The call never reached the customer: it does not count, and the item is as it was.</summary>

@@ -4,6 +4,7 @@ namespace RecoveryComms.Orchestrator.Console;
 /// Serves the console (wwwroot: one HTML page, its stylesheet and its scripts) at <c>/</c>. The assets are public and
 /// hold no data: every piece of data the page shows comes from the API with the user's key, so the static files are
 /// served before authentication. A strict content security policy keeps the page to its own scripts and origin.
+/// The console's own API route (<see cref="ConsoleEndpoints"/>) is mapped here too, so the feature has one entry.
 /// </summary>
 public static class ConsoleAssets
 {
@@ -37,6 +38,7 @@ public static class ConsoleAssets
             // running yesterday's script against today's API.
             OnPrepareResponse = static file => file.Context.Response.Headers.CacheControl = "no-cache",
         });
+        app.MapConsoleEndpoints();
         return app;
     }
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using Npgsql;
 using RecoveryComms.Hosting.Observability;
 
 namespace RecoveryComms.Orchestrator.Integrations;
@@ -11,19 +10,14 @@ namespace RecoveryComms.Orchestrator.Integrations;
 /// </summary>
 public sealed class CrmMetrics
 {
-    // Note: created_at is written in business time (the injected TimeProvider), so the age is taken from it too.
-    private const string OldestPendingSql = """
-        SELECT min(created_at) FROM orchestrator.webhook_deliveries WHERE status = 'pending'
-        """;
-
-    private readonly NpgsqlDataSource _dataSource;
+    private readonly WebhookStore _store;
     private readonly TimeProvider _time;
     private readonly ScrapedFigure _figure;
 
-    public CrmMetrics(NpgsqlDataSource dataSource, TimeProvider time, IMeterFactory meters, ILogger<CrmMetrics> logger)
+    public CrmMetrics(WebhookStore store, TimeProvider time, IMeterFactory meters, ILogger<CrmMetrics> logger)
     {
         ArgumentNullException.ThrowIfNull(meters);
-        _dataSource = dataSource;
+        _store = store;
         _time = time;
         _figure = new ScrapedFigure("recoverycomms_crm_oldest_pending_seconds", logger);
         meters.Create("RecoveryComms.Integrations").CreateObservableGauge(
@@ -33,8 +27,8 @@ public sealed class CrmMetrics
 
     public async Task<double> OldestPendingAsync(CancellationToken cancellationToken)
     {
-        await using var command = _dataSource.CreateCommand(OldestPendingSql);
-        return await command.ExecuteScalarAsync(cancellationToken) is DateTime oldest
+        // Note: created_at is written in business time (the injected TimeProvider), so the age is taken from it too.
+        return await _store.OldestPendingAsync(cancellationToken) is { } oldest
             ? Math.Max(0, (_time.GetUtcNow() - new DateTimeOffset(oldest, TimeSpan.Zero)).TotalSeconds)
             : 0;
     }

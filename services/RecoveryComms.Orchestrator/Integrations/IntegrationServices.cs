@@ -1,4 +1,5 @@
-using RecoveryComms.Hosting.Data;
+using RecoveryComms.Hosting.Background;
+using RecoveryComms.Hosting.Observability;
 
 namespace RecoveryComms.Orchestrator.Integrations;
 
@@ -14,9 +15,9 @@ public static class IntegrationServices
         s.AddSingleton<CrmDestinations>();
         s.AddSingleton<WebhookStore>();
         s.AddSingleton<CrmWebhooks>();
-        s.AddSingleton<WebhookDispatcherState>();
         s.AddHostedService<WebhookDispatcher>();
-        s.AddHealthChecks().AddCheck<WebhookDispatcherHealthCheck>("crm-webhooks", tags: ["ready"]);
+        s.AddHealthChecks().AddLoopCheck(WebhookDispatcher.LoopName);
+        s.AddMetricsSource<CrmMetrics>();
 
         // Note: no resilience handler. The dispatcher owns retries (durable, backed off over 24 hours, one attempt
         // per row lock); a handler retrying inside one attempt would hold the slot and the row for longer and

@@ -2,20 +2,11 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using RecoveryComms.Hosting.Data;
+using RecoveryComms.Hosting.Background;
 
 namespace RecoveryComms.Orchestrator.Integrations;
-
-/// <summary>Whether the dispatcher loop is keeping up; drives the readiness check.</summary>
-public sealed class WebhookDispatcherState
-{
-    public DateTimeOffset? LastFailureAt { get; internal set; }
-
-    public string? LastError { get; internal set; }
-}
 
 /// <summary>
 /// Sends due webhook deliveries to the CRMs. Woken by NOTIFY when a delivery is committed and by a short poll for
@@ -25,69 +16,62 @@ public sealed class WebhookDispatcherState
 /// Business times (due, backoff, expiry, the signature's <c>t</c>) come from the injected <see cref="TimeProvider"/>;
 /// the loop's own waits are infrastructure time and use the system clock.
 /// </summary>
-public sealed partial class WebhookDispatcher(
-    WebhookStore store,
-    IHttpClientFactory httpClientFactory,
-    NpgsqlDataSource dataSource,
-    MigrationState migrations,
-    WebhookDispatcherState state,
-    TimeProvider time,
-    IOptions<CrmWebhookOptions> options,
-    ILogger<WebhookDispatcher> logger) : BackgroundService
+public sealed partial class WebhookDispatcher : BackgroundLoop
 {
     public const string HttpClientName = "crm-webhooks";
     public const string EventIdHeader = "RecoveryComms-Event-Id";
     public const string SignatureHeader = "RecoveryComms-Signature";
+
+    /// <summary>The loop's health and readiness name.</summary>
+    public const string LoopName = "crm-webhooks";
+
     private const string Channel = "orchestrator_webhooks";
     private const int MaxErrorLength = 500;
 
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
-    private readonly CrmWebhookOptions _options = options.Value;
-    private readonly SemaphoreSlim _wake = new(0);
+    private readonly WebhookStore _store;
+    private readonly IHttpClientFactory _httpClientFactory;
+    private readonly TimeProvider _time;
+    private readonly ILogger<WebhookDispatcher> _logger;
+    private readonly CrmWebhookOptions _options;
+    private readonly PostgresListener _listener;
     private readonly ConcurrentDictionary<Guid, int> _inFlightPerWebhook = new();
     private readonly ConcurrentDictionary<long, Task> _inFlight = new();
-    private SemaphoreSlim? _slots;
+    private readonly SemaphoreSlim _slots;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public WebhookDispatcher(
+        WebhookStore store, IHttpClientFactory httpClientFactory, NpgsqlDataSource dataSource, BackgroundLoops loops, TimeProvider time,
+        IOptions<CrmWebhookOptions> options, ILogger<WebhookDispatcher> logger)
+        : base(loops, new LoopSettings(LoopName, "The webhook dispatcher") { Idle = options?.Value.PollInterval ?? TimeSpan.FromSeconds(1) }, logger)
     {
-        while (!migrations.Done)
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(100), stoppingToken);
-        }
-
+        ArgumentNullException.ThrowIfNull(options);
+        (_store, _httpClientFactory, _time, _logger, _options) = (store, httpClientFactory, time, logger, options.Value);
         _slots = new SemaphoreSlim(_options.MaxInFlight, _options.MaxInFlight);
-        var listening = ListenAsync(stoppingToken);
-        var backoff = TimeSpan.FromMilliseconds(200);
-        try
+        // The poll keeps deliveries flowing while the listener reconnects; a reconnect looks for work at once.
+        _listener = new PostgresListener(dataSource, loops, "crm-webhooks-listener", $"Listening on {Channel}", [Channel], logger);
+    }
+
+    protected override Task StartingAsync(CancellationToken ct)
+    {
+        _ = _listener.RunAsync(_ => Wake(), (_, _) =>
         {
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                try
-                {
-                    await _slots.WaitAsync(stoppingToken);
-                    var claimed = await ClaimAsync(stoppingToken);
-                    state.LastError = null;
-                    backoff = TimeSpan.FromMilliseconds(200);
-                    if (!claimed)
-                    {
-                        await _wake.WaitAsync(_options.PollInterval, stoppingToken);
-                    }
-                }
-                catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-                {
-                    state.LastFailureAt = TimeProvider.System.GetUtcNow();
-                    state.LastError = e.Message;
-                    LogLoopFailed(e, backoff);
-                    await Task.Delay(backoff, stoppingToken);
-                    backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, 10_000));
-                }
-            }
-        }
-        finally
-        {
-            // Sends under way were cancelled with the stopping token; their rows roll back to pending.
-            await Task.WhenAll(_inFlight.Values.Append(listening)).ContinueWith(_ => { }, TaskScheduler.Default);
-        }
+            Wake();
+            return Task.CompletedTask;
+        }, ct);
+        return Task.CompletedTask;
+    }
+
+    protected override async Task<LoopStep> StepAsync(CancellationToken ct)
+    {
+        await _slots.WaitAsync(ct);
+        return await ClaimAsync(ct) ? LoopStep.Again : LoopStep.Idle;
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        // Sends under way were cancelled with the stopping token; their rows roll back to pending.
+        await Task.WhenAll(_inFlight.Values).ContinueWith(_ => { }, TaskScheduler.Default);
     }
 
     /// <summary>Claims one due delivery and starts sending it; false (slot given back) when nothing is due.</summary>
@@ -97,17 +81,17 @@ public sealed partial class WebhookDispatcher(
         try
         {
             var busy = _inFlightPerWebhook.Where(w => w.Value >= _options.MaxInFlightPerWebhook).Select(w => w.Key).ToArray();
-            claim = await store.ClaimDueAsync(time.GetUtcNow(), busy, stoppingToken);
+            claim = await _store.ClaimDueAsync(_time.GetUtcNow(), busy, stoppingToken);
         }
         catch
         {
-            _slots!.Release();
+            _slots.Release();
             throw;
         }
 
         if (claim is null)
         {
-            _slots!.Release();
+            _slots.Release();
             return false;
         }
 
@@ -136,7 +120,7 @@ public sealed partial class WebhookDispatcher(
             }
 
             var (statusCode, error) = await SendAsync(delivery, stoppingToken);
-            var at = time.GetUtcNow();
+            var at = _time.GetUtcNow();
             if (error is null)
             {
                 await claim.DeliveredAsync(at, statusCode!.Value, stoppingToken);
@@ -160,15 +144,14 @@ public sealed partial class WebhookDispatcher(
         {
             // The attempt's outcome is not recorded: the row rolls back to pending and is tried again (the CRM
             // de-duplicates by event id if this attempt did reach it).
-            state.LastFailureAt = TimeProvider.System.GetUtcNow();
-            state.LastError = e.Message;
+            Health.Failed(Time.Clock.GetUtcNow(), e.Message);
             LogRecordFailed(e, delivery.EventId);
         }
         finally
         {
             await claim.DisposeAsync();
             _inFlightPerWebhook.AddOrUpdate(delivery.WebhookId, 0, (_, n) => n - 1);
-            _slots!.Release();
+            _slots.Release();
             Wake();
         }
     }
@@ -180,13 +163,13 @@ public sealed partial class WebhookDispatcher(
         using var request = new HttpRequestMessage(HttpMethod.Post, delivery.Url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = JsonContentType;
         request.Headers.Add(EventIdHeader, delivery.EventId.ToString());
-        request.Headers.Add(SignatureHeader, WebhookSignature.Header(delivery.Secret, time.GetUtcNow().ToUnixTimeSeconds(), body));
+        request.Headers.Add(SignatureHeader, WebhookSignature.Header(delivery.Secret, _time.GetUtcNow().ToUnixTimeSeconds(), body));
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         timeout.CancelAfter(_options.RequestTimeout);
         try
         {
-            using var response = await httpClientFactory.CreateClient(HttpClientName)
+            using var response = await _httpClientFactory.CreateClient(HttpClientName)
                 .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
             var code = (int)response.StatusCode;
             if (response.IsSuccessStatusCode)
@@ -240,46 +223,9 @@ public sealed partial class WebhookDispatcher(
     internal static string SafeUrl(string url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri) ? $"{uri.Scheme}://{uri.Authority}{uri.AbsolutePath}" : "(invalid url)";
 
-    private async Task ListenAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
-                connection.Notification += (_, _) => Wake();
-                await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
-                {
-                    await listen.ExecuteNonQueryAsync(stoppingToken);
-                }
-
-                while (!stoppingToken.IsCancellationRequested)
-                {
-                    await connection.WaitAsync(stoppingToken);
-                }
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-            {
-                // The poll keeps deliveries flowing while the listener reconnects.
-                LogListenFailed(e, Channel);
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
-            }
-        }
-    }
-
-    /// <summary>One pending wake-up is enough: the loop claims until nothing is due.</summary>
-    private void Wake()
-    {
-        if (_wake.CurrentCount == 0)
-        {
-            _wake.Release();
-        }
-    }
-
     public override void Dispose()
     {
-        _wake.Dispose();
-        _slots?.Dispose();
+        _slots.Dispose();
         base.Dispose();
     }
 
@@ -295,18 +241,4 @@ public sealed partial class WebhookDispatcher(
     [LoggerMessage(Level = LogLevel.Error, Message = "Recording the outcome of webhook event {EventId} failed; it will be sent again")]
     private partial void LogRecordFailed(Exception e, Guid eventId);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "The webhook dispatcher failed; retrying in {Delay}")]
-    private partial void LogLoopFailed(Exception e, TimeSpan delay);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Listening on {Channel} failed; polling until it reconnects")]
-    private partial void LogListenFailed(Exception e, string channel);
-}
-
-// Note: like the outbox relay's, this measures infrastructure time, so it reads the system clock.
-internal sealed class WebhookDispatcherHealthCheck(WebhookDispatcherState state) : IHealthCheck
-{
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(state.LastError is not null && state.LastFailureAt > TimeProvider.System.GetUtcNow().AddSeconds(-30)
-            ? HealthCheckResult.Degraded($"webhook dispatcher failing: {state.LastError}")
-            : HealthCheckResult.Healthy());
 }

@@ -37,8 +37,10 @@ public sealed record DueDelivery(
     long Id, Guid WebhookId, Guid EventId, string EventType, string Body, int Attempts, DateTime ExpiresAt, string Url, string Secret, bool Removed);
 
 /// <summary>
-/// <c>orchestrator.webhook_subscriptions</c> and <c>orchestrator.webhook_deliveries</c>: subscriptions, the
-/// delivery rows written inside the callers' transactions, the dispatcher's claims and the delivery log.
+/// Owns <c>orchestrator.webhook_subscriptions</c> and <c>orchestrator.webhook_deliveries</c> (the only class with their
+/// SQL): subscriptions, the delivery rows written inside the callers' transactions, the dispatcher's claims and
+/// their outcomes (<see cref="DeliveryClaim"/>), the delivery log, its age for the metrics and its pruning
+/// (<see cref="CrmRetention"/>).
 /// </summary>
 public sealed class WebhookStore(NpgsqlDataSource dataSource)
 {
@@ -95,6 +97,57 @@ public sealed class WebhookStore(NpgsqlDataSource dataSource)
         ORDER BY d.next_attempt_at
         LIMIT 1
         FOR UPDATE OF d SKIP LOCKED
+        """;
+
+    private const string DeliveredSql = """
+        UPDATE orchestrator.webhook_deliveries
+        SET status = 'delivered', attempts = attempts + 1, last_attempt_at = @At, last_status_code = @StatusCode,
+            last_error = NULL, delivered_at = @At, next_attempt_at = NULL
+        WHERE id = @Id
+        """;
+
+    // A subscription removed while this attempt was under way: the delivery is cancelled, not retried.
+    private const string AttemptFailedSql = """
+        UPDATE orchestrator.webhook_deliveries d
+        SET attempts = d.attempts + 1, last_attempt_at = @At, last_status_code = @StatusCode, last_error = @Error,
+            status = CASE WHEN s.deleted_at IS NOT NULL THEN 'cancelled' WHEN @NextAttemptAt IS NULL THEN 'failed' ELSE 'pending' END,
+            next_attempt_at = CASE WHEN s.deleted_at IS NOT NULL THEN NULL ELSE @NextAttemptAt END
+        FROM orchestrator.webhook_subscriptions s
+        WHERE d.id = @Id AND s.id = d.webhook_id
+        RETURNING d.status
+        """;
+
+    private const string CancelSql = """
+        UPDATE orchestrator.webhook_deliveries SET status = 'cancelled', next_attempt_at = NULL WHERE id = @Id
+        """;
+
+    // Note: created_at is written in business time (the injected TimeProvider), so the age is taken from it too.
+    private const string OldestPendingSql = """
+        SELECT min(created_at) FROM orchestrator.webhook_deliveries WHERE status = 'pending'
+        """;
+
+    // Note: retention's two statements (CrmRetention runs them, a batch at a time). A delivery's times come from the
+    // service's clock (this store writes them), so they are compared with @Now, not the database's now(). Settled
+    // means delivered, failed or cancelled: a pending row is never touched, since every retry must send the exact
+    // bytes the first attempt signed. The expression matches the indexes of 0042 and 0043.
+    public const string EmptySettledBodiesSql = """
+        UPDATE orchestrator.webhook_deliveries SET body = NULL WHERE id IN (
+            SELECT id FROM orchestrator.webhook_deliveries
+            WHERE status <> 'pending' AND body IS NOT NULL
+              AND coalesce(delivered_at, last_attempt_at, created_at) < @Now - @Age
+            ORDER BY coalesce(delivered_at, last_attempt_at, created_at)
+            LIMIT @Batch
+            FOR UPDATE SKIP LOCKED)
+        """;
+
+    public const string DeleteSettledDeliveriesSql = """
+        DELETE FROM orchestrator.webhook_deliveries WHERE id IN (
+            SELECT id FROM orchestrator.webhook_deliveries
+            WHERE status <> 'pending'
+              AND coalesce(delivered_at, last_attempt_at, created_at) < @Now - @Age
+            ORDER BY coalesce(delivered_at, last_attempt_at, created_at)
+            LIMIT @Batch
+            FOR UPDATE SKIP LOCKED)
         """;
 
     public async Task CreateAsync(Guid id, string url, string[] events, string secret, DateTimeOffset at, string createdBy, CancellationToken ct)
@@ -182,6 +235,27 @@ public sealed class WebhookStore(NpgsqlDataSource dataSource)
 
         return null;
     }
+
+    /// <summary>When the oldest delivery still pending was created (UTC); null when none is.</summary>
+    public async Task<DateTime?> OldestPendingAsync(CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand(OldestPendingSql);
+        return await command.ExecuteScalarAsync(ct) is DateTime oldest ? oldest : null;
+    }
+
+    /// <summary>Records a claimed delivery as delivered, in the claim's transaction.</summary>
+    internal static Task DeliveredAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long id, DateTimeOffset at, int statusCode, CancellationToken ct) =>
+        connection.ExecuteAsync(new CommandDefinition(DeliveredSql, new { Id = id, At = at, StatusCode = statusCode }, transaction, cancellationToken: ct));
+
+    /// <summary>Records a claimed delivery's failed attempt, in the claim's transaction; returns its new status.</summary>
+    internal static async Task<string> AttemptFailedAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, long id, DateTimeOffset at, int? statusCode, string error, DateTimeOffset? nextAttemptAt, CancellationToken ct) =>
+        (await connection.ExecuteScalarAsync<string>(new CommandDefinition(AttemptFailedSql,
+            new { Id = id, At = at, StatusCode = statusCode, Error = error, NextAttemptAt = nextAttemptAt }, transaction, cancellationToken: ct)))!;
+
+    /// <summary>Cancels a claimed delivery, in the claim's transaction.</summary>
+    internal static Task CancelAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long id, CancellationToken ct) =>
+        connection.ExecuteAsync(new CommandDefinition(CancelSql, new { Id = id }, transaction, cancellationToken: ct));
 }
 
 // Note: Dapper cannot bind a text[] column to a record's constructor (Npgsql reports the column as Array), but
@@ -199,52 +273,32 @@ internal sealed class SubscriptionRow
     public string CreatedBy { get; init; } = "";
 }
 
-/// <summary>A delivery claimed by one dispatcher: its row stays locked until it is settled (committed) or disposed (rolled back).</summary>
+/// <summary>
+/// A delivery claimed by one dispatcher: its row stays locked until it is settled (committed) or disposed (rolled
+/// back). Its outcome is written by <see cref="WebhookStore"/>, in the claim's transaction.
+/// </summary>
 public sealed class DeliveryClaim(NpgsqlConnection connection, NpgsqlTransaction transaction, DueDelivery delivery) : IAsyncDisposable
 {
-    private const string DeliveredSql = """
-        UPDATE orchestrator.webhook_deliveries
-        SET status = 'delivered', attempts = attempts + 1, last_attempt_at = @At, last_status_code = @StatusCode,
-            last_error = NULL, delivered_at = @At, next_attempt_at = NULL
-        WHERE id = @Id
-        """;
-
-    // A subscription removed while this attempt was under way: the delivery is cancelled, not retried.
-    private const string AttemptFailedSql = """
-        UPDATE orchestrator.webhook_deliveries d
-        SET attempts = d.attempts + 1, last_attempt_at = @At, last_status_code = @StatusCode, last_error = @Error,
-            status = CASE WHEN s.deleted_at IS NOT NULL THEN 'cancelled' WHEN @NextAttemptAt IS NULL THEN 'failed' ELSE 'pending' END,
-            next_attempt_at = CASE WHEN s.deleted_at IS NOT NULL THEN NULL ELSE @NextAttemptAt END
-        FROM orchestrator.webhook_subscriptions s
-        WHERE d.id = @Id AND s.id = d.webhook_id
-        RETURNING d.status
-        """;
-
-    private const string CancelSql = """
-        UPDATE orchestrator.webhook_deliveries SET status = 'cancelled', next_attempt_at = NULL WHERE id = @Id
-        """;
-
     public DueDelivery Delivery { get; } = delivery;
 
     public async Task DeliveredAsync(DateTimeOffset at, int statusCode, CancellationToken ct)
     {
-        await connection.ExecuteAsync(new CommandDefinition(DeliveredSql, new { Delivery.Id, At = at, StatusCode = statusCode }, transaction, cancellationToken: ct));
+        await WebhookStore.DeliveredAsync(connection, transaction, Delivery.Id, at, statusCode, ct);
         await transaction.CommitAsync(ct);
     }
 
     /// <summary>Records a failed attempt; <paramref name="nextAttemptAt"/> null marks the delivery failed. Returns the new status.</summary>
     public async Task<string> AttemptFailedAsync(DateTimeOffset at, int? statusCode, string error, DateTimeOffset? nextAttemptAt, CancellationToken ct)
     {
-        var status = await connection.ExecuteScalarAsync<string>(new CommandDefinition(AttemptFailedSql,
-            new { Delivery.Id, At = at, StatusCode = statusCode, Error = error, NextAttemptAt = nextAttemptAt }, transaction, cancellationToken: ct));
+        var status = await WebhookStore.AttemptFailedAsync(connection, transaction, Delivery.Id, at, statusCode, error, nextAttemptAt, ct);
         await transaction.CommitAsync(ct);
-        return status!;
+        return status;
     }
 
     /// <summary>Cancels a delivery whose subscription was removed before it could be sent.</summary>
     public async Task CancelAsync(CancellationToken ct)
     {
-        await connection.ExecuteAsync(new CommandDefinition(CancelSql, new { Delivery.Id }, transaction, cancellationToken: ct));
+        await WebhookStore.CancelAsync(connection, transaction, Delivery.Id, ct);
         await transaction.CommitAsync(ct);
     }
 

@@ -1,9 +1,6 @@
-using System.Security.Claims;
 using Dapper;
-using Microsoft.AspNetCore.Http.HttpResults;
 using NodaTime;
 using Npgsql;
-using RecoveryComms.Hosting;
 using RecoveryComms.Hosting.Auth;
 
 namespace RecoveryComms.Orchestrator.Owners;
@@ -18,8 +15,8 @@ public sealed record DayView(string Weekday, DutyPerson? Primary, DutyPerson? Ba
 public sealed record SetDayRequest(Guid? PrimaryUserId, Guid? BackupUserId, Guid? ManagerUserId);
 
 /// <summary>
-/// <c>orchestrator.rotation</c>: the dispatcher (primary), backup and manager for each weekday, which managers
-/// set. A new item gets the primary and backup of the day its clock starts on, so every item has two named
+/// Owns <c>orchestrator.rotation</c> (the only class with its SQL; it reads <c>orchestrator.users</c> for names and
+/// roles): the dispatcher (primary), backup and manager for each weekday, which managers set. A new item gets the primary and backup of the day its clock starts on, so every item has two named
 /// people, never "the office".
 /// </summary>
 public sealed class Rotation(NpgsqlDataSource dataSource, TimeProvider time)
@@ -90,26 +87,4 @@ public sealed class Rotation(NpgsqlDataSource dataSource, TimeProvider time)
     }
 
     private static DutyPerson? Person(Guid? id, string? name) => id is { } value ? new DutyPerson(value, name ?? "") : null;
-}
-
-public static class RotationEndpoints
-{
-    public static IEndpointRouteBuilder MapRotationEndpoints(this IEndpointRouteBuilder endpoints)
-    {
-        endpoints.MapGet("/api/rotation", async (Rotation rotation, CancellationToken ct) => TypedResults.Ok(await rotation.WeekAsync(ct)))
-            .RequireAuthorization(Policies.CsrOrAbove);
-        endpoints.MapPut("/api/rotation/{weekday}", SetAsync).RequireAuthorization(Policies.ManagerOrAdmin);
-        return endpoints;
-    }
-
-    private static async Task<Results<NoContent, ProblemHttpResult>> SetAsync(string weekday, SetDayRequest request, Rotation rotation, ClaimsPrincipal user, CancellationToken ct)
-    {
-        if (!Enum.TryParse<IsoDayOfWeek>(weekday, ignoreCase: true, out var day) || day == IsoDayOfWeek.None || int.TryParse(weekday, out _))
-        {
-            return Problems.Create(StatusCodes.Status400BadRequest, "invalid-weekday", "The weekday must be monday … sunday.");
-        }
-
-        var error = await rotation.SetAsync(day, request, user.Identity?.Name ?? "unknown", ct);
-        return error is null ? TypedResults.NoContent() : Problems.Create(StatusCodes.Status400BadRequest, "invalid-rotation", error);
-    }
 }

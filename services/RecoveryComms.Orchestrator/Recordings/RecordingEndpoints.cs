@@ -1,12 +1,12 @@
 using System.Security.Claims;
-using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Polly.Timeout;
-using RecoveryComms.Hosting;
 using RecoveryComms.Hosting.Auth;
 using RecoveryComms.Hosting.Phones;
-using RecoveryComms.Orchestrator.Queue;
+using RecoveryComms.Hosting;
+using RecoveryComms.Orchestrator.Actions;
+using RecoveryComms.Orchestrator.Views;
 using RecoveryComms.Telephony.Rest;
 
 namespace RecoveryComms.Orchestrator.Recordings;
@@ -29,9 +29,7 @@ public static partial class RecordingEndpoints
         Guid id, HttpContext http, NpgsqlDataSource dataSource, ITwilioRestClient twilio, ILoggerFactory loggers, CancellationToken ct)
     {
         http.Response.Headers.CacheControl = "no-store";
-        await using var c = await dataSource.OpenConnectionAsync(ct);
-        var item = await c.QuerySingleOrDefaultAsync<(string? RecordingSid, string? Phone)?>(new CommandDefinition(
-            "SELECT recording_sid, phone FROM orchestrator.recovery_items WHERE id = @Id", new { Id = id }, cancellationToken: ct));
+        var item = await RecordingQueries.VoicemailAsync(dataSource, id, ct);
         if (item is null)
         {
             return Problems.Create(404, "not-found", "No such recovery item.");
@@ -47,12 +45,7 @@ public static partial class RecordingEndpoints
         CancellationToken ct)
     {
         http.Response.Headers.CacheControl = "no-store";
-        await using var c = await dataSource.OpenConnectionAsync(ct);
-        var attempt = await c.QuerySingleOrDefaultAsync<(Guid CsrId, string? RecordingSid, string? Phone)?>(new CommandDefinition(
-            """
-            SELECT a.csr_id, a.recording_sid, i.phone FROM orchestrator.call_attempts a JOIN orchestrator.recovery_items i ON i.id = a.item_id
-            WHERE a.id = @AttemptId AND a.item_id = @Id
-            """, new { Id = id, AttemptId = attemptId }, cancellationToken: ct));
+        var attempt = await RecordingQueries.AttemptRecordingAsync(dataSource, id, attemptId, ct);
         if (attempt is null)
         {
             return Problems.Create(404, "not-found", "No such call attempt on this item.");

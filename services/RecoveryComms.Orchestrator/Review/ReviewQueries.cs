@@ -2,7 +2,8 @@ using Dapper;
 using NodaTime;
 using Npgsql;
 using RecoveryComms.Hosting.Business;
-using RecoveryComms.Orchestrator.Queue;
+using RecoveryComms.Orchestrator.Items;
+using RecoveryComms.Orchestrator.Views;
 
 namespace RecoveryComms.Orchestrator.Review;
 
@@ -34,9 +35,11 @@ public sealed record DailyReview(string Date, IReadOnlyList<ReviewItem> Unrecove
 public sealed record EndOfDayReview(IReadOnlyList<ItemView> Items, long Unassigned, long Limbo);
 
 /// <summary>
-/// The manager's figures. Every figure says what it counts (<see cref="Figure.Definition"/>) and its basis, so a
-/// percentage of three items is not mistaken for a trend. Short abandons (flagged by capture) are counted on their
-/// own line and kept out of the service-level figures.
+/// The manager's figures. Owns no table: it reads <c>orchestrator.recovery_items</c>, <c>orchestrator.item_events</c>,
+/// <c>orchestrator.call_attempts</c> and <c>orchestrator.users</c>, which the queue, the attempts and the users write.
+/// Every figure says what it counts (<see cref="Figure.Definition"/>) and its basis, so a percentage of three items is
+/// not mistaken for a trend. Short abandons (flagged by capture) are counted on their own line and kept out of the
+/// service-level figures.
 /// </summary>
 public sealed class ReviewQueries(NpgsqlDataSource dataSource, ShopCalendar calendar, TimeProvider time)
 {

@@ -1,8 +1,11 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
-using RecoveryComms.Hosting;
+using Microsoft.Extensions.Options;
 using RecoveryComms.Hosting.Auth;
-using RecoveryComms.Orchestrator.Queue;
+using RecoveryComms.Hosting;
+using RecoveryComms.Hosting.Phones;
+using RecoveryComms.Orchestrator.Actions;
+using RecoveryComms.Orchestrator.Views;
 
 namespace RecoveryComms.Orchestrator.Settings;
 
@@ -26,9 +29,9 @@ public static class SettingsEndpoints
     }
 
     private static async Task<Results<Ok<ShopSettingsDocument>, ValidationProblem, ProblemHttpResult>> SaveAsync(
-        ShopSettingsDocument? document, SettingsStore store, IConfiguration configuration, ClaimsPrincipal user, CancellationToken ct)
+        ShopSettingsDocument? document, SettingsStore store, IOptions<PhoneOptions> phones, IConfiguration configuration, ClaimsPrincipal user, CancellationToken ct)
     {
-        var (errors, normalized) = ShopSettings.Validate(document, configuration["Phones:DefaultRegion"] ?? "US",
+        var (errors, normalized) = ShopSettings.Validate(document, phones.Value.DefaultRegion,
             configuration.GetSection("Recovery:RingGroupCountries").Get<string[]>());
         if (normalized is null)
         {

@@ -1,17 +1,18 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json;
 using Dapper;
 using Npgsql;
 using RecoveryComms.Contracts.Settings;
 using RecoveryComms.Hosting.Business;
 using RecoveryComms.Hosting.Messaging;
-using RecoveryComms.Orchestrator.Queue;
+using RecoveryComms.Orchestrator.Items;
 using RecoveryComms.Orchestrator.Timers;
 
 namespace RecoveryComms.Orchestrator.Settings;
 
 /// <summary>
-/// The saved settings row (<c>orchestrator.shop_settings</c>) and its history. A save, its history row, the
+/// Owns <c>orchestrator.shop_settings</c> (the saved settings row) and <c>orchestrator.shop_settings_history</c> (the
+/// only class with their SQL). A save, its history row, the
 /// <see cref="ShopSettingsChanged"/> event (outbox), the re-armed end-of-day timer and the NOTIFY that wakes the
 /// other replicas commit together or not at all.
 /// </summary>
@@ -110,10 +111,14 @@ public sealed record SettingsVersion(long Version, string UpdatedBy, DateTimeOff
 /// <see cref="Hosting.Data.NotifiedCopy"/>; a poll would cost every replica a query a second and still lag).
 /// </summary>
 public sealed partial class SettingsFeed(
-    NpgsqlDataSource dataSource, SettingsStore store, ShopSettings settings, Hosting.Data.MigrationState migrations, ILogger<SettingsFeed> logger)
-    : Hosting.Data.NotifiedCopy(dataSource, migrations)
+    NpgsqlDataSource dataSource, SettingsStore store, ShopSettings settings, Hosting.Background.BackgroundLoops loops, ILogger<SettingsFeed> logger)
+    : Hosting.Data.NotifiedCopy(dataSource, loops, logger)
 {
     protected override string Channel => SettingsStore.ChangedChannel;
+
+    protected override string Name => "settings-listener";
+
+    protected override string Description => "Listening for settings changes";
 
     protected override Task ReadAsync(CancellationToken ct) => store.LoadAsync(ct);
 
@@ -122,12 +127,7 @@ public sealed partial class SettingsFeed(
 
     protected override void OnListening(bool afterOutage) => settings.MarkLoaded();
 
-    protected override void OnListenFailed(Exception e, bool outageStarts) => LogListenFailed(e);
-
     protected override void OnReadFailed(Exception e) => LogReloadFailed(e);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Listening for settings changes failed; reconnecting")]
-    private partial void LogListenFailed(Exception e);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the changed shop settings failed")]
     private partial void LogReloadFailed(Exception e);

@@ -304,7 +304,7 @@ public sealed class ShopSettings
                 Add("smsTemplate", "The SMS must tell the customer to reply STOP to opt out.");
             }
 
-            if (shopName is { Length: >= 2 } && Attempts.RecoverySms.LongestAutomaticFill(template, shopName) is var length && length.Segments > 1)
+            if (shopName is { Length: >= 2 } && Sms.RecoverySms.LongestAutomaticFill(template, shopName) is var length && length.Segments > 1)
             {
                 Add("smsTemplate", string.Create(CultureInfo.InvariantCulture,
                     $"Filled with the shop's name and the longest windows the automatic SMS offers, it counts {length.Units} {(length.Gsm7 ? "GSM-7" : "UCS-2")} characters; one SMS segment holds {(length.Gsm7 ? 160 : 70)}."));

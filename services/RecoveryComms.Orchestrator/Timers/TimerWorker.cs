@@ -1,4 +1,6 @@
 using Npgsql;
+using RecoveryComms.Hosting;
+using RecoveryComms.Hosting.Background;
 using RecoveryComms.Hosting.Data;
 
 namespace RecoveryComms.Orchestrator.Timers;
@@ -11,24 +13,34 @@ public interface ITimerHandler
     Task FireAsync(NpgsqlConnection c, NpgsqlTransaction tx, DueTimer timer, CancellationToken ct);
 }
 
-/// <summary>Whether the timer loop keeps up; drives the readiness check.</summary>
-public sealed class TimerWorkerState
+/// <summary>When the timer loop counts as down (<c>Timers</c> section).</summary>
+public sealed class TimerWorkerOptions
 {
-    public DateTimeOffset? LastFailureAt { get; internal set; }
+    public const string Section = "Timers";
 
-    public string? LastError { get; internal set; }
+    /// <summary>
+    /// Readiness is Unhealthy (503) once the timer loop has failed for this long: the replica fires no timer, so a
+    /// load balancer should send its CSRs elsewhere. A shorter failure shows as Degraded.
+    /// </summary>
+    [TimeSpanRange("00:00:01", "01:00:00")]
+    public TimeSpan UnhealthyAfter { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>
 /// Fires due timers: claims one with <c>FOR UPDATE SKIP LOCKED</c>, runs its handler and deletes it in one
 /// transaction. "Due" is read from the injected <see cref="TimeProvider"/> (business time, which tests drive);
-/// the poll itself waits on the system clock. A handler that throws leaves its timer for a later try with
-/// back-off, logged, and never blocks the timers behind it.
+/// the poll itself waits on the loops' clock (<see cref="BackgroundTime"/>). A handler that throws leaves its timer
+/// for a later try with its own back-off, logged, and never blocks the timers behind it; a loop that fails (no
+/// database) backs off, and its readiness entry (<see cref="LoopName"/>) turns red past
+/// <see cref="TimerWorkerOptions.UnhealthyAfter"/>.
 /// </summary>
 public sealed partial class TimerWorker(
-    NpgsqlDataSource dataSource, IEnumerable<ITimerHandler> handlers, TimeProvider time, MigrationState migrations, TimerWorkerState state,
-    ILogger<TimerWorker> logger) : BackgroundService
+    NpgsqlDataSource dataSource, IEnumerable<ITimerHandler> handlers, TimeProvider time, BackgroundLoops loops, ILogger<TimerWorker> logger)
+    : BackgroundLoop(loops, new LoopSettings(LoopName, "The timer loop") { Idle = Poll, Copies = Loops }, logger)
 {
+    /// <summary>The loop's health and readiness name.</summary>
+    public const string LoopName = "timers";
+
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
 
     private readonly Dictionary<string, ITimerHandler> _handlers = handlers
@@ -40,41 +52,8 @@ public sealed partial class TimerWorker(
     /// </summary>
     public const int Loops = 4;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!migrations.Done)
-        {
-            await Task.Delay(Poll, stoppingToken);
-        }
-
-        await Task.WhenAll(Enumerable.Range(0, Loops).Select(_ => Task.Run(() => LoopAsync(stoppingToken), stoppingToken)));
-    }
-
-    private async Task LoopAsync(CancellationToken stoppingToken)
-    {
-        var backoff = TimeSpan.FromMilliseconds(200);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                if (await FireDueAsync(1000, stoppingToken) == 0)
-                {
-                    await Task.Delay(Poll, stoppingToken);
-                }
-
-                backoff = TimeSpan.FromMilliseconds(200);
-                state.LastError = null;
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-            {
-                state.LastFailureAt = TimeProvider.System.GetUtcNow();
-                state.LastError = e.Message;
-                LogLoopFailed(e, backoff);
-                await Task.Delay(backoff, stoppingToken);
-                backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, 5_000));
-            }
-        }
-    }
+    protected override async Task<LoopStep> StepAsync(CancellationToken ct) =>
+        await FireDueAsync(1000, ct) == 0 ? LoopStep.Idle : LoopStep.Again;
 
     /// <summary>Fires up to <paramref name="max"/> due timers, one transaction each; returns how many fired or failed.</summary>
     public async Task<int> FireDueAsync(int max, CancellationToken ct)
@@ -124,9 +103,6 @@ public sealed partial class TimerWorker(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Timer {Kind} #{TimerId} (item {ItemId}) failed; trying again in {RetryIn}")]
     private partial void LogTimerFailed(Exception e, string kind, long timerId, Guid? itemId, TimeSpan retryIn);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "The timer loop failed; retrying in {Delay}")]
-    private partial void LogLoopFailed(Exception e, TimeSpan delay);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No handler for timer kind {Kind} (#{TimerId}); dropped")]
     private partial void LogUnknownKind(string kind, long timerId);

@@ -11,7 +11,8 @@ public sealed record User(Guid Id, string Name, string Role, string? Phone, Date
 public sealed record IssuedKey(Guid KeyId, string ApiKey);
 
 /// <summary>
-/// <c>orchestrator.users</c> and <c>orchestrator.api_keys</c>. Every issue and revocation is published through
+/// Owns <c>orchestrator.users</c>, <c>orchestrator.api_keys</c> and <c>orchestrator.bootstrap_key_retired</c> (the only
+/// class that writes them; other stores read users' names, roles and phones in their own joins). Every issue and revocation is published through
 /// the outbox in the same transaction, so the other services' copies can never miss one, and signed with the key
 /// only the orchestrator holds, so they act on no event anyone else published (<see cref="KeyEventSigner"/>).
 /// </summary>
@@ -57,6 +58,8 @@ public sealed class UserStore(NpgsqlDataSource dataSource, Outbox outbox, ApiKey
         SELECT id, name, role, phone, created_at AS CreatedAt FROM orchestrator.users WHERE id = @Id FOR UPDATE
         """;
 
+    private const string NameSql = "SELECT name FROM orchestrator.users WHERE id = @Id";
+
     private const string UsersSql = """
         SELECT id, name, role, phone, created_at AS CreatedAt FROM orchestrator.users ORDER BY name, id
         """;
@@ -93,6 +96,10 @@ public sealed class UserStore(NpgsqlDataSource dataSource, Outbox outbox, ApiKey
     /// <summary>Which of <paramref name="hashes"/> belong to keys that are not revoked.</summary>
     public static async Task<IReadOnlyList<string>> LiveKeyHashesAsync(NpgsqlConnection connection, string[] hashes, CancellationToken ct) =>
         (await connection.QueryAsync<string>(new CommandDefinition(LiveKeysSql, new { Hashes = hashes }, cancellationToken: ct))).AsList();
+
+    /// <summary>A user's name, on the caller's connection; null when there is no such user.</summary>
+    public static Task<string?> NameAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, Guid userId, CancellationToken ct) =>
+        connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(NameSql, new { Id = userId }, tx, cancellationToken: ct));
 
     public async Task<IReadOnlyList<User>> ListAsync(CancellationToken ct)
     {

@@ -1,11 +1,12 @@
 using System.Text.RegularExpressions;
+using RecoveryComms.Telephony;
 using RecoveryComms.Telephony.TwiML;
 using RecoveryComms.Webhooks.Capture.Intake;
 
 namespace RecoveryComms.Webhooks.Capture;
 
 /// <summary>One Twilio route: where Twilio posts, what its form must carry, what Twilio hears back, and what capture does with it.</summary>
-/// <param name="Path">The route, one of <see cref="TwilioPaths"/>.</param>
+/// <param name="Path">The route, one of <see cref="TwilioCallbacks"/>.</param>
 /// <param name="Form">The parameters it must carry and how its callbacks are told apart; null for a route that is answered but not stored (the screening whisper).</param>
 /// <param name="Answer">What Twilio gets, from the request and configuration alone (so it can be answered whatever is down).</param>
 /// <param name="Capture">What storing it does beside keeping the raw webhook (call, voicemail or message state and events); null when keeping it is all.</param>

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using RecoveryComms.Hosting.Phones;
+using RecoveryComms.Telephony;
 using RecoveryComms.Webhooks.Capture.Calls;
 using RecoveryComms.Webhooks.Capture.Intake;
 using RecoveryComms.Webhooks.Capture.Messages;
@@ -17,56 +18,56 @@ public sealed class WebhookRoutes
     private readonly Dictionary<string, WebhookRoute> _routes;
 
     public WebhookRoutes(
-        FrontDoorTwiml frontDoor, CallCapture calls, MessageCapture messages, IOptions<WebhookOptions> options, MassTransit.IClientFactory clients,
+        FrontDoorTwiml frontDoor, CallCapture calls, MessageCapture messages, IOptions<PhoneOptions> phones, MassTransit.IClientFactory clients,
         ILoggerFactory loggers)
     {
         ArgumentNullException.ThrowIfNull(frontDoor);
         ArgumentNullException.ThrowIfNull(calls);
         ArgumentNullException.ThrowIfNull(messages);
-        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(phones);
         ArgumentNullException.ThrowIfNull(loggers);
-        var region = options.Value.DefaultRegion;
+        var region = phones.Value.DefaultRegion;
         var connectCheck = new ConnectConsentCheck(clients, frontDoor, loggers.CreateLogger<ConnectConsentCheck>());
         WebhookRoute[] routes =
         [
             // The caller's side: TwiML the caller waits for, answered whatever is down.
-            new(TwilioPaths.VoiceIncoming,
+            new(TwilioCallbacks.VoiceIncoming,
                 Once("CallSid", "voice.incoming", "From", "To"),
                 r => TwiML(frontDoor.Incoming(r.ReceivedAt)),
                 calls.IncomingAsync,
                 AlwaysAnswers: true),
-            new(TwilioPaths.VoiceDialComplete,
+            new(TwilioCallbacks.VoiceDialComplete,
                 Once("CallSid", "voice.dial-complete", "DialCallStatus"),
                 r => TwiML(frontDoor.DialComplete(r["DialCallStatus"])),
                 calls.DialCompleteAsync,
                 AlwaysAnswers: true),
-            new(TwilioPaths.VoiceScreen, Form: null, _ => TwiML(frontDoor.Screen()), Capture: null, AlwaysAnswers: true),
-            new(TwilioPaths.VoiceScreenResult, Form: null, r => TwiML(FrontDoorTwiml.ScreenResult(r["Digits"])), Capture: null, AlwaysAnswers: true),
-            new(TwilioPaths.VoiceVoicemailComplete,
+            new(TwilioCallbacks.VoiceScreen, Form: null, _ => TwiML(frontDoor.Screen()), Capture: null, AlwaysAnswers: true),
+            new(TwilioCallbacks.VoiceScreenResult, Form: null, r => TwiML(FrontDoorTwiml.ScreenResult(r["Digits"])), Capture: null, AlwaysAnswers: true),
+            new(TwilioCallbacks.VoiceVoicemailComplete,
                 Once("CallSid", "voice.voicemail-complete"),
                 _ => TwiML(frontDoor.VoicemailComplete()),
                 calls.VoicemailCompleteAsync,
                 AlwaysAnswers: true),
 
             // Twilio's reports on the call: 204, or 503 when they cannot be kept (Twilio retries them).
-            new(TwilioPaths.VoiceStatus,
+            new(TwilioCallbacks.VoiceStatus,
                 PerStatus("CallSid", "voice.status", "CallStatus"),
                 _ => WebhookAnswer.NoContent,
                 calls.StatusAsync,
                 AlwaysAnswers: false),
-            new(TwilioPaths.VoiceRecording,
+            new(TwilioCallbacks.VoiceRecording,
                 PerStatus("RecordingSid", "voice.recording", "RecordingStatus", "CallSid"),
                 _ => WebhookAnswer.NoContent,
                 calls.RecordingAsync,
                 AlwaysAnswers: false),
-            new(TwilioPaths.VoiceTranscription,
+            new(TwilioCallbacks.VoiceTranscription,
                 Once("TranscriptionSid", "voice.transcription", "CallSid", "RecordingSid", "TranscriptionStatus") with { SidWhenMissing = "RecordingSid" },
                 _ => WebhookAnswer.NoContent,
                 calls.TranscriptionAsync,
                 AlwaysAnswers: false),
 
             // Click-to-call: the CSR leg answers and is bridged to the customer; both legs report progress.
-            new(TwilioPaths.VoiceConnect,
+            new(TwilioCallbacks.VoiceConnect,
                 Once("CallSid", "voice.connect"),
                 r => TwiML(frontDoor.Connect(E164(r, "customer", region), E164(r, "callerId", region), Record(r))),
                 Capture: null,
@@ -75,25 +76,25 @@ public sealed class WebhookRoutes
                 // A do-not-contact recorded while the CSR's phone rang: hang up instead of dialling (ConnectConsentCheck).
                 Recheck = (r, ct) => connectCheck.RefusalAsync(r, E164(r, "customer", region), ct),
             },
-            new(TwilioPaths.VoiceRecordingNotice, Form: null, _ => TwiML(frontDoor.RecordingNotice()), Capture: null, AlwaysAnswers: true),
-            new(TwilioPaths.VoiceCallbackRecording,
+            new(TwilioCallbacks.VoiceRecordingNotice, Form: null, _ => TwiML(frontDoor.RecordingNotice()), Capture: null, AlwaysAnswers: true),
+            new(TwilioCallbacks.VoiceCallbackRecording,
                 PerStatus("RecordingSid", "voice.callback-recording", "RecordingStatus", "CallSid"),
                 _ => WebhookAnswer.NoContent,
                 calls.CallbackRecordingAsync,
                 AlwaysAnswers: false),
-            new(TwilioPaths.VoiceAttemptStatus,
+            new(TwilioCallbacks.VoiceAttemptStatus,
                 PerStatus("CallSid", "voice.attempt-status", "CallStatus"),
                 _ => WebhookAnswer.NoContent,
                 calls.AttemptStatusAsync,
                 AlwaysAnswers: false),
 
             // Texts.
-            new(TwilioPaths.SmsIncoming,
+            new(TwilioCallbacks.SmsIncoming,
                 Once("MessageSid", "sms.incoming", "From", "To"),
                 r => TwiML(frontDoor.SmsReply(r["Body"], r["OptOutType"])),
                 messages.InboundAsync,
                 AlwaysAnswers: false),
-            new(TwilioPaths.SmsStatus,
+            new(TwilioCallbacks.SmsStatus,
                 PerStatus("MessageSid", "sms.status", "MessageStatus"),
                 _ => WebhookAnswer.NoContent,
                 messages.StatusAsync,

@@ -4,6 +4,7 @@ using MassTransit;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using RecoveryComms.Contracts.Settings;
+using RecoveryComms.Hosting.Background;
 using RecoveryComms.Hosting.Business;
 using RecoveryComms.Hosting.Data;
 using RecoveryComms.Hosting.Phones;
@@ -31,12 +32,13 @@ public sealed class FrontDoorSettings
     private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile FrontDoorShop _current;
 
-    public FrontDoorSettings(IOptions<WebhookOptions> options, ShopCalendar calendar)
+    public FrontDoorSettings(IOptions<WebhookOptions> options, IOptions<PhoneOptions> phones, ShopCalendar calendar)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(phones);
         ArgumentNullException.ThrowIfNull(calendar);
         _calendar = calendar;
-        _current = new FrontDoorShop(0, calendar.Current, [.. options.Value.RingGroup.Select(n => Phone.NormalizeOrRaw(n, options.Value.DefaultRegion))]);
+        _current = new FrontDoorShop(0, calendar.Current, [.. options.Value.RingGroup.Select(n => Phone.NormalizeOrRaw(n, phones.Value.DefaultRegion))]);
     }
 
     public FrontDoorShop Current => _current;
@@ -151,38 +153,22 @@ public sealed partial class ShopSettingsChangedConsumer(ShopSettingsCopy copy, F
 /// door answers from configuration, so the phones ring even while PostgreSQL is away.
 /// </remarks>
 public sealed partial class ShopSettingsCopyFeed(
-    NpgsqlDataSource dataSource, ShopSettingsCopy copy, FrontDoorSettings frontDoor, MigrationState migrations, ILogger<ShopSettingsCopyFeed> logger)
-    : NotifiedCopy(dataSource, migrations)
+    NpgsqlDataSource dataSource, ShopSettingsCopy copy, FrontDoorSettings frontDoor, BackgroundLoops loops, ILogger<ShopSettingsCopyFeed> logger)
+    : NotifiedCopy(dataSource, loops, logger)
 {
     protected override string Channel => ShopSettingsCopy.ChangedChannel;
 
+    protected override string Name => "shop-settings-listener";
+
+    // Note: its failures are logged once per outage and without a stack trace (the loops' rule): the capture path
+    // already reports a PostgreSQL outage, and the front door keeps what it has meanwhile.
+    protected override string Description => "Listening for shop settings changes";
+
     protected override Task ReadAsync(CancellationToken ct) => copy.LoadAsync(ct);
 
-    protected override void OnListening(bool afterOutage)
-    {
-        frontDoor.MarkLoaded();
-        if (afterOutage)
-        {
-            LogListeningAgain();
-        }
-    }
-
-    // Once per outage and without a stack trace: the capture path already reports a PostgreSQL outage.
-    protected override void OnListenFailed(Exception e, bool outageStarts)
-    {
-        if (outageStarts)
-        {
-            LogListenFailed(e.Message);
-        }
-    }
+    protected override void OnListening(bool afterOutage) => frontDoor.MarkLoaded();
 
     protected override void OnReadFailed(Exception e) => LogReloadFailed(e.Message);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Listening for shop settings changes failed ({Error}); the front door keeps what it has; reconnecting every second")]
-    private partial void LogListenFailed(string error);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Listening for shop settings changes again")]
-    private partial void LogListeningAgain();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the stored shop settings failed ({Error}); the next change or reconnect reads them again")]
     private partial void LogReloadFailed(string error);

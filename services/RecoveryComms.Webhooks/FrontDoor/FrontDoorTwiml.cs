@@ -11,15 +11,15 @@ namespace RecoveryComms.Webhooks.FrontDoor;
 /// ring group the console last saved: <see cref="FrontDoorSettings"/>), so the phones ring whether or not
 /// PostgreSQL and RabbitMQ answer.
 /// </summary>
-public sealed class FrontDoorTwiml(IOptions<WebhookOptions> options, IOptions<TwilioOptions> twilio, FrontDoorSettings shop)
+public sealed class FrontDoorTwiml(IOptions<WebhookOptions> options, IOptions<PhoneOptions> phones, IOptions<TwilioOptions> twilio, FrontDoorSettings shop)
 {
     private readonly HashSet<string> _staff = options.Value.StaffNumbers
-        .Select(number => Phone.NormalizeOrRaw(number, options.Value.DefaultRegion)).ToHashSet(StringComparer.Ordinal);
+        .Select(number => Phone.NormalizeOrRaw(number, phones.Value.DefaultRegion)).ToHashSet(StringComparer.Ordinal);
 
     private WebhookOptions Options => options.Value;
 
     /// <summary>A URL on this service as Twilio must call it, with the connection overrides that ask for retries.</summary>
-    public string CallbackUrl(string path) => twilio.Value.PublicBaseUrl.TrimEnd('/') + path + Options.CallbackFragment;
+    public string CallbackUrl(string path) => TwilioCallbacks.Callback(twilio.Value.PublicBaseUrl, path);
 
     public bool IsAfterHours(DateTimeOffset at) => !shop.Current.Week.IsOpen(at);
 
@@ -35,10 +35,10 @@ public sealed class FrontDoorTwiml(IOptions<WebhookOptions> options, IOptions<Tw
             return Voicemail(Options.AfterHoursGreeting);
         }
 
-        var whisper = Options.ScreenCalls ? CallbackUrl(TwilioPaths.VoiceScreen) : null;
+        var whisper = Options.ScreenCalls ? CallbackUrl(TwilioCallbacks.VoiceScreen) : null;
         var numbers = current.RingGroup.Select(number => Twiml.Number(number, whisper)).ToArray();
         return Twiml.Render(Twiml.Response(
-            Twiml.Dial(CallbackUrl(TwilioPaths.VoiceDialComplete), Options.RingTimeoutSeconds, callerId: null, answerOnBridge: true, numbers)));
+            Twiml.Dial(CallbackUrl(TwilioCallbacks.VoiceDialComplete), Options.RingTimeoutSeconds, callerId: null, answerOnBridge: true, numbers)));
     }
 
     /// <summary>After the ring group: hang up if someone took the call, else take a voicemail.</summary>
@@ -49,7 +49,7 @@ public sealed class FrontDoorTwiml(IOptions<WebhookOptions> options, IOptions<Tw
 
     /// <summary>The whisper on a ring-group leg: a person presses a key, a voicemail box cannot.</summary>
     public string Screen() => Twiml.Render(Twiml.Response(
-        Twiml.GatherOneKey(CallbackUrl(TwilioPaths.VoiceScreenResult), 6, Twiml.Say(Options.ScreenPrompt)),
+        Twiml.GatherOneKey(CallbackUrl(TwilioCallbacks.VoiceScreenResult), 6, Twiml.Say(Options.ScreenPrompt)),
         Twiml.Hangup()));
 
     /// <summary>A key was pressed: an empty response bridges the caller. No key: hang up this leg only.</summary>
@@ -66,10 +66,10 @@ public sealed class FrontDoorTwiml(IOptions<WebhookOptions> options, IOptions<Tw
     /// </summary>
     public string Connect(string customer, string callerId, bool record) => Twiml.Render(Twiml.Response(
         Twiml.Dial(action: null, 30, callerId, answerOnBridge: false,
-            record ? new DialRecording(CallbackUrl(TwilioPaths.VoiceCallbackRecording)) : null,
+            record ? new DialRecording(CallbackUrl(TwilioCallbacks.VoiceCallbackRecording)) : null,
             Twiml.Number(customer,
-                whisperUrl: record ? CallbackUrl(TwilioPaths.VoiceRecordingNotice) : null,
-                statusCallback: CallbackUrl(TwilioPaths.VoiceAttemptStatus)))));
+                whisperUrl: record ? CallbackUrl(TwilioCallbacks.VoiceRecordingNotice) : null,
+                statusCallback: CallbackUrl(TwilioCallbacks.VoiceAttemptStatus)))));
 
     /// <summary>The customer may no longer be called (consent refused when the CSR answered): the CSR hears why, nobody is dialled.</summary>
     public string ConnectRefused() => Twiml.Render(Twiml.Response(
@@ -102,9 +102,9 @@ public sealed class FrontDoorTwiml(IOptions<WebhookOptions> options, IOptions<Tw
     private string Voicemail(string prompt) => Twiml.Render(Twiml.Response(
         Twiml.Say(prompt),
         Twiml.Record(
-            CallbackUrl(TwilioPaths.VoiceVoicemailComplete),
+            CallbackUrl(TwilioCallbacks.VoiceVoicemailComplete),
             Options.VoicemailMaxSeconds,
-            CallbackUrl(TwilioPaths.VoiceRecording),
-            CallbackUrl(TwilioPaths.VoiceTranscription)),
+            CallbackUrl(TwilioCallbacks.VoiceRecording),
+            CallbackUrl(TwilioCallbacks.VoiceTranscription)),
         Twiml.Hangup()));
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Dapper;
 using Npgsql;
 using RecoveryComms.Orchestrator.Tests.Queue;
+using RecoveryComms.Orchestrator.Users;
 using RecoveryComms.Testing;
 
 namespace RecoveryComms.Orchestrator.Tests.Attempts;

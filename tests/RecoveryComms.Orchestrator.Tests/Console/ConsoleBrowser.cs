@@ -42,11 +42,17 @@ public sealed class ConsoleBrowser : IAsyncLifetime
         LaunchTime = started.Elapsed;
     }
 
-    /// <summary>A fresh context (no cookies, no storage) and page at <paramref name="viewport"/> (desktop by default), watched.</summary>
-    public async Task<ConsolePage> OpenAsync(Uri orchestrator, ViewportSize? viewport = null)
+    /// <summary>
+    /// A fresh context (no cookies, no storage) and page at <paramref name="viewport"/> (desktop by default), watched; the
+    /// browser's own zone is <paramref name="timezoneId"/> (an IANA name) when given, else the machine's.
+    /// </summary>
+    public async Task<ConsolePage> OpenAsync(Uri orchestrator, ViewportSize? viewport = null, string? timezoneId = null)
     {
         ArgumentNullException.ThrowIfNull(orchestrator);
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = viewport ?? Desktop, BaseURL = orchestrator.ToString() });
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = viewport ?? Desktop, BaseURL = orchestrator.ToString(), TimezoneId = timezoneId,
+        });
         // Note: Playwright's default of 30 s per action makes a missing element slow to report; the console answers in
         // well under a second on loopback, so 10 s is generous even on a loaded two-core machine.
         context.SetDefaultTimeout(10_000);

@@ -22,20 +22,7 @@ public sealed class ConsoleWorkflowTests(ConsoleBrowser browser, ConsoleHost hos
     private static Guid Id(JsonElement item) => item.GetProperty("id").GetGuid();
 
     /// <summary>A page signed in as <paramref name="user"/>, its clock at the loop's test clock (so ages and countdowns read as in the shop).</summary>
-    private async Task<ConsolePage> SignedInAsync(LoopHost.User user, ViewportSize? viewport = null)
-    {
-        var console = await browser.OpenAsync(host.OrchestratorUrl, viewport);
-        await console.Page.Clock.SetFixedTimeAsync(host.Clock.Now.UtcDateTime);
-        await console.GotoAsync();
-        await console.Page.GetByLabel("API key").FillAsync(user.ApiKey);
-        await console.Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        if (user.Role is "csr" or "manager" or "admin")
-        {
-            await Expect(console.Page.Locator(".stream-state")).ToHaveTextAsync("● Live");
-        }
-
-        return console;
-    }
+    private Task<ConsolePage> SignedInAsync(LoopHost.User user, ViewportSize? viewport = null) => browser.SignInAsync(host, user, viewport);
 
     private Task ReportAsync(string callSid, string? parent, string status) =>
         host.PublishAsync(new CallbackAttemptStatusReported(Guid.NewGuid(), callSid, parent, status, null, null, null, LoopHost.ShopLine, false, host.Clock.Now));

@@ -115,6 +115,39 @@ public sealed class AttemptTests(LoopHost host) : IClassFixture<LoopHost>
     }
 
     [Fact]
+    public async Task NoAnswerTwoAttempts_AfterOneAttempt_Is409_AndFitsAfterTheSecond()
+    {
+        // Note: fails before the disposition rules (issue 16): a new user recorded it after one attempt and the scorecard followed.
+        var (csr, _, itemId) = await host.ClaimedItemAsync();
+        var path = $"/api/recoveries/{itemId}/disposition";
+        var first = await CallAsync(csr, itemId);
+        await ReportAsync(LoopHost.NewSid("CA"), first, "no-answer");
+        await LastAttemptAsync(csr, itemId, a => a.GetProperty("result").GetString() == "no-answer");
+
+        var early = await host.SendAsync(csr, HttpMethod.Post, path, new { outcome = "no-answer-two-attempts" });
+        Assert.Equal(HttpStatusCode.Conflict, early.StatusCode);
+        Assert.Equal("application/problem+json", early.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("outcome-does-not-fit", await early.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        var second = await CallAsync(csr, itemId);
+        await ReportAsync(LoopHost.NewSid("CA"), second, "no-answer");
+        await LastAttemptAsync(csr, itemId, a => a.GetProperty("result").GetString() == "no-answer");
+        var fits = await host.SendAsync(csr, HttpMethod.Post, path, new { outcome = "no-answer-two-attempts" });
+        Assert.Equal(HttpStatusCode.OK, fits.StatusCode);
+    }
+
+    [Fact]
+    public async Task ADispositionWithoutAnOutcome_SaysTheOutcomeIsRequired()
+    {
+        var (csr, _, itemId) = await host.ClaimedItemAsync();
+
+        var missing = await host.SendAsync(csr, HttpMethod.Post, $"/api/recoveries/{itemId}/disposition", new { note = "forgot the outcome" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
+        Assert.Contains("outcome is required.", await missing.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SecondVoicemail_InOneLoop_IsRefusedWithAClearMessage()
     {
         var (csr, phone, itemId) = await host.ClaimedItemAsync();

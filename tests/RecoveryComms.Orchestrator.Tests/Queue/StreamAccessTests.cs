@@ -6,7 +6,8 @@ using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using RecoveryComms.Orchestrator.Alerts;
-using RecoveryComms.Orchestrator.Queue;
+using RecoveryComms.Orchestrator.Items;
+using RecoveryComms.Orchestrator.Users;
 
 namespace RecoveryComms.Orchestrator.Tests.Queue;
 

@@ -11,7 +11,8 @@ namespace RecoveryComms.Webhooks.Capture.Calls;
 /// What capture does with each voice callback, inside the store's transaction: the call's state (who called,
 /// its status, its one outcome), its voicemail, and the events that follow. The routes name these steps.
 /// </summary>
-public sealed partial class CallCapture(Outbox outbox, FrontDoorTwiml frontDoor, IOptions<WebhookOptions> options, ILogger<CallCapture> logger)
+public sealed partial class CallCapture(
+    Outbox outbox, FrontDoorTwiml frontDoor, IOptions<WebhookOptions> options, IOptions<PhoneOptions> phones, ILogger<CallCapture> logger)
 {
     private WebhookOptions Options => options.Value;
 
@@ -163,12 +164,12 @@ public sealed partial class CallCapture(Outbox outbox, FrontDoorTwiml frontDoor,
         }
 
         var withheld = Phone.IsWithheld(from);
-        var caller = Phone.NormalizeOrRaw(from, Options.DefaultRegion);
+        var caller = Phone.NormalizeOrRaw(from, phones.Value.DefaultRegion);
         var waiting = await CallStore.InsertAsync(s.Connection, s.Tx, new NewCall(
             s.CallSid,
             caller,
             withheld,
-            Phone.NormalizeOrRaw(to, Options.DefaultRegion),
+            Phone.NormalizeOrRaw(to, phones.Value.DefaultRegion),
             afterHours ?? frontDoor.IsAfterHours(s.Request.ReceivedAt),
             !withheld && frontDoor.IsStaff(caller),
             s.Request.ReceivedAt), s.Ct);
@@ -178,7 +179,7 @@ public sealed partial class CallCapture(Outbox outbox, FrontDoorTwiml frontDoor,
         }
     }
 
-    private string? OptionalE164(string? number) => number is null ? null : Phone.NormalizeOrRaw(number, Options.DefaultRegion);
+    private string? OptionalE164(string? number) => number is null ? null : Phone.NormalizeOrRaw(number, phones.Value.DefaultRegion);
 
     // Phone numbers reach the log masked: last four digits only.
     private void LogCaptured(string kind, string callSid, string? caller, string detail)

@@ -3,7 +3,7 @@ using Npgsql;
 namespace RecoveryComms.Webhooks.Capture.Intake;
 
 /// <summary>
-/// The load test's yardstick: read the form body and do one INSERT, nothing else. Mapped only when
+/// The load test's yardstick: read the form body and do one INSERT (<see cref="BaselineStore"/>), nothing else. Mapped only when
 /// <c>Benchmark:BaselineEndpoint</c> is true, never in production. It checks no signature, so it also takes no
 /// more than a webhook may (64 KiB), and its table is not part of the schema: the load tool
 /// (tests/RecoveryComms.LoadTest) creates <c>webhooks.benchmark_baseline</c> in the benchmark's database.
@@ -37,9 +37,7 @@ public static class BaselineEndpoint
                     return Results.StatusCode(StatusCodes.Status413PayloadTooLarge);
                 }
 
-                await using var command = dataSource.CreateCommand("INSERT INTO webhooks.benchmark_baseline (body) VALUES (@body)");
-                command.Parameters.AddWithValue("body", System.Text.Encoding.UTF8.GetString(buffer, 0, length));
-                await command.ExecuteNonQueryAsync(ct);
+                await BaselineStore.InsertAsync(dataSource, System.Text.Encoding.UTF8.GetString(buffer, 0, length), ct);
                 return Results.NoContent();
             }).DisableAntiforgery();
         }

@@ -1,4 +1,5 @@
 using Npgsql;
+using RecoveryComms.Hosting.Background;
 using RecoveryComms.Hosting.Data;
 
 namespace RecoveryComms.Webhooks.Capture.Intake;
@@ -8,43 +9,32 @@ namespace RecoveryComms.Webhooks.Capture.Intake;
 /// and, while PostgreSQL is known down, probes it. Voice routes never try a dependency known to be down, so
 /// without this loop they would not notice its return.
 /// </summary>
-public sealed partial class OutageRecovery(
-    WebhookKeeper keeper, WebhookJournal journal, StorageOutage outage, NpgsqlDataSource dataSource, ILogger<OutageRecovery> logger) : BackgroundService
+public sealed class OutageRecovery(
+    WebhookKeeper keeper, WebhookJournal journal, StorageOutage outage, NpgsqlDataSource dataSource, BackgroundLoops loops, ILogger<OutageRecovery> logger)
+    // Note: runs while PostgreSQL is away (that is its job), so it does not wait for the migrations. A step fails only
+    // for a fault of our own (outages are handled inside it): logged, backed off, and shown in readiness as Degraded.
+    : BackgroundLoop(loops, new LoopSettings(LoopName, "Replaying the webhook journal") { Idle = Interval, AfterMigrations = false }, logger)
 {
+    /// <summary>The loop's health and readiness name.</summary>
+    public const string LoopName = "journal-replay";
+
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
     private const string ProbeSql = "SELECT 1 FROM webhooks.inbound_webhooks LIMIT 1";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task<LoopStep> StepAsync(CancellationToken ct)
     {
-        using var timer = new PeriodicTimer(Interval);
-        try
+        if (outage.PostgresDown)
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    if (outage.PostgresDown)
-                    {
-                        await ProbePostgresAsync(stoppingToken);
-                    }
+            await ProbePostgresAsync(ct);
+        }
 
-                    if (journal.Count > 0)
-                    {
-                        await keeper.ReplayJournalAsync(callSid: null, stoppingToken);
-                    }
-                }
-                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-                {
-                    // Not an outage (those are handled above): a fault of our own. Logged, and tried again next second.
-                    LogFailed(e);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        if (journal.Count > 0)
         {
-            // Shutting down; anything still in the journal is replayed after the restart.
+            await keeper.ReplayJournalAsync(callSid: null, ct);
         }
+
+        return LoopStep.Idle;
     }
 
     private async Task ProbePostgresAsync(CancellationToken ct)
@@ -63,7 +53,4 @@ public sealed partial class OutageRecovery(
             // Still down.
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Replaying the webhook journal failed; trying again in a second")]
-    private partial void LogFailed(Exception e);
 }

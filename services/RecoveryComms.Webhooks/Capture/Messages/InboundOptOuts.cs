@@ -2,6 +2,7 @@ using MassTransit;
 using RecoveryComms.Contracts;
 using RecoveryComms.Contracts.Consent;
 using RecoveryComms.Hosting;
+using RecoveryComms.Telephony;
 using RecoveryComms.Telephony.Messaging;
 using RecoveryComms.Telephony.TwiML;
 using RecoveryComms.Webhooks.Capture.Intake;
@@ -18,7 +19,7 @@ public sealed partial class InboundOptOuts(IClientFactory clients, ILogger<Inbou
     public static bool IsOptOut(WebhookRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return request.Route == TwilioPaths.SmsIncoming
+        return request.Route == TwilioCallbacks.SmsIncoming
             && SmsKeywords.Classify(request["Body"], request["OptOutType"], currentlyOptedOut: false) is SmsIntent.OptOut or SmsIntent.OptOutNeedsReview;
     }
 

@@ -8,20 +8,20 @@ using RecoveryComms.Webhooks.FrontDoor;
 namespace RecoveryComms.Webhooks.Capture.Messages;
 
 /// <summary>What capture does with each text callback, inside the store's transaction. The routes name these steps.</summary>
-public sealed class MessageCapture(Outbox outbox, FrontDoorTwiml frontDoor, IOptions<WebhookOptions> options)
+public sealed class MessageCapture(Outbox outbox, FrontDoorTwiml frontDoor, IOptions<PhoneOptions> phones)
 {
-    private WebhookOptions Options => options.Value;
+    private string Region => phones.Value.DefaultRegion;
 
     /// <summary>An inbound text, passed on as it came (the consent service reads the keywords).</summary>
     public Task InboundAsync(CaptureContext s)
     {
         ArgumentNullException.ThrowIfNull(s);
         var messageSid = s.Request.Required("MessageSid");
-        var from = Phone.NormalizeOrRaw(s.Request.Required("From"), Options.DefaultRegion);
+        var from = Phone.NormalizeOrRaw(s.Request.Required("From"), Region);
         return outbox.EnqueueAsync(s.Connection, s.Tx, new InboundSmsReceived(
             CorrelationIds.For(messageSid), messageSid,
             from,
-            Phone.NormalizeOrRaw(s.Request.Required("To"), Options.DefaultRegion),
+            Phone.NormalizeOrRaw(s.Request.Required("To"), Region),
             s.Request["Body"] ?? "",
             s.Request["OptOutType"],
             s.Request.OptionalInt("NumMedia") ?? 0,
@@ -46,5 +46,5 @@ public sealed class MessageCapture(Outbox outbox, FrontDoorTwiml frontDoor, IOpt
         }
     }
 
-    private string? OptionalE164(string? number) => number is null ? null : Phone.NormalizeOrRaw(number, Options.DefaultRegion);
+    private string? OptionalE164(string? number) => number is null ? null : Phone.NormalizeOrRaw(number, Region);
 }
