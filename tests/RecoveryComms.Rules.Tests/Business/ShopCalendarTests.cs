@@ -175,9 +175,6 @@ public sealed class ShopCalendarTests
         }
     }
 
-    // Note: unskip with the fix. Fails today: Enum.TryParse reads a comma list as the OR of its values, so "Monday,Tuesday"
-    // is Wednesday (1 | 2 = 3) and "saturday, sunday" is Sunday (6 | 7 = 7): configuration's Business:OpenHours:Monday,Tuesday
-    // opens the shop on Wednesdays.
     /// <summary>Note: failed before the fix (a comma list of days parsed as one other day: "Monday,Tuesday" as Wednesday).</summary>
     [Theory]
     [InlineData("Monday,Tuesday")]
