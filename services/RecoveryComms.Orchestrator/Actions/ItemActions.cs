@@ -1,4 +1,3 @@
-using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using RecoveryComms.Contracts.Consent;
@@ -10,13 +9,14 @@ using RecoveryComms.Orchestrator.Intake;
 using RecoveryComms.Orchestrator.Items;
 using RecoveryComms.Orchestrator.Owners;
 using RecoveryComms.Orchestrator.Timers;
+using RecoveryComms.Orchestrator.Users;
 
 namespace RecoveryComms.Orchestrator.Actions;
 
 /// <summary>What CSRs and managers do to an item: claim, reassign, park in limbo, record a voicemail left, dispose, and create callbacks.</summary>
 public sealed class ItemActions(
     NpgsqlDataSource dataSource, ItemChanges changes, DispositionReasons reasons, Contacts contacts, LoopClock clock,
-    Hosting.Business.ShopCalendar calendar, IOptions<PhoneOptions> phones)
+    Hosting.Business.ShopCalendar calendar, IOptions<PhoneOptions> phones, UserStore users)
 {
 
     public Task<ActionResult<Guid>> ClaimAsync(Guid id, Actor csr, CancellationToken ct) =>
@@ -30,15 +30,9 @@ public sealed class ItemActions(
             return Act.No<Guid>(400, "validation", "primaryOwnerId and backupOwnerId are required and must be two different people.");
         }
 
-        await using (var c = await dataSource.OpenConnectionAsync(ct))
+        if (!await users.CanOwnItemsAsync([request.PrimaryOwnerId.Value, request.BackupOwnerId.Value], ct))
         {
-            var known = await c.QuerySingleAsync<long>(new CommandDefinition(
-                "SELECT count(*) FROM orchestrator.users WHERE id = ANY(@Ids) AND role IN ('csr', 'manager', 'admin')",
-                new { Ids = new[] { request.PrimaryOwnerId.Value, request.BackupOwnerId.Value } }, cancellationToken: ct));
-            if (known != 2)
-            {
-                return Act.No<Guid>(400, "unknown-user", "Both owners must be existing CSRs, managers or admins.");
-            }
+            return Act.No<Guid>(400, "unknown-user", "Both owners must be existing CSRs, managers or admins.");
         }
 
         return await ChangeAsync(id, manager, item => item.Reassign(request.PrimaryOwnerId.Value, request.BackupOwnerId.Value, manager.Name, changes.Now), null, ct);

@@ -1,3 +1,4 @@
+using RecoveryComms.Hosting.Background;
 using RecoveryComms.Orchestrator.Timers;
 
 namespace RecoveryComms.Orchestrator.Items;
@@ -12,6 +13,7 @@ public static class ItemsServiceCollectionExtensions
         services.AddSingleton<ITimerHandler, LoopTimers>();
         services.AddSingleton<ITimerHandler, ShopTimers>();
         services.AddHostedService<ShopTimerSeeder>();
+        services.AddHealthChecks().AddLoopCheck(ShopTimerSeeder.LoopName);
         return services;
     }
 }

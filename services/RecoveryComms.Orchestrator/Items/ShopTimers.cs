@@ -2,6 +2,7 @@ using System.Globalization;
 using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using RecoveryComms.Hosting.Background;
 using RecoveryComms.Hosting.Business;
 using RecoveryComms.Orchestrator.Alerts;
 using RecoveryComms.Orchestrator.Owners;
@@ -50,14 +51,20 @@ public sealed partial class ShopTimers(ShopSettings settings, ItemChanges change
 /// <summary>
 /// Makes sure the shop's own timers exist (every replica at start; the unique index keeps one of each), once the
 /// saved settings are loaded (the hours they hold decide the close). A save re-arms the end-of-day timer itself.
+/// A database that refuses at start is retried on the loops' back-off, so a replica that starts during an outage
+/// still seeds the timer when PostgreSQL comes back.
 /// </summary>
-public sealed class ShopTimerSeeder(NpgsqlDataSource dataSource, ShopSettings settings, TimeProvider time) : BackgroundService
+public sealed class ShopTimerSeeder(BackgroundLoops loops, NpgsqlDataSource dataSource, ShopSettings settings, TimeProvider time, ILogger<ShopTimerSeeder> logger)
+    : BackgroundLoop(loops, new LoopSettings(LoopName, "Seeding the shop's timers"), logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public const string LoopName = "shop-timers";
+
+    protected override async Task<LoopStep> StepAsync(CancellationToken ct)
     {
-        await settings.Loaded.WaitAsync(stoppingToken);
+        await settings.Loaded.WaitAsync(ct);
         var now = time.GetUtcNow();
-        await using var c = await dataSource.OpenConnectionAsync(stoppingToken);
-        await TimerStore.EnsureShopAsync(c, TimerKinds.EndOfDay, ShopTimers.NextEndOfDay(settings.Current.Week, now), stoppingToken);
+        await using var c = await dataSource.OpenConnectionAsync(ct);
+        await TimerStore.EnsureShopAsync(c, TimerKinds.EndOfDay, ShopTimers.NextEndOfDay(settings.Current.Week, now), ct);
+        return LoopStep.Done;
     }
 }

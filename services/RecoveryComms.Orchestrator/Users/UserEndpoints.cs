@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using RecoveryComms.Hosting.Auth;
 using RecoveryComms.Hosting.Phones;
 
@@ -31,7 +32,7 @@ public static class UserEndpoints
 
     /// <summary>Creates a user and returns its API key: the only time the key is ever shown.</summary>
     private static async Task<Results<Created<CreatedUser>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        CreateUserRequest request, UserStore store, ClaimsPrincipal caller, IConfiguration configuration, CancellationToken ct)
+        CreateUserRequest request, UserStore store, ClaimsPrincipal caller, IOptions<PhoneOptions> phones, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         var name = request.Name?.Trim();
@@ -48,7 +49,7 @@ public static class UserEndpoints
         string? phone = null;
         if (!string.IsNullOrWhiteSpace(request.Phone))
         {
-            if (Phone.TryNormalize(request.Phone, configuration["Phones:DefaultRegion"] ?? "US", out var e164))
+            if (Phone.TryNormalize(request.Phone, phones.Value.DefaultRegion, out var e164))
             {
                 phone = e164;
             }

@@ -38,6 +38,10 @@ public sealed class UserStore(NpgsqlDataSource dataSource, Outbox outbox, ApiKey
         ON CONFLICT (id) DO NOTHING
         """;
 
+    private const string OwnersSql = """
+        SELECT count(*) FROM orchestrator.users WHERE id = ANY(@Ids) AND role IN ('csr', 'manager', 'admin')
+        """;
+
     private const string InsertUserSql = """
         INSERT INTO orchestrator.users (id, name, role, phone, created_at, created_by)
         VALUES (@Id, @Name, @Role, @Phone, @CreatedAt, @CreatedBy)
@@ -100,6 +104,16 @@ public sealed class UserStore(NpgsqlDataSource dataSource, Outbox outbox, ApiKey
     /// <summary>A user's name, on the caller's connection; null when there is no such user.</summary>
     public static Task<string?> NameAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, Guid userId, CancellationToken ct) =>
         connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(NameSql, new { Id = userId }, tx, cancellationToken: ct));
+
+    /// <summary>Whether every one of <paramref name="userIds"/> is a user who may own recovery items (a CSR, manager or admin).</summary>
+    public async Task<bool> CanOwnItemsAsync(IReadOnlyCollection<Guid> userIds, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(userIds);
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var distinct = userIds.Distinct().ToArray();
+        var owners = await connection.QuerySingleAsync<long>(new CommandDefinition(OwnersSql, new { Ids = distinct }, cancellationToken: ct));
+        return owners == distinct.Length;
+    }
 
     public async Task<IReadOnlyList<User>> ListAsync(CancellationToken ct)
     {
