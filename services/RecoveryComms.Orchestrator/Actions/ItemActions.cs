@@ -8,6 +8,7 @@ using RecoveryComms.Orchestrator.Attempts;
 using RecoveryComms.Orchestrator.Intake;
 using RecoveryComms.Orchestrator.Items;
 using RecoveryComms.Orchestrator.Owners;
+using RecoveryComms.Orchestrator.Settings;
 using RecoveryComms.Orchestrator.Timers;
 using RecoveryComms.Orchestrator.Users;
 
@@ -16,7 +17,7 @@ namespace RecoveryComms.Orchestrator.Actions;
 /// <summary>What CSRs and managers do to an item: claim, reassign, park in limbo, record a voicemail left, dispose, and create callbacks.</summary>
 public sealed class ItemActions(
     NpgsqlDataSource dataSource, ItemChanges changes, DispositionReasons reasons, Contacts contacts, LoopClock clock,
-    Hosting.Business.ShopCalendar calendar, IOptions<PhoneOptions> phones, UserStore users)
+    Hosting.Business.ShopCalendar calendar, IOptions<PhoneOptions> phones, UserStore users, ShopSettings settings)
 {
 
     public Task<ActionResult<Guid>> ClaimAsync(Guid id, Actor csr, CancellationToken ct) =>
@@ -186,12 +187,13 @@ public sealed class ItemActions(
     {
         var now = new DateTimeOffset(changes.Now, TimeSpan.Zero);
         var times = clock.ForCallback(opening.Type, now, opening.DueAt);
-        var duty = await Rotation.DutyAsync(c, tx, calendar.Local(times.ClockStartsAt).DayOfWeek, ct);
-        var owners = new Duty(named?.PrimaryUserId ?? duty.PrimaryUserId, named?.BackupUserId ?? duty.BackupUserId, duty.ManagerUserId);
-        var item = RecoveryItem.FromCallback(Guid.CreateVersion7(), opening, contact, times, owners, now.UtcDateTime);
-        await changes.CreateAsync(c, tx, item, actor, $"{opening.Type} callback created by {actor.Name}.", ct);
+        var pick = await ItemOwners.PickAsync(c, tx, calendar.Local(times.ClockStartsAt).DayOfWeek, settings.Current.FallbackOwners, named, ct);
+        var item = RecoveryItem.FromCallback(Guid.CreateVersion7(), opening, contact, times, pick.Owners, now.UtcDateTime);
+        await changes.CreateAsync(c, tx, item, actor, WithOwnerNote($"{opening.Type} callback created by {actor.Name}.", pick), ct);
         return item.Id;
     }
+
+    private static string WithOwnerNote(string detail, OwnerPick pick) => pick.Note is null ? detail : detail + " " + pick.Note;
 
     /// <summary>Load, ask the item, apply: the one shape of every action (and <paramref name="after"/>, in the same transaction, for what is not the item's).</summary>
     private async Task<ActionResult<Guid>> ChangeAsync(

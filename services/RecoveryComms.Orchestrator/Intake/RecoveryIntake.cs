@@ -5,6 +5,7 @@ using RecoveryComms.Hosting.Business;
 using RecoveryComms.Hosting.Phones;
 using RecoveryComms.Orchestrator.Items;
 using RecoveryComms.Orchestrator.Owners;
+using RecoveryComms.Orchestrator.Settings;
 using RecoveryComms.Orchestrator.Timers;
 
 namespace RecoveryComms.Orchestrator.Intake;
@@ -16,7 +17,7 @@ namespace RecoveryComms.Orchestrator.Intake;
 /// open call items is the backstop.
 /// </summary>
 public sealed partial class RecoveryIntake(
-    NpgsqlDataSource dataSource, Contacts contacts, LoopClock clock, ShopCalendar calendar, ItemChanges changes, IOptions<PhoneOptions> phones, TimeProvider time, ILogger<RecoveryIntake> logger)
+    NpgsqlDataSource dataSource, Contacts contacts, LoopClock clock, ShopCalendar calendar, ItemChanges changes, ShopSettings settings, IOptions<PhoneOptions> phones, TimeProvider time, ILogger<RecoveryIntake> logger)
 {
     public async Task ApplyAsync(CapturedCall call, CancellationToken ct)
     {
@@ -77,9 +78,9 @@ public sealed partial class RecoveryIntake(
     private async Task<RecoveryItem> CreateAsync(NpgsqlConnection c, NpgsqlTransaction tx, CapturedCall call, string? phone, ContactInfo contact, CancellationToken ct)
     {
         var times = clock.ForCall(call.OccurredAt, call.AfterHours);
-        var duty = await Rotation.DutyAsync(c, tx, calendar.Local(times.ClockStartsAt).DayOfWeek, ct);
-        var item = RecoveryItem.FromCall(Guid.CreateVersion7(), call, phone, contact, times, duty, time.GetUtcNow().UtcDateTime);
-        await changes.CreateAsync(c, tx, item, Actor.System, item.CreatedDetail, ct);
+        var pick = await ItemOwners.PickAsync(c, tx, calendar.Local(times.ClockStartsAt).DayOfWeek, settings.Current.FallbackOwners, null, ct);
+        var item = RecoveryItem.FromCall(Guid.CreateVersion7(), call, phone, contact, times, pick.Owners, time.GetUtcNow().UtcDateTime);
+        await changes.CreateAsync(c, tx, item, Actor.System, pick.Note is null ? item.CreatedDetail : item.CreatedDetail + " " + pick.Note, ct);
         return item;
     }
 

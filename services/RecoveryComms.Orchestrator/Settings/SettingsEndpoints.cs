@@ -5,6 +5,7 @@ using RecoveryComms.Hosting.Auth;
 using RecoveryComms.Hosting;
 using RecoveryComms.Hosting.Phones;
 using RecoveryComms.Orchestrator.Actions;
+using RecoveryComms.Orchestrator.Users;
 using RecoveryComms.Orchestrator.Views;
 
 namespace RecoveryComms.Orchestrator.Settings;
@@ -29,10 +30,17 @@ public static class SettingsEndpoints
     }
 
     private static async Task<Results<Ok<ShopSettingsDocument>, ValidationProblem, ProblemHttpResult>> SaveAsync(
-        ShopSettingsDocument? document, SettingsStore store, IOptions<PhoneOptions> phones, IConfiguration configuration, ClaimsPrincipal user, CancellationToken ct)
+        ShopSettingsDocument? document, SettingsStore store, UserStore users, IOptions<PhoneOptions> phones, IConfiguration configuration, ClaimsPrincipal user, CancellationToken ct)
     {
         var (errors, normalized) = ShopSettings.Validate(document, phones.Value.DefaultRegion,
             configuration.GetSection("Recovery:RingGroupCountries").Get<string[]>());
+        if (normalized?.FallbackOwners is { } fallback && new[] { fallback.PrimaryUserId, fallback.BackupUserId }.OfType<Guid>().ToArray() is { Length: > 0 } named
+            && !await users.CanOwnItemsAsync(named, ct))
+        {
+            errors = new() { ["fallbackOwners"] = ["Fallback owners must be existing CSRs, managers or admins."] };
+            normalized = null;
+        }
+
         if (normalized is null)
         {
             return TypedResults.ValidationProblem(errors, type: Problems.TypeBase + "validation");

@@ -9,6 +9,15 @@ namespace RecoveryComms.Orchestrator.Settings;
 /// <summary>What a CSR says and texts: <c>{customer}</c>, <c>{csr}</c> and <c>{shop}</c> are filled in.</summary>
 public sealed record TalkTracks(string? Call, string? Voicemail, string? FollowUp);
 
+/// <summary>
+/// The two people who own a new item when its weekday's rotation names nobody (or only one person): the procedure
+/// puts two names on every callback, never "the office".
+/// </summary>
+public sealed record FallbackOwners(Guid? PrimaryUserId, Guid? BackupUserId)
+{
+    public static readonly FallbackOwners None = new(null, null);
+}
+
 /// <summary>The settings document of <c>GET</c> and <c>PUT /api/settings</c> (camelCase JSON; durations as <c>hh:mm:ss</c>).</summary>
 /// <param name="Version">The saved version (0: nothing saved yet, configuration only). On PUT: the version edited.</param>
 /// <param name="UpdatedAt">When it was saved; null before the first save. Ignored on PUT.</param>
@@ -18,7 +27,11 @@ public sealed record ShopSettingsDocument(
     long? Version, DateTimeOffset? UpdatedAt, string? UpdatedBy,
     string? ShopName, string? TimeZone, IReadOnlyDictionary<string, string?>? OpenHours, IReadOnlyList<string>? RingGroup,
     string? FirstAttemptTarget, string? Sla, string? AfterHoursFirstAttemptBy, string? PromisedCheckBefore,
-    IReadOnlyList<string>? CallbackBlocks, string? SmsTemplate, TalkTracks? TalkTracks);
+    IReadOnlyList<string>? CallbackBlocks, string? SmsTemplate, TalkTracks? TalkTracks)
+{
+    /// <summary>Who owns a new item when its weekday has no rotation; absent or null: nobody named (the console warns).</summary>
+    public FallbackOwners? FallbackOwners { get; init; }
+}
 
 /// <summary>The settings in force: configuration defaults overlaid with the saved row, parsed once.</summary>
 public sealed record EffectiveSettings(
@@ -27,10 +40,16 @@ public sealed record EffectiveSettings(
     TimeSpan FirstAttemptTarget, TimeSpan Sla, LocalTime AfterHoursFirstAttemptBy, TimeSpan PromisedCheckBefore,
     IReadOnlyList<LocalTime> CallbackBlocks, string SmsTemplate, TalkTracks TalkTracks)
 {
+    /// <summary>Who owns a new item when its weekday has no rotation (<see cref="FallbackOwners.None"/> when unset).</summary>
+    public FallbackOwners FallbackOwners { get; init; } = FallbackOwners.None;
+
     public ShopSettingsDocument ToDocument() => new(
         Version, UpdatedAt, UpdatedBy, ShopName, TimeZone, OpenHours, RingGroup,
         ShopSettings.FormatDuration(FirstAttemptTarget), ShopSettings.FormatDuration(Sla), ShopSettings.FormatTime(AfterHoursFirstAttemptBy),
-        ShopSettings.FormatDuration(PromisedCheckBefore), [.. CallbackBlocks.Select(ShopSettings.FormatTime)], SmsTemplate, TalkTracks);
+        ShopSettings.FormatDuration(PromisedCheckBefore), [.. CallbackBlocks.Select(ShopSettings.FormatTime)], SmsTemplate, TalkTracks)
+    {
+        FallbackOwners = FallbackOwners,
+    };
 }
 
 /// <summary>
@@ -131,7 +150,10 @@ public sealed class ShopSettings
             ParseDuration(saved?.PromisedCheckBefore) ?? ParseDuration(d.PromisedCheckBefore)!.Value,
             [.. (saved?.CallbackBlocks ?? d.CallbackBlocks!).Select(b => ParseTime(b) ?? LocalTime.Noon).Order()],
             saved?.SmsTemplate ?? d.SmsTemplate!,
-            new TalkTracks(tracks?.Call ?? d.TalkTracks!.Call, tracks?.Voicemail ?? d.TalkTracks!.Voicemail, tracks?.FollowUp ?? d.TalkTracks!.FollowUp));
+            new TalkTracks(tracks?.Call ?? d.TalkTracks!.Call, tracks?.Voicemail ?? d.TalkTracks!.Voicemail, tracks?.FollowUp ?? d.TalkTracks!.FollowUp))
+        {
+            FallbackOwners = saved?.FallbackOwners ?? FallbackOwners.None,
+        };
     }
 
     /// <summary>
@@ -335,6 +357,11 @@ public sealed class ShopSettings
                     Add("talkTracks", $"{name}: {unknown} is not a placeholder; use {string.Join(", ", TalkTrackPlaceholders)}.");
                 }
             }
+        }
+
+        if (document.FallbackOwners is { PrimaryUserId: { } fallbackPrimary, BackupUserId: { } fallbackBackup } && fallbackPrimary == fallbackBackup)
+        {
+            Add("fallbackOwners", "The fallback primary and backup must be two different people.");
         }
 
         if (errors.Count > 0)

@@ -56,7 +56,14 @@ async function start() {
   const me = await api("/api/me");
   context = await createContext(me);
   const pages = pagesFor(me.role);
-  fill(root, header(me, pages), h("div", { id: "page", tabindex: "-1" }));
+  const setup = h("section", { id: "setup", class: "setup", role: "status", "aria-label": "Set-up needed" });
+  const showSetup = () => {
+    setup.hidden = context.setup.length === 0;
+    fill(setup, h("strong", {}, "Set-up needed: "), h("ul", {}, context.setup.map((warning) => h("li", {}, warning))));
+  };
+  context.onShop(showSetup);
+  showSetup();
+  fill(root, header(me, pages), setup, h("div", { id: "page", tabindex: "-1" }));
   if (!location.hash || location.hash === "#/") {
     history.replaceState(null, "", `#/${pages[0]?.name ?? "queue"}`);
   }

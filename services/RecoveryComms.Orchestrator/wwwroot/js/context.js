@@ -37,12 +37,13 @@ async function readShop(me) {
     Staff.includes(me.role) ? api("/api/settings").catch(() => null) : null,
   ]);
   const zone = shop?.timeZone || settings?.timeZone || Intl.DateTimeFormat().resolvedOptions().timeZone;
-  return { settings, time: shopTime(zone) };
+  return { settings, time: shopTime(zone), setup: shop?.setup ?? [] };
 }
 
 export async function createContext(me) {
   const itemListeners = new Set();
   const openListeners = new Set();
+  const shopListeners = new Set();
   const feed = liveFeed(me, itemListeners, openListeners);
   let dispositions = null;
   const context = {
@@ -52,8 +53,14 @@ export async function createContext(me) {
     settings: null,
     /** Times in the shop's zone (shop-time.js). */
     time: null,
-    /** Reads the zone and settings again (after a manager saved them). */
-    async reloadShop() { Object.assign(context, await readShop(me)); },
+    /** What the shop must still set up so every callback has two named owners (shown above every page). */
+    setup: [],
+    /** Reads the zone and settings again (after a manager saved them, or changed the rotation). */
+    async reloadShop() {
+      Object.assign(context, await readShop(me));
+      for (const listener of shopListeners) { listener(); }
+    },
+    onShop(listener) { shopListeners.add(listener); return () => shopListeners.delete(listener); },
     /** Outcome and reason labels (labels.js), read once. */
     dispositions() {
       dispositions ??= api("/api/dispositions").then(dispositionLabels).catch((error) => { dispositions = null; throw error; });

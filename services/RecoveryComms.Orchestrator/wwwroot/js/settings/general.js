@@ -24,10 +24,18 @@ const FieldNames = {
   callbackBlocks: "Callback blocks",
   smsTemplate: "SMS template",
   talkTracks: "Talk tracks",
+  fallbackOwners: "Fallback owners",
 };
 
+/** A choice of one staff member (CSRs and managers, from GET /api/staff), or nobody. */
+function staffSelect(label, selectedId, staff) {
+  return h("select", { "aria-label": label },
+    h("option", { value: "" }, "— nobody —"),
+    staff.map((member) => h("option", { value: member.id, selected: member.id === selectedId }, `${member.name} (${member.role})`)));
+}
+
 /** Builds the inputs for a settings document; `read()` gives the document to PUT back. */
-function inputsFor(settings) {
+function inputsFor(settings, staff) {
   const text = (value, attributes = {}) => h("input", { type: "text", value: value ?? "", autocomplete: "off", ...attributes });
   const area = (value) => h("textarea", { rows: 3, maxlength: 2000 }, value ?? "");
   const inputs = {
@@ -44,6 +52,8 @@ function inputsFor(settings) {
     call: area(settings.talkTracks.call),
     voicemail: area(settings.talkTracks.voicemail),
     followUp: area(settings.talkTracks.followUp),
+    fallbackPrimary: staffSelect("Fallback primary", settings.fallbackOwners?.primaryUserId, staff),
+    fallbackBackup: staffSelect("Fallback backup", settings.fallbackOwners?.backupUserId, staff),
   };
   // The SLA must outlast the first-attempt target; said here, before the server has to.
   const checkOrder = () => inputs.sla.input.setCustomValidity(
@@ -64,6 +74,7 @@ function inputsFor(settings) {
     callbackBlocks: inputs.callbackBlocks.read(),
     smsTemplate: inputs.smsTemplate.value,
     talkTracks: { call: inputs.call.value, voicemail: inputs.voicemail.value, followUp: inputs.followUp.value },
+    fallbackOwners: { primaryUserId: inputs.fallbackPrimary.value || null, backupUserId: inputs.fallbackBackup.value || null },
   });
   return inputs;
 }
@@ -73,6 +84,7 @@ function invalidTarget(inputs, name) {
   const input = inputs[name];
   if (name === "talkTracks") { return [inputs.call, inputs.voicemail, inputs.followUp]; }
   if (name === "openHours") { return inputs.openHours.flatMap((day) => day.inputs); }
+  if (name === "fallbackOwners") { return [inputs.fallbackPrimary, inputs.fallbackBackup]; }
   return [input?.input ?? input].filter((element) => element instanceof Element);
 }
 
@@ -108,6 +120,14 @@ function targetsFieldset(inputs) {
     h("div", { class: "field" }, h("p", { class: "label" }, "Callback blocks (when follow-ups are worked, shop time)"), inputs.callbackBlocks.element));
 }
 
+function ownersFieldset(inputs) {
+  return h("fieldset", {}, h("legend", {}, "Fallback owners"),
+    h("p", { class: "hint" }, "Every callback gets two named people. On a day the rotation below leaves empty, these two own new callbacks."),
+    h("div", { class: "row" },
+      field("Fallback primary", inputs.fallbackPrimary),
+      field("Fallback backup", inputs.fallbackBackup)));
+}
+
 function wordsFieldset(inputs) {
   return h("fieldset", {}, h("legend", {}, "Words"),
     field("SMS template", inputs.smsTemplate, "{shop}, {windowA}, {windowB} and {issue} are filled in; it must say how to reply STOP."),
@@ -124,14 +144,15 @@ function savedText(settings, time) {
 /** The settings form in `container`. After a save the console reads the shop again (zone, windows) and the form reloads. */
 export async function renderGeneral(container, context, isDisposed) {
   let settings;
+  let staff;
   try {
-    settings = await api("/api/settings");
+    [settings, staff] = await Promise.all([api("/api/settings"), api("/api/staff")]);
   } catch (error) {
     fill(container, h("p", { class: "error" }, `Settings could not be loaded: ${error.message}`));
     return;
   }
   if (isDisposed()) { return; }
-  const inputs = inputsFor(settings);
+  const inputs = inputsFor(settings, staff);
   const errors = h("div", { class: "error", role: "alert" });
   const reload = () => renderGeneral(container, context, isDisposed);
 
@@ -161,6 +182,7 @@ export async function renderGeneral(container, context, isDisposed) {
     h("fieldset", {}, h("legend", {}, "Ring group"),
       field("Phones that ring for incoming calls (one per line)", inputs.ringGroup)),
     targetsFieldset(inputs),
+    ownersFieldset(inputs),
     wordsFieldset(inputs),
     errors,
     h("button", { type: "submit", class: "primary" }, "Save settings"));

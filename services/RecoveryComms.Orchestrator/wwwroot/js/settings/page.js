@@ -17,7 +17,7 @@ export function render(container, context) {
     h("p", { class: "hint" }, "Changes apply at once, to items created from now on. Everything is kept with who changed it."),
     general, h("h2", {}, "Primary and backup rotation"), rotation, h("h2", {}, "Reasons"), reasons));
   renderGeneral(general, context, isDisposed);
-  renderRotation(rotation, isDisposed);
+  renderRotation(rotation, isDisposed, () => context.reloadShop().catch(() => {}));
   renderReasons(reasons, context, isDisposed);
   return () => { disposed = true; };
 }
