@@ -17,7 +17,7 @@ namespace RecoveryComms.Orchestrator.Actions;
 /// <summary>What CSRs and managers do to an item: claim, reassign, park in limbo, record a voicemail left, dispose, and create callbacks.</summary>
 public sealed class ItemActions(
     NpgsqlDataSource dataSource, ItemChanges changes, DispositionReasons reasons, Contacts contacts, LoopClock clock,
-    Hosting.Business.ShopCalendar calendar, IOptions<PhoneOptions> phones, UserStore users, ShopSettings settings)
+    Hosting.Business.ShopCalendar calendar, IOptions<PhoneOptions> phones, UserStore users, ShopSettings settings, ItemEmergencies emergencies)
 {
 
     public Task<ActionResult<Guid>> ClaimAsync(Guid id, Actor csr, CancellationToken ct) =>
@@ -176,13 +176,14 @@ public sealed class ItemActions(
         await using var tx = await c.BeginTransactionAsync(ct);
         var opening = new CallbackOpening(request.Type!, phone, null, request.DueAt, request.OriginalJobNumber?.Trim(), request.TechName?.Trim(),
             request.JobType?.Trim(), request.Note?.Trim());
-        var id = await OpenCallbackAsync(c, tx, opening, contact, null, actor, ct);
+        var item = await OpenCallbackAsync(c, tx, opening, contact, null, actor, ct);
+        await emergencies.CheckAsync(c, tx, item, opening.Details, EmergencySources.Note, ct);
         await tx.CommitAsync(ct);
-        return Act.Ok(id);
+        return Act.Ok(item.Id);
     }
 
     /// <summary>Opens a callback item, owned by <paramref name="named"/> where they are named, else by the duty of the day its clock starts.</summary>
-    private async Task<Guid> OpenCallbackAsync(
+    private async Task<RecoveryItem> OpenCallbackAsync(
         NpgsqlConnection c, NpgsqlTransaction tx, CallbackOpening opening, ContactInfo contact, Duty? named, Actor actor, CancellationToken ct)
     {
         var now = new DateTimeOffset(changes.Now, TimeSpan.Zero);
@@ -190,7 +191,7 @@ public sealed class ItemActions(
         var pick = await ItemOwners.PickAsync(c, tx, calendar.Local(times.ClockStartsAt).DayOfWeek, settings.Current.FallbackOwners, named, ct);
         var item = RecoveryItem.FromCallback(Guid.CreateVersion7(), opening, contact, times, pick.Owners, now.UtcDateTime);
         await changes.CreateAsync(c, tx, item, actor, WithOwnerNote($"{opening.Type} callback created by {actor.Name}.", pick), ct);
-        return item.Id;
+        return item;
     }
 
     private static string WithOwnerNote(string detail, OwnerPick pick) => pick.Note is null ? detail : detail + " " + pick.Note;

@@ -11,9 +11,9 @@ namespace RecoveryComms.Orchestrator.Intake;
 /// <summary>
 /// A text from a customer with an open item: STOP ends the loop at once (outcome <c>opted-out</c>; the consent
 /// service records the opt-out itself); any other reply moves the item to waiting-on-customer, so attempt 2 is
-/// skipped, and tells the owner.
+/// skipped, and tells the owner; a reply holding one of the shop's emergency phrases makes the item an emergency.
 /// </summary>
-public sealed class InboundSmsConsumer(NpgsqlDataSource dataSource, Contacts contacts, ItemChanges changes) : IConsumer<InboundSmsReceived>
+public sealed class InboundSmsConsumer(NpgsqlDataSource dataSource, Contacts contacts, ItemChanges changes, ItemEmergencies emergencies) : IConsumer<InboundSmsReceived>
 {
     public async Task Consume(ConsumeContext<InboundSmsReceived> context)
     {
@@ -45,6 +45,10 @@ public sealed class InboundSmsConsumer(NpgsqlDataSource dataSource, Contacts con
                 ? item.OptedOut(m.OccurredAt.UtcDateTime, changes.Now)
                 : item.CustomerReplied(m.Body, m.MessageSid, m.OccurredAt.UtcDateTime);
             await changes.ApplyAsync(c, tx, item, Actor.System, change, ct);
+            if (intent is SmsIntent.Reply)
+            {
+                await emergencies.CheckAsync(c, tx, item, m.Body, EmergencySources.Sms, ct);
+            }
         }
 
         await tx.CommitAsync(ct);

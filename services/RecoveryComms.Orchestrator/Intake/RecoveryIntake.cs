@@ -17,7 +17,7 @@ namespace RecoveryComms.Orchestrator.Intake;
 /// open call items is the backstop.
 /// </summary>
 public sealed partial class RecoveryIntake(
-    NpgsqlDataSource dataSource, Contacts contacts, LoopClock clock, ShopCalendar calendar, ItemChanges changes, ShopSettings settings, IOptions<PhoneOptions> phones, TimeProvider time, ILogger<RecoveryIntake> logger)
+    NpgsqlDataSource dataSource, Contacts contacts, LoopClock clock, ShopCalendar calendar, ItemChanges changes, ItemEmergencies emergencies, ShopSettings settings, IOptions<PhoneOptions> phones, TimeProvider time, ILogger<RecoveryIntake> logger)
 {
     public async Task ApplyAsync(CapturedCall call, CancellationToken ct)
     {
@@ -57,6 +57,7 @@ public sealed partial class RecoveryIntake(
         {
             item = await CreateAsync(c, tx, call, phone, contact, ct);
             await RecoveryItemStore.TryAddOccurrenceAsync(c, tx, call.CallSid, call.Kind, item.Id, phone, at, ct);
+            await emergencies.CheckAsync(c, tx, item, call.Transcript, EmergencySources.Transcript, ct);
             await tx.CommitAsync(ct);
             var masked = Phone.Mask(phone);
             LogCreated(item.Id, item.Type, masked);
@@ -72,6 +73,7 @@ public sealed partial class RecoveryIntake(
         }
 
         await changes.ApplyAsync(c, tx, item, Actor.System, item.MergeCall(call, newCall, contact), ct);
+        await emergencies.CheckAsync(c, tx, item, call.Transcript, EmergencySources.Transcript, ct);
         await tx.CommitAsync(ct);
     }
 

@@ -10,6 +10,7 @@ public static class ItemsServiceCollectionExtensions
     {
         services.AddSingleton<LoopClock>();
         services.AddSingleton<ItemChanges>();
+        services.AddSingleton<ItemEmergencies>();
         services.AddSingleton<ITimerHandler, LoopTimers>();
         services.AddSingleton<ITimerHandler, ShopTimers>();
         services.AddHostedService<ShopTimerSeeder>();

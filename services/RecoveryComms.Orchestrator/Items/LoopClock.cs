@@ -42,12 +42,22 @@ public sealed class LoopClock(ShopSettings settings)
         var s = settings.Current;
         return type switch
         {
-            ItemTypes.Emergency => Immediate(s, now),
+            ItemTypes.Emergency => ForEmergency(now),
             ItemTypes.AfterHoursRequest => s.Week.IsOpen(now) ? Immediate(s, now) : AfterHours(s, now),
             ItemTypes.PromisedUpdate => Deadline(now, dueAt ?? now + s.Sla, s.PromisedCheckBefore),
             ItemTypes.PostJob => Deadline(dueAt ?? now + TimeSpan.FromHours(24), (dueAt ?? now + TimeSpan.FromHours(24)) + TimeSpan.FromHours(24), TimeSpan.FromHours(4)),
             _ => Deadline(now, dueAt ?? NextBusinessDayClose(s.Week, now), EscalationMargin(s)),
         };
+    }
+
+    /// <summary>
+    /// An emergency's windows from <paramref name="at"/>, in and out of hours: the clock starts at once, the backup
+    /// trigger at <c>EmergencyFirstAttemptTarget</c> (2 minutes), the escalation at <c>EmergencySla</c> (5 minutes).
+    /// </summary>
+    public LoopTimes ForEmergency(DateTimeOffset at)
+    {
+        var s = settings.Current;
+        return new LoopTimes(at, at + s.EmergencyFirstAttemptTarget, at + s.EmergencySla, AfterHours: !s.Week.IsOpen(at));
     }
 
     private static TimeSpan EscalationMargin(EffectiveSettings s) => s.Sla - s.FirstAttemptTarget;

@@ -115,6 +115,12 @@ public sealed class RecoveryItem
 
     public string? Details { get; private set; }
 
+    /// <summary>The emergency phrase or key that matched (<see cref="MarkEmergency"/>); null when the item is not an emergency by a rule.</summary>
+    public string? EmergencyMatched { get; private set; }
+
+    /// <summary>Where it matched (<see cref="EmergencySources"/>).</summary>
+    public string? EmergencySource { get; private set; }
+
     public int Version { get; private set; } = 1;
 
     public DateTime UpdatedAt { get; private set; }
@@ -208,6 +214,59 @@ public sealed class RecoveryItem
             JobType = opening.JobType,
             Details = opening.Details,
             UpdatedAt = now,
+        };
+    }
+
+    /// <summary>
+    /// An emergency rule matched (a phrase in a voicemail, a reply, a callback note or a summary; a key press): the
+    /// item goes to the top of the queue and takes the emergency windows from <paramref name="emergency"/>, in and out
+    /// of hours (an after-hours item's clock starts now, not at the opening). Due times only ever move earlier. An item
+    /// already marked keeps its first match; a closed one is left alone.
+    /// </summary>
+    public ItemChange MarkEmergency(EmergencyMatch match, LoopTimes emergency)
+    {
+        ArgumentNullException.ThrowIfNull(match);
+        ArgumentNullException.ThrowIfNull(emergency);
+        if (!IsOpen || EmergencyMatched is not null)
+        {
+            return ItemChange.None;
+        }
+
+        EmergencyMatched = match.Matched;
+        EmergencySource = match.Source;
+        Priority = ItemTypes.Priority(ItemTypes.Emergency);
+        var arm = new List<TimerArm>(2);
+        var cancel = new List<string>(1);
+        if (emergency.ClockStartsAt.UtcDateTime < ClockStartsAt)
+        {
+            ClockStartsAt = emergency.ClockStartsAt.UtcDateTime;
+            cancel.Add(TimerKinds.ClockStart);
+        }
+
+        if (emergency.FirstAttemptDueAt.UtcDateTime < FirstAttemptDueAt)
+        {
+            FirstAttemptDueAt = emergency.FirstAttemptDueAt.UtcDateTime;
+            if (Attempts == 0 && ClaimedAt is null)
+            {
+                arm.Add(new TimerArm(TimerKinds.FirstAttemptDue, FirstAttemptDueAt));
+            }
+        }
+
+        if (emergency.SlaDueAt.UtcDateTime < SlaDueAt)
+        {
+            SlaDueAt = emergency.SlaDueAt.UtcDateTime;
+            DueAt = DueAt is { } due && due < SlaDueAt ? due : SlaDueAt;
+            if (Attempts == 0)
+            {
+                arm.Add(new TimerArm(TimerKinds.SlaDue, SlaDueAt));
+            }
+        }
+
+        return ItemChange.Record(TimelineKinds.EmergencyDetected,
+            $"Emergency: \"{match.Matched}\" in the {EmergencySources.Label(match.Source)}. It goes to the top of the queue on the emergency clock.") with
+        {
+            Arm = arm,
+            Cancel = cancel,
         };
     }
 

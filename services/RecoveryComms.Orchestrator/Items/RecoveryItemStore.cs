@@ -18,7 +18,8 @@ public sealed class RecoveryItemStore
         first_attempt_due_at, sla_due_at, due_at, priority, sort_at, primary_owner_id, backup_owner_id, claimed_at, attempts,
         first_attempt_at, sms_sent, voicemail_left, transcript, recording_sid, recording_url, after_hours, cannot_call_back,
         short_abandon, backup_triggered_at, escalated_at, customer_replied_at, next_check_at, eod_flagged_at, outcome, reason,
-        note, reschedule_at, disposed_at, disposed_by, original_job_number, tech_name, job_type, details, version, updated_at
+        note, reschedule_at, disposed_at, disposed_by, original_job_number, tech_name, job_type, details, emergency_matched,
+        emergency_source, version, updated_at
         """;
 
     /// <summary>The item's columns for a query that joins others (<paramref name="alias"/> names the item's table).</summary>
@@ -31,7 +32,8 @@ public sealed class RecoveryItemStore
                 @FirstAttemptDueAt, @SlaDueAt, @DueAt, @Priority, @SortAt, @PrimaryOwnerId, @BackupOwnerId, @ClaimedAt, @Attempts,
                 @FirstAttemptAt, @SmsSent, @VoicemailLeft, @Transcript, @RecordingSid, @RecordingUrl, @AfterHours, @CannotCallBack,
                 @ShortAbandon, @BackupTriggeredAt, @EscalatedAt, @CustomerRepliedAt, @NextCheckAt, @EodFlaggedAt, @Outcome, @Reason,
-                @Note, @RescheduleAt, @DisposedAt, @DisposedBy, @OriginalJobNumber, @TechName, @JobType, @Details, 1, @UpdatedAt)
+                @Note, @RescheduleAt, @DisposedAt, @DisposedBy, @OriginalJobNumber, @TechName, @JobType, @Details, @EmergencyMatched,
+                @EmergencySource, 1, @UpdatedAt)
         """;
 
     private const string UpdateSql = """
@@ -44,7 +46,8 @@ public sealed class RecoveryItemStore
             short_abandon = @ShortAbandon, backup_triggered_at = @BackupTriggeredAt, escalated_at = @EscalatedAt,
             customer_replied_at = @CustomerRepliedAt, next_check_at = @NextCheckAt, eod_flagged_at = @EodFlaggedAt,
             outcome = @Outcome, reason = @Reason, note = @Note, reschedule_at = @RescheduleAt, disposed_at = @DisposedAt,
-            disposed_by = @DisposedBy, details = @Details, version = version + 1, updated_at = @UpdatedAt
+            disposed_by = @DisposedBy, details = @Details, emergency_matched = @EmergencyMatched, emergency_source = @EmergencySource,
+            version = version + 1, updated_at = @UpdatedAt
         WHERE id = @Id AND version = @Version
         """;
 

@@ -27,4 +27,5 @@ public static class TimelineKinds
     public const string LimboCheck = "limbo-check";
     public const string Disposed = "disposed";
     public const string Alert = "alert";
+    public const string EmergencyDetected = "emergency-detected";
 }

@@ -31,6 +31,15 @@ public sealed record ShopSettingsDocument(
 {
     /// <summary>Who owns a new item when its weekday has no rotation; absent or null: nobody named (the console warns).</summary>
     public FallbackOwners? FallbackOwners { get; init; }
+
+    /// <summary>Phrases that make an item an emergency (whole words, any case); absent: the defaults; empty: none.</summary>
+    public IReadOnlyList<string>? EmergencyPhrases { get; init; }
+
+    /// <summary>An emergency's first-attempt target (<c>hh:mm:ss</c>; default 2 minutes), in and out of hours.</summary>
+    public string? EmergencyFirstAttemptTarget { get; init; }
+
+    /// <summary>An emergency's SLA (<c>hh:mm:ss</c>; default 5 minutes), in and out of hours.</summary>
+    public string? EmergencySla { get; init; }
 }
 
 /// <summary>The settings in force: configuration defaults overlaid with the saved row, parsed once.</summary>
@@ -43,12 +52,22 @@ public sealed record EffectiveSettings(
     /// <summary>Who owns a new item when its weekday has no rotation (<see cref="FallbackOwners.None"/> when unset).</summary>
     public FallbackOwners FallbackOwners { get; init; } = FallbackOwners.None;
 
+    /// <summary>The phrases that make an item an emergency, in the order they are tried.</summary>
+    public IReadOnlyList<string> EmergencyPhrases { get; init; } = Items.EmergencyRules.DefaultPhrases;
+
+    public TimeSpan EmergencyFirstAttemptTarget { get; init; } = ShopSettings.DefaultEmergencyFirstAttemptTarget;
+
+    public TimeSpan EmergencySla { get; init; } = ShopSettings.DefaultEmergencySla;
+
     public ShopSettingsDocument ToDocument() => new(
         Version, UpdatedAt, UpdatedBy, ShopName, TimeZone, OpenHours, RingGroup,
         ShopSettings.FormatDuration(FirstAttemptTarget), ShopSettings.FormatDuration(Sla), ShopSettings.FormatTime(AfterHoursFirstAttemptBy),
         ShopSettings.FormatDuration(PromisedCheckBefore), [.. CallbackBlocks.Select(ShopSettings.FormatTime)], SmsTemplate, TalkTracks)
     {
         FallbackOwners = FallbackOwners,
+        EmergencyPhrases = EmergencyPhrases,
+        EmergencyFirstAttemptTarget = ShopSettings.FormatDuration(EmergencyFirstAttemptTarget),
+        EmergencySla = ShopSettings.FormatDuration(EmergencySla),
     };
 }
 
@@ -71,6 +90,10 @@ public sealed class ShopSettings
         "Hi {customer}, this is {csr} from {shop}, following up on your recent service with us (your update, warranty question or estimate). Do you have a couple of minutes?";
 
     public const int TalkTrackMaxLength = 2000;
+
+    public static readonly TimeSpan DefaultEmergencyFirstAttemptTarget = TimeSpan.FromMinutes(2);
+
+    public static readonly TimeSpan DefaultEmergencySla = TimeSpan.FromMinutes(5);
 
     private static readonly string[] TemplatePlaceholders = ["{shop}", "{windowA}", "{windowB}", "{issue}"];
     private static readonly string[] TalkTrackPlaceholders = ["{customer}", "{csr}", "{shop}"];
@@ -153,6 +176,9 @@ public sealed class ShopSettings
             new TalkTracks(tracks?.Call ?? d.TalkTracks!.Call, tracks?.Voicemail ?? d.TalkTracks!.Voicemail, tracks?.FollowUp ?? d.TalkTracks!.FollowUp))
         {
             FallbackOwners = saved?.FallbackOwners ?? FallbackOwners.None,
+            EmergencyPhrases = saved?.EmergencyPhrases ?? Items.EmergencyRules.DefaultPhrases,
+            EmergencyFirstAttemptTarget = ParseDuration(saved?.EmergencyFirstAttemptTarget) ?? DefaultEmergencyFirstAttemptTarget,
+            EmergencySla = ParseDuration(saved?.EmergencySla) ?? DefaultEmergencySla,
         };
     }
 
@@ -364,6 +390,43 @@ public sealed class ShopSettings
             Add("fallbackOwners", "The fallback primary and backup must be two different people.");
         }
 
+        var phrases = new List<string>();
+        if (document.EmergencyPhrases is { } wanted)
+        {
+            if (wanted.Count > Items.EmergencyRules.MaxPhrases)
+            {
+                Add("emergencyPhrases", $"At most {Items.EmergencyRules.MaxPhrases} emergency phrases.");
+            }
+
+            foreach (var phrase in wanted)
+            {
+                if (Items.EmergencyRules.Problem(phrase) is { } problem)
+                {
+                    Add("emergencyPhrases", problem);
+                }
+                else if (!phrases.Contains(phrase.Trim(), StringComparer.OrdinalIgnoreCase))
+                {
+                    phrases.Add(string.Join(' ', phrase.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)));
+                }
+            }
+        }
+
+        var emergencyFirst = document.EmergencyFirstAttemptTarget is null ? DefaultEmergencyFirstAttemptTarget : ParseDuration(document.EmergencyFirstAttemptTarget);
+        if (emergencyFirst is not { } ef || ef <= TimeSpan.Zero || ef > MaxFirstAttemptTarget)
+        {
+            Add("emergencyFirstAttemptTarget", "A positive duration (hh:mm:ss) of at most 4 hours is required.");
+        }
+
+        var emergencySla = document.EmergencySla is null ? DefaultEmergencySla : ParseDuration(document.EmergencySla);
+        if (emergencySla is not { } es || es <= TimeSpan.Zero || es > MaxSpan)
+        {
+            Add("emergencySla", "A positive duration (hh:mm:ss) of at most 24 hours is required.");
+        }
+        else if (emergencyFirst is { } efirst && efirst > TimeSpan.Zero && es <= efirst)
+        {
+            Add("emergencySla", "The emergency SLA must be longer than the emergency first-attempt target.");
+        }
+
         if (errors.Count > 0)
         {
             return (errors.ToDictionary(e => e.Key, e => e.Value.ToArray()), null);
@@ -376,6 +439,9 @@ public sealed class ShopSettings
             RingGroup = ringGroup,
             FirstAttemptTarget = FormatDuration(first!.Value), Sla = FormatDuration(sla!.Value),
             PromisedCheckBefore = FormatDuration(ParseDuration(document.PromisedCheckBefore)!.Value),
+            EmergencyPhrases = document.EmergencyPhrases is null ? null : phrases,
+            EmergencyFirstAttemptTarget = document.EmergencyFirstAttemptTarget is null ? null : FormatDuration(emergencyFirst!.Value),
+            EmergencySla = document.EmergencySla is null ? null : FormatDuration(emergencySla!.Value),
         });
     }
 

@@ -117,7 +117,10 @@ public sealed class ItemQueries(NpgsqlDataSource dataSource, TimeProvider time)
         r.Attempts, r.SmsSent, r.VoicemailLeft, r.Transcript, r.AfterHours, r.CannotCallBack, r.ShortAbandon, r.ShopLine, Utc(r.ClockStartsAt),
         Utc(r.DueAt), Utc(r.FirstAttemptAt), Utc(r.BackupTriggeredAt), Utc(r.EscalatedAt), Utc(r.CustomerRepliedAt), Utc(r.NextCheckAt),
         r.RecordingSid is not null, r.Outcome, r.Reason, r.Note, Utc(r.RescheduleAt), Utc(r.DisposedAt), r.OriginalJobNumber, r.TechName, r.JobType,
-        r.Details, r.Version, Utc(r.UpdatedAt), r.Priority, Utc(r.SortAt));
+        r.Details, r.Version, Utc(r.UpdatedAt), r.Priority, Utc(r.SortAt))
+    {
+        Emergency = r.EmergencyMatched is { } matched ? new EmergencyView(matched, r.EmergencySource ?? "") : null,
+    };
 
     private sealed class Row
     {
@@ -160,6 +163,8 @@ public sealed class ItemQueries(NpgsqlDataSource dataSource, TimeProvider time)
         public string? TechName { get; init; }
         public string? JobType { get; init; }
         public string? Details { get; init; }
+        public string? EmergencyMatched { get; init; }
+        public string? EmergencySource { get; init; }
         public int Version { get; init; }
         public DateTime UpdatedAt { get; init; }
         public int Priority { get; init; }

@@ -7,6 +7,9 @@ namespace RecoveryComms.Orchestrator.Views;
 
 public sealed record OwnerView(Guid Id, string Name);
 
+/// <summary>What made the item an emergency: the phrase or key that matched and where (<c>transcript</c>, <c>sms</c>, <c>note</c>, <c>keypress</c>, <c>answering-service</c>).</summary>
+public sealed record EmergencyView(string Matched, string Source);
+
 /// <summary>An item as the contract's "Recovery items" section shows it (camelCase JSON), plus a few extras.</summary>
 public sealed record ItemView(
     Guid Id, string Type, string Status, string? Phone, string ContactKey, string? AccountName, int Occurrences,
@@ -16,7 +19,11 @@ public sealed record ItemView(
     DateTimeOffset? FirstAttemptAt, DateTimeOffset? BackupTriggeredAt, DateTimeOffset? EscalatedAt, DateTimeOffset? CustomerRepliedAt,
     DateTimeOffset? NextCheckAt, bool HasRecording, string? Outcome, string? Reason, string? Note, DateTimeOffset? RescheduleAt,
     DateTimeOffset? DisposedAt, string? OriginalJobNumber, string? TechName, string? JobType, string? Details, int Version, DateTimeOffset UpdatedAt,
-    int Priority, DateTimeOffset SortAt);
+    int Priority, DateTimeOffset SortAt)
+{
+    /// <summary>Null unless an emergency rule matched (the contract's <c>emergency: {matched, source} | null</c>).</summary>
+    public EmergencyView? Emergency { get; init; }
+}
 
 public sealed record AttemptView(
     Guid Id, Guid CsrId, string CsrName, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, string Result, bool Counts,

@@ -41,6 +41,9 @@ public sealed class ConsoleWorkflowTests(ConsoleBrowser browser, ConsoleHost hos
     {
         var csr = await host.UserAsync("csr", LoopHost.NewPhone());
         var manager = await host.UserAsync("manager");
+        // Note: the item is the fallback owners' (Tuesday has no rotation here), so the CSR claims it from them.
+        var (fallbackPrimary, fallbackBackup) = (await host.UserAsync("csr"), await host.UserAsync("csr"));
+        Assert.True((await host.PutFallbackOwnersAsync(manager, fallbackPrimary.Id, fallbackBackup.Id)).IsSuccessStatusCode);
         var phone = LoopHost.NewPhone();
         await host.RecordConsentAsync(phone);
         await using var console = await SignedInAsync(csr);

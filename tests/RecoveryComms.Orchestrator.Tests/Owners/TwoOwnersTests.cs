@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using RecoveryComms.Orchestrator.Tests.Queue;
 
 namespace RecoveryComms.Orchestrator.Tests.Owners;
@@ -11,15 +10,8 @@ namespace RecoveryComms.Orchestrator.Tests.Owners;
 /// </summary>
 public sealed class TwoOwnersTests(LoopHost host) : IClassFixture<LoopHost>
 {
-    private async Task<HttpResponseMessage> PutFallbackAsync(LoopHost.User manager, Guid? primary, Guid? backup)
-    {
-        var read = await host.SendAsync(manager, HttpMethod.Get, "/api/settings");
-        var document = JsonNode.Parse(await read.Content.ReadAsStringAsync())!.AsObject();
-        document["ringGroup"] = new JsonArray("+13125550190");
-        document["fallbackOwners"] = new JsonObject { ["primaryUserId"] = primary?.ToString(), ["backupUserId"] = backup?.ToString() };
-        return await host.Orchestrator.SendAsync(LoopHost.As(manager.ApiKey, HttpMethod.Put, "/api/settings",
-            new StringContent(document.ToJsonString(), System.Text.Encoding.UTF8, "application/json")));
-    }
+    private Task<HttpResponseMessage> PutFallbackAsync(LoopHost.User manager, Guid? primary, Guid? backup) =>
+        host.PutFallbackOwnersAsync(manager, primary, backup);
 
     [Fact]
     public async Task A_missed_call_on_a_day_without_rotation_goes_to_the_fallback_owners_and_the_timeline_says_so()

@@ -244,6 +244,26 @@ public class LoopHost : IAsyncLifetime
         return (csr, phone, id);
     }
 
+    /// <summary>
+    /// Saves the shop's fallback owners (the settings the console saves; a ring group is set, as a saved document needs
+    /// one): the owners of every new item on a weekday without rotation, as the tests' Tuesday is.
+    /// </summary>
+    public async Task<HttpResponseMessage> PutFallbackOwnersAsync(User manager, Guid? primary, Guid? backup)
+    {
+        ArgumentNullException.ThrowIfNull(manager);
+        var read = await SendAsync(manager, HttpMethod.Get, "/api/settings");
+        var document = System.Text.Json.Nodes.JsonNode.Parse(await read.Content.ReadAsStringAsync())!.AsObject();
+        document["ringGroup"] ??= new System.Text.Json.Nodes.JsonArray();
+        if (document["ringGroup"]!.AsArray().Count == 0)
+        {
+            document["ringGroup"] = new System.Text.Json.Nodes.JsonArray("+13125550190");
+        }
+
+        document["fallbackOwners"] = new System.Text.Json.Nodes.JsonObject { ["primaryUserId"] = primary?.ToString(), ["backupUserId"] = backup?.ToString() };
+        return await Orchestrator.SendAsync(As(manager.ApiKey, HttpMethod.Put, "/api/settings",
+            new StringContent(document.ToJsonString(), System.Text.Encoding.UTF8, "application/json")));
+    }
+
     public static HttpRequestMessage As(string? apiKey, HttpMethod method, string path, HttpContent? content = null)
     {
         var request = new HttpRequestMessage(method, path) { Content = content };

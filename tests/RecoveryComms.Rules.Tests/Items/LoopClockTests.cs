@@ -138,8 +138,8 @@ public sealed class LoopClockTests
     public static TheoryData<string, string, string, string?, string, string, string, bool> Callbacks => new()
     {
         // scenario, type, now, due at, clock starts, first attempt due, SLA due, after hours
-        { "emergency in hours", ItemTypes.Emergency, "2026-03-03T10:00-06:00", null, "2026-03-03T10:00-06:00", "2026-03-03T10:05-06:00", "2026-03-03T10:15-06:00", false },
-        { "emergency at night: at once, marked after hours", ItemTypes.Emergency, "2026-03-03T23:00-06:00", null, "2026-03-03T23:00-06:00", "2026-03-03T23:05-06:00", "2026-03-03T23:15-06:00", true },
+        { "emergency in hours: the emergency windows (2 and 5 minutes)", ItemTypes.Emergency, "2026-03-03T10:00-06:00", null, "2026-03-03T10:00-06:00", "2026-03-03T10:02-06:00", "2026-03-03T10:05-06:00", false },
+        { "emergency at night: at once on the emergency windows, marked after hours", ItemTypes.Emergency, "2026-03-03T23:00-06:00", null, "2026-03-03T23:00-06:00", "2026-03-03T23:02-06:00", "2026-03-03T23:05-06:00", true },
         { "after-hours request while open: at once", ItemTypes.AfterHoursRequest, "2026-03-03T10:00-06:00", null, "2026-03-03T10:00-06:00", "2026-03-03T10:05-06:00", "2026-03-03T10:15-06:00", false },
         { "after-hours request at night: next morning by 08:30", ItemTypes.AfterHoursRequest, "2026-03-03T23:00-06:00", null, "2026-03-04T08:00-06:00", "2026-03-04T08:30-06:00", "2026-03-04T08:40-06:00", true },
         { "after-hours request on spring-forward Sunday: Monday CDT", ItemTypes.AfterHoursRequest, "2026-03-08T10:00-05:00", null, "2026-03-09T08:00-05:00", "2026-03-09T08:30-05:00", "2026-03-09T08:40-05:00", true },

@@ -78,6 +78,8 @@ public sealed class RecoveryItemTests
         ["SLA passes"] = (i => i.EscalateOverdue(Today, T0.AddMinutes(15)), ["→" + ES, "→" + ES, "none", "none", "none", "none", "none"]),
         ["next-check time comes"] = (i => i.ReturnFromLimbo(), ["none", "none", "none", "none", "none", "→" + NC, "none"]),
         ["the shop closes"] = (i => i.FlagEndOfDay(T0.AddHours(3)), ["→" + NC, "→" + IP, "→" + LM, "→" + WC, "→" + ES, "none", "none"]),
+        ["an emergency phrase matches"] = (i => i.MarkEmergency(new EmergencyMatch("burst pipe", EmergencySources.Transcript),
+            new LoopTimes(T0.AddMinutes(1), T0.AddMinutes(3), T0.AddMinutes(6), false)), ["→" + NC, "→" + IP, "→" + LM, "→" + WC, "→" + ES, "→" + LI, "none"]),
     };
 
     public static TheoryData<string, string, string> EveryTransitionFromEveryStatus()

@@ -1,3 +1,4 @@
+using RecoveryComms.Orchestrator.Items;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using NodaTime;
@@ -530,8 +531,13 @@ public sealed class ShopSettingsTests
                 CallbackBlocks = document.CallbackBlocks,
                 Sla = "1.00:00:00",
                 AfterHoursFirstAttemptBy = "07:45",
+                FallbackOwners = FallbackOwners.None,
+                EmergencyPhrases = document.EmergencyPhrases,
+                EmergencyFirstAttemptTarget = "00:02:00",
+                EmergencySla = "00:05:00",
             },
             document);
+        Assert.Equal(EmergencyRules.DefaultPhrases, document.EmergencyPhrases);
         Assert.Equal(Valid().OpenHours, document.OpenHours);
         Assert.Equal(["+13125550101"], document.RingGroup);
         Assert.Equal(["10:00", "14:00"], document.CallbackBlocks);
