@@ -7,7 +7,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using RecoveryComms.Hosting;
-using RecoveryComms.Hosting.Data;
+using RecoveryComms.Hosting.Background;
 
 namespace RecoveryComms.Consent.Ledger;
 
@@ -227,88 +227,55 @@ public sealed partial class CheckpointStore(NpgsqlDataSource dataSource, Checkpo
     private partial void LogRefused(long? firstBrokenEventId, string problems);
 }
 
-/// <summary>Whether the checkpoint writer keeps up; drives its health check.</summary>
-public sealed class CheckpointWriterState
+/// <summary>
+/// Signs the head every <see cref="ConsentOptions.CheckpointEvery"/> when it moved, the first time one interval after
+/// start (once the migrations are done). Replicas share the work: one checkpoint per head. A step that fails
+/// (PostgreSQL away) is tried again with the loops' back-off. Its readiness entry (<see cref="LoopName"/>) is
+/// Degraded while the chain does not hold (nothing is signed) or while the writer fails, and red once it has failed
+/// for longer than two intervals and longer than a minute.
+/// </summary>
+public sealed partial class CheckpointWriter(CheckpointStore store, IOptions<ConsentOptions> options, BackgroundLoops loops, ILogger<CheckpointWriter> logger)
+    : BackgroundLoop(loops, new LoopSettings(LoopName, "Signing ledger checkpoints") { Idle = options.Value.CheckpointEvery, IdleFirst = true }, logger), IHealthCheck
 {
-    public DateTimeOffset? FailingSince { get; internal set; }
+    /// <summary>The writer's health and readiness name.</summary>
+    public const string LoopName = "ledger-checkpoints";
 
-    /// <summary>Why the newest attempt refused to sign (the chain does not hold); null once one signs again.</summary>
-    public string? Refusal { get; internal set; }
-}
+    // Why the newest attempt refused to sign (the chain does not hold); null once one signs again.
+    private volatile string? _refusal;
 
-/// <summary>Signs the head every <see cref="ConsentOptions.CheckpointEvery"/> when it moved. Replicas share the work: one checkpoint per head.</summary>
-public sealed partial class CheckpointWriter(
-    CheckpointStore store, CheckpointWriterState state, MigrationState migrations, IOptions<ConsentOptions> options, TimeProvider time,
-    ILogger<CheckpointWriter> logger) : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task<LoopStep> StepAsync(CancellationToken ct)
     {
-        while (!migrations.Done)
+        switch (await store.CreateIfHeadMovedAsync(ct))
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(100), stoppingToken);
+            case { Checkpoint: { } checkpoint }:
+                LogSigned(checkpoint.EventId, checkpoint.KeyId);
+                _refusal = null;
+                break;
+            case { } refused:
+                // The store logged it (critical); the health check stays degraded until a checkpoint is signed again.
+                _refusal = string.Join(" ", refused.Problems);
+                break;
         }
 
-        var backoff = TimeSpan.FromSeconds(1);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(options.Value.CheckpointEvery, time, stoppingToken);
-                switch (await store.CreateIfHeadMovedAsync(stoppingToken))
-                {
-                    case { Checkpoint: { } checkpoint }:
-                        LogSigned(checkpoint.EventId, checkpoint.KeyId);
-                        state.Refusal = null;
-                        break;
-                    case { } refused:
-                        // The store logged it (critical); the health check stays red until a checkpoint is signed again.
-                        state.Refusal = string.Join(" ", refused.Problems);
-                        break;
-                }
-
-                state.FailingSince = null;
-                backoff = TimeSpan.FromSeconds(1);
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-            {
-                state.FailingSince ??= TimeProvider.System.GetUtcNow();
-                LogFailed(e, backoff);
-                await Task.Delay(backoff, stoppingToken);
-                backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, 60_000));
-            }
-        }
+        return LoopStep.Idle;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Signed a ledger checkpoint at event {EventId} (key {KeyId})")]
-    private partial void LogSigned(long eventId, string keyId);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not sign a ledger checkpoint; retrying in {Backoff}")]
-    private partial void LogFailed(Exception e, TimeSpan backoff);
-}
-
-/// <summary>Degraded while the chain does not hold (nothing is signed) or while the writer fails; red once it has failed for longer than two intervals.</summary>
-public sealed class CheckpointWriterHealthCheck(CheckpointWriterState state, IOptions<ConsentOptions> options) : IHealthCheck
-{
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         // Note: degraded, not red: readiness gates the send gate and every consent answer, and a broken chain is
         // evidence to investigate (the writer logs it as critical at every interval), not a reason to stop the
         // phones. It stays degraded until a checkpoint is signed again.
-        if (state.Refusal is { } refusal)
+        if (_refusal is { } refusal)
         {
             return Task.FromResult(HealthCheckResult.Degraded("the consent ledger's chain does not hold; no checkpoint is signed: " + refusal));
         }
 
-        if (state.FailingSince is not { } since)
-        {
-            return Task.FromResult(HealthCheckResult.Healthy());
-        }
-
-        var failingFor = TimeProvider.System.GetUtcNow() - since;
-        return Task.FromResult(failingFor > options.Value.CheckpointEvery * 2 && failingFor > TimeSpan.FromMinutes(1)
-            ? HealthCheckResult.Unhealthy($"ledger checkpoints have failed for {failingFor}")
-            : HealthCheckResult.Degraded($"ledger checkpoints failing since {since:O}"));
+        var unhealthyAfter = options.Value.CheckpointEvery * 2 > TimeSpan.FromMinutes(1) ? options.Value.CheckpointEvery * 2 : TimeSpan.FromMinutes(1);
+        return Task.FromResult(Health.Check(unhealthyAfter));
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Signed a ledger checkpoint at event {EventId} (key {KeyId})")]
+    private partial void LogSigned(long eventId, string keyId);
 }
 
 public static class LedgerServiceCollectionExtensions
@@ -319,9 +286,9 @@ public static class LedgerServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<ConsentOptions>, CheckpointKeyValidation>();
         services.AddSingleton<CheckpointSigner>();
         services.AddSingleton<CheckpointStore>();
-        services.AddSingleton<CheckpointWriterState>();
-        services.AddHostedService<CheckpointWriter>();
-        services.AddHealthChecks().AddCheck<CheckpointWriterHealthCheck>("ledger-checkpoints", tags: ["ready"]);
+        services.AddSingleton<CheckpointWriter>();
+        services.AddHostedService(provider => provider.GetRequiredService<CheckpointWriter>());
+        services.AddHealthChecks().AddCheck<CheckpointWriter>(CheckpointWriter.LoopName, tags: ["ready"]);
         return services;
     }
 }

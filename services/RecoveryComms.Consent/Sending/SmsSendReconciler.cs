@@ -1,19 +1,10 @@
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using RecoveryComms.Hosting.Data;
+using RecoveryComms.Hosting.Background;
 using RecoveryComms.Hosting.Phones;
 using RecoveryComms.Telephony.Rest;
 
 namespace RecoveryComms.Consent.Sending;
-
-/// <summary>Whether the reconciler keeps up; drives its health check.</summary>
-public sealed class SmsSendReconcilerState
-{
-    public DateTimeOffset? FailingSince { get; internal set; }
-
-    public string? LastError { get; internal set; }
-}
 
 /// <summary>
 /// Settles sends whose outcome the gate could not learn: <c>unknown</c> rows (Twilio's answer was lost) and
@@ -23,47 +14,29 @@ public sealed class SmsSendReconcilerState
 /// Not found once <see cref="SmsSendingOptions.GiveUpAfter"/> has passed since the claim (Twilio has sent or
 /// dropped every text by then, see <see cref="SmsSendingOptions.ValidityPeriod"/>): <c>failed</c>. A listing that
 /// fails settles nothing. The work lives in PostgreSQL (due times in <c>check_after</c>, rows claimed with
-/// <c>FOR UPDATE SKIP LOCKED</c>), so any number of replicas share it and a restart loses nothing.
+/// <c>FOR UPDATE SKIP LOCKED</c>), so any number of replicas share it and a restart loses nothing. A step that
+/// fails (PostgreSQL away) is tried again with the loops' back-off; its readiness entry (<see cref="LoopName"/>) is
+/// Degraded while it fails and red once it has failed for <see cref="UnhealthyAfter"/>.
 /// </summary>
 public sealed partial class SmsSendReconciler(
     NpgsqlDataSource dataSource, ITwilioRestClient twilio, IOptions<SmsSendingOptions> options, IOptions<MessagingOptions> messaging,
-    SmsSendReconcilerState state, MigrationState migrations, TimeProvider time, ILogger<SmsSendReconciler> logger) : BackgroundService
+    TimeProvider time, BackgroundLoops loops, ILogger<SmsSendReconciler> logger)
+    // How often due sends are looked for: infrastructure time (the loops' clock); "due" is business time.
+    : BackgroundLoop(loops, new LoopSettings(LoopName, "Settling unknown texts") { Idle = options.Value.PollInterval }, logger)
 {
+    /// <summary>The loop's health and readiness name.</summary>
+    public const string LoopName = "sms-reconciler";
+
+    /// <summary>How long the loop may fail before readiness turns red.</summary>
+    public static readonly TimeSpan UnhealthyAfter = TimeSpan.FromMinutes(1);
+
     /// <summary>How far Twilio's clock and ours may disagree.</summary>
     public static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
 
     private const int BatchSize = 50;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!migrations.Done)
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(100), stoppingToken);
-        }
-
-        var backoff = TimeSpan.FromMilliseconds(200);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                var examined = await ReconcileDueAsync(stoppingToken);
-                state.FailingSince = null;
-                backoff = TimeSpan.FromMilliseconds(200);
-                if (examined < BatchSize)
-                {
-                    await Task.Delay(options.Value.PollInterval, time, stoppingToken);
-                }
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-            {
-                state.FailingSince ??= TimeProvider.System.GetUtcNow();
-                state.LastError = e.Message;
-                LogReconcileFailed(e, backoff);
-                await Task.Delay(backoff, stoppingToken);
-                backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, 30_000));
-            }
-        }
-    }
+    protected override async Task<LoopStep> StepAsync(CancellationToken ct) =>
+        await ReconcileDueAsync(ct) < BatchSize ? LoopStep.Idle : LoopStep.Again;
 
     /// <summary>Looks up every send that is due, up to one batch; returns how many it examined.</summary>
     public async Task<int> ReconcileDueAsync(CancellationToken ct)
@@ -98,7 +71,6 @@ public sealed partial class SmsSendReconciler(
             || (e is TaskCanceledException && !ct.IsCancellationRequested))
         {
             // Twilio could not say: the send stays open, and is looked up again later.
-            state.LastError = e.Message;
             LogListFailed(e, send.Id, Phone.Mask(send.Phone));
             await SmsSendStore.PostponeAsync(c, tx, send.Id, now + options.Value.CheckEvery, ct);
             await tx.CommitAsync(ct);
@@ -134,25 +106,9 @@ public sealed partial class SmsSendReconciler(
         return true;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Settling unknown texts failed; retrying in {Delay}")]
-    private partial void LogReconcileFailed(Exception e, TimeSpan delay);
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Listing Twilio's messages to {Phone} for send {SendId} failed; it stays open")]
     private partial void LogListFailed(Exception e, Guid sendId, string phone);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Send {SendId} settled as {Status} ({MessageSid})")]
     private partial void LogSettled(Guid sendId, string status, string? messageSid);
-}
-
-// Note: like the outbox relay's, this is infrastructure time (how long the loop has been failing), not business time.
-internal sealed class SmsSendReconcilerHealthCheck(SmsSendReconcilerState state) : IHealthCheck
-{
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(state.FailingSince switch
-        {
-            { } since when since < TimeProvider.System.GetUtcNow().AddMinutes(-1) =>
-                HealthCheckResult.Unhealthy($"settling unknown texts has failed since {since:O}: {state.LastError}"),
-            not null => HealthCheckResult.Degraded($"settling unknown texts failing: {state.LastError}"),
-            _ => HealthCheckResult.Healthy(),
-        });
 }
