@@ -18,6 +18,18 @@ const Types = {
   "after-hours-request": "After-hours request",
 };
 
+const EmergencySources = {
+  transcript: "voicemail",
+  sms: "customer's text",
+  note: "callback note",
+  keypress: "key press",
+  "answering-service": "answering service",
+};
+
+/** "Emergency: "burst pipe" (voicemail)", for an item an emergency rule marked; "" otherwise. */
+export const emergencyText = (emergency) =>
+  (emergency ? `Emergency: "${emergency.matched}" (${EmergencySources[emergency.source] ?? emergency.source})` : "");
+
 const Statuses = {
   "needs-callback": "Needs callback",
   "in-progress": "In progress",

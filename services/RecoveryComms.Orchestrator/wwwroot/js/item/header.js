@@ -3,7 +3,7 @@
 
 import { fill, h } from "../dom.js";
 import { formatPhone } from "../format.js";
-import { statusLabel, typeLabel } from "../labels.js";
+import { emergencyText, statusLabel, typeLabel } from "../labels.js";
 
 function outcomeText(item, labels) {
   if (!item.outcome) { return null; }
@@ -24,6 +24,7 @@ export function paintHeader(element, item, countdown, labels) {
     h("p", { class: "meta" },
       `Primary: ${item.primaryOwner?.name ?? "nobody"} · Backup: ${item.backupOwner?.name ?? "nobody"} · `,
       `${Math.min(item.attempts, 2)}/2 calls · ${item.smsSent ? "SMS sent" : "no SMS yet"}${item.voicemailLeft ? " · voicemail left" : ""}`),
+    item.emergency ? h("p", { class: "emergency" }, emergencyText(item.emergency)) : null,
     item.transcript ? h("blockquote", { class: "transcript" }, item.transcript) : null,
     item.cannotCallBack ? h("p", { class: "warning" }, "The caller's number was withheld: there is no one to call back.") : null,
     outcome ? h("p", { class: "outcome" }, outcome) : null);

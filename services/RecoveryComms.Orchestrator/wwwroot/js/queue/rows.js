@@ -4,7 +4,7 @@
 import { paintCountdown } from "../countdown.js";
 import { h } from "../dom.js";
 import { age, formatPhone } from "../format.js";
-import { statusLabel, typeLabel } from "../labels.js";
+import { emergencyText, statusLabel, typeLabel } from "../labels.js";
 
 function progress(item) {
   const parts = [`${Math.min(item.attempts, 2)}/2 calls`, item.smsSent ? "SMS sent" : "no SMS"];
@@ -23,7 +23,8 @@ export function rowFor(item, view, style) {
       h("a", { href: `#/queue/${view}/${item.id}`, class: "open-item" }, formatPhone(item.phone)),
       item.accountName ? h("span", { class: "account" }, item.accountName) : null,
       item.occurrences > 1 ? h("span", { class: "badge repeat", title: "Calls merged into this item" }, `${item.occurrences} calls`) : null),
-    h("td", { class: "type" }, typeLabel(item.type), item.afterHours ? h("span", { class: "badge" }, "after hours") : null),
+    h("td", { class: "type" }, typeLabel(item.type), item.afterHours ? h("span", { class: "badge" }, "after hours") : null,
+      item.emergency ? h("span", { class: "badge emergency", title: emergencyText(item.emergency) }, "emergency") : null),
     h("td", { class: "timing" }, h("span", { class: "age" }, age(item.createdAt)), countdown),
     h("td", { class: "owners" }, h("span", {}, owner(item.primaryOwner)), h("span", { class: "backup" }, `backup: ${owner(item.backupOwner)}`)),
     h("td", { class: "status" }, h("span", { class: `status-badge s-${item.status}` }, statusLabel(item.status))),

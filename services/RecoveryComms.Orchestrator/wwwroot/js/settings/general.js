@@ -25,6 +25,9 @@ const FieldNames = {
   smsTemplate: "SMS template",
   talkTracks: "Talk tracks",
   fallbackOwners: "Fallback owners",
+  emergencyPhrases: "Emergency phrases",
+  emergencyFirstAttemptTarget: "Emergency: backup takes over after",
+  emergencySla: "Emergency: escalate after",
 };
 
 /** A choice of one staff member (CSRs and managers, from GET /api/staff), or nobody. */
@@ -52,6 +55,9 @@ function inputsFor(settings, staff) {
     call: area(settings.talkTracks.call),
     voicemail: area(settings.talkTracks.voicemail),
     followUp: area(settings.talkTracks.followUp),
+    emergencyPhrases: h("textarea", { rows: 4 }, (settings.emergencyPhrases ?? []).join("\n")),
+    emergencyFirstAttemptTarget: minutesInput(settings.emergencyFirstAttemptTarget ?? "00:02:00", { max: 240 }),
+    emergencySla: minutesInput(settings.emergencySla ?? "00:05:00", { max: 1440 }),
     fallbackPrimary: staffSelect("Fallback primary", settings.fallbackOwners?.primaryUserId, staff),
     fallbackBackup: staffSelect("Fallback backup", settings.fallbackOwners?.backupUserId, staff),
   };
@@ -74,6 +80,9 @@ function inputsFor(settings, staff) {
     callbackBlocks: inputs.callbackBlocks.read(),
     smsTemplate: inputs.smsTemplate.value,
     talkTracks: { call: inputs.call.value, voicemail: inputs.voicemail.value, followUp: inputs.followUp.value },
+    emergencyPhrases: inputs.emergencyPhrases.value.split(/\n+/).map((phrase) => phrase.trim()).filter(Boolean),
+    emergencyFirstAttemptTarget: inputs.emergencyFirstAttemptTarget.read(),
+    emergencySla: inputs.emergencySla.read(),
     fallbackOwners: { primaryUserId: inputs.fallbackPrimary.value || null, backupUserId: inputs.fallbackBackup.value || null },
   });
   return inputs;
@@ -118,6 +127,15 @@ function targetsFieldset(inputs) {
       field("After-hours calls: first attempt by", inputs.afterHoursFirstAttemptBy, "Shop time, on the morning after."),
       field("Check promised callbacks before (minutes)", inputs.promisedCheckBefore.input, "How long before a promised time the backup checks it.")),
     h("div", { class: "field" }, h("p", { class: "label" }, "Callback blocks (when follow-ups are worked, shop time)"), inputs.callbackBlocks.element));
+}
+
+function emergencyFieldset(inputs) {
+  return h("fieldset", {}, h("legend", {}, "Emergencies"),
+    field("Emergency phrases (one per line)", inputs.emergencyPhrases,
+      "Found as whole words, in any case, in voicemails, customers' texts and callback notes, the item goes to the top of the queue on the emergency clock."),
+    h("div", { class: "row" },
+      field("Emergency: backup takes over after (minutes)", inputs.emergencyFirstAttemptTarget.input, "Day and night."),
+      field("Emergency: escalate to the manager after (minutes)", inputs.emergencySla.input)));
 }
 
 function ownersFieldset(inputs) {
@@ -182,6 +200,7 @@ export async function renderGeneral(container, context, isDisposed) {
     h("fieldset", {}, h("legend", {}, "Ring group"),
       field("Phones that ring for incoming calls (one per line)", inputs.ringGroup)),
     targetsFieldset(inputs),
+    emergencyFieldset(inputs),
     ownersFieldset(inputs),
     wordsFieldset(inputs),
     errors,
