@@ -30,7 +30,11 @@ public sealed record ReviewItem(ItemView Item, double? MinutesToFirstAttempt, bo
 /// <summary>A recorded call to listen to; <see cref="RecordingSid"/> is null while Twilio has not delivered the recording yet.</summary>
 public sealed record RecordingSample(Guid AttemptId, Guid ItemId, Guid CsrId, string CsrName, DateTimeOffset StartedAt, string Result, string? RecordingSid, int? RecordingSeconds);
 
-public sealed record DailyReview(string Date, IReadOnlyList<ReviewItem> Unrecovered, IReadOnlyList<RecordingSample> Recordings);
+public sealed record DailyReview(string Date, IReadOnlyList<ReviewItem> Unrecovered, IReadOnlyList<RecordingSample> Recordings)
+{
+    /// <summary>How many items came in that day (short abandons aside): 0 is a quiet day, not a day of recovered items.</summary>
+    public long Total { get; init; }
+}
 
 public sealed record EndOfDayReview(IReadOnlyList<ItemView> Items, long Unassigned, long Limbo);
 
@@ -146,6 +150,9 @@ public sealed class ReviewQueries(NpgsqlDataSource dataSource, ShopCalendar cale
               AND (outcome IS NULL OR outcome NOT IN ('booked-job', 'booked-estimate'))
             ORDER BY priority, sort_at, id
             """, new { From = from, To = to }, cancellationToken: ct))).AsList();
+        var total = await c.QuerySingleAsync<long>(new CommandDefinition(
+            "SELECT count(*) FROM orchestrator.recovery_items WHERE created_at >= @From AND created_at < @To AND NOT short_abandon",
+            new { From = from, To = to }, cancellationToken: ct));
         var items = new List<ReviewItem>();
         foreach (var id in ids)
         {
@@ -164,7 +171,10 @@ public sealed class ReviewQueries(NpgsqlDataSource dataSource, ShopCalendar cale
             WHERE n <= 3 ORDER BY csr_name, started_at
             """, new { From = from, To = to }, cancellationToken: ct));
         return new DailyReview(day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), items,
-            recordings.Select(r => new RecordingSample(r.AttemptId, r.ItemId, r.CsrId, r.CsrName, ItemQueries.Utc(r.StartedAt), r.Result, r.RecordingSid, r.RecordingSeconds)).ToList());
+            recordings.Select(r => new RecordingSample(r.AttemptId, r.ItemId, r.CsrId, r.CsrName, ItemQueries.Utc(r.StartedAt), r.Result, r.RecordingSid, r.RecordingSeconds)).ToList())
+        {
+            Total = total,
+        };
     }
 
     /// <summary>Open items that need a decision before the shop closes: completion, reassignment or escalation (limbo items have one).</summary>

@@ -10,7 +10,11 @@ import { addDays } from "./shop-time.js";
 const yes = (value) => (value ? "yes" : "no");
 
 function unrecoveredTable(review, labels) {
-  if (review.unrecovered.length === 0) { return h("p", { class: "empty" }, "Every item of that day was recovered."); }
+  if (review.unrecovered.length === 0) {
+    return h("p", { class: "empty" }, review.total === 0
+      ? "No calls or callbacks came in that day."
+      : `All ${review.total} item${review.total === 1 ? "" : "s"} of that day were recovered.`);
+  }
   return h("table", { class: "data" },
     h("thead", {}, h("tr", {}, ["Caller", "Type", "Status", "Owner", "Minutes to first attempt", "Second attempt", "SMS", "Outcome"].map((name) => h("th", { scope: "col" }, name)))),
     h("tbody", {}, review.unrecovered.map(({ item, minutesToFirstAttempt, secondAttempt, smsSent }) => h("tr", {},
