@@ -1,7 +1,7 @@
-using Dapper;
 using NodaTime;
 using Npgsql;
 using RecoveryComms.Orchestrator.Settings;
+using RecoveryComms.Orchestrator.Users;
 
 namespace RecoveryComms.Orchestrator.Owners;
 
@@ -17,11 +17,6 @@ public sealed record OwnerPick(Duty Owners, string? Note);
 /// </summary>
 public static class ItemOwners
 {
-    private const string StaffSql = """
-        SELECT id FROM orchestrator.users WHERE role IN ('csr', 'manager')
-        ORDER BY CASE role WHEN 'csr' THEN 0 ELSE 1 END, created_at, id LIMIT 2
-        """;
-
     /// <summary>The owners of an item whose clock starts on <paramref name="day"/>; <paramref name="named"/> (a callback's own owners) come first.</summary>
     public static async Task<OwnerPick> PickAsync(
         NpgsqlConnection c, NpgsqlTransaction tx, IsoDayOfWeek day, FallbackOwners fallback, Duty? named, CancellationToken ct)
@@ -31,7 +26,7 @@ public static class ItemOwners
         var duty = new Duty(named?.PrimaryUserId ?? rotation.PrimaryUserId, named?.BackupUserId ?? rotation.BackupUserId, rotation.ManagerUserId);
         var staff = Complete(duty, fallback, []) is (not null, not null)
             ? []
-            : (await c.QueryAsync<Guid>(new CommandDefinition(StaffSql, transaction: tx, cancellationToken: ct))).AsList();
+            : await UserStore.FirstStaffAsync(c, tx, 2, ct);
         return Pick(duty, fallback, staff, day);
     }
 

@@ -38,6 +38,11 @@ public sealed class UserStore(NpgsqlDataSource dataSource, Outbox outbox, ApiKey
         ON CONFLICT (id) DO NOTHING
         """;
 
+    private const string FirstStaffSql = """
+        SELECT id FROM orchestrator.users WHERE role IN ('csr', 'manager')
+        ORDER BY CASE role WHEN 'csr' THEN 0 ELSE 1 END, created_at, id LIMIT @Count
+        """;
+
     private const string OwnersSql = """
         SELECT count(*) FROM orchestrator.users WHERE id = ANY(@Ids) AND role IN ('csr', 'manager', 'admin')
         """;
@@ -114,6 +119,10 @@ public sealed class UserStore(NpgsqlDataSource dataSource, Outbox outbox, ApiKey
         var owners = await connection.QuerySingleAsync<long>(new CommandDefinition(OwnersSql, new { Ids = distinct }, cancellationToken: ct));
         return owners == distinct.Length;
     }
+
+    /// <summary>The first <paramref name="count"/> staff members who own items day to day: CSRs, then managers, oldest first.</summary>
+    public static async Task<IReadOnlyList<Guid>> FirstStaffAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, int count, CancellationToken ct) =>
+        (await connection.QueryAsync<Guid>(new CommandDefinition(FirstStaffSql, new { Count = count }, tx, cancellationToken: ct))).AsList();
 
     public async Task<IReadOnlyList<User>> ListAsync(CancellationToken ct)
     {
